@@ -1,0 +1,129 @@
+"""Grounded extractive answers: the retrieved source sentences that best answer the question, each cited."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..text import sentence_spans, terms
+from ..types import Answer, Citation, Passage
+from .evidence import (
+    Evidence, IdfTable, answer_type, coverage, entity_coverage, has_answer_type, question_entities, weighted_terms,
+)
+
+ABSTAIN_TEXT = "The documents I have do not answer that question."
+_POINTS = re.compile(r"\b(talking|key|bullet|main)[ -]points?\b|\bdraft\b", re.I)
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+
+def wants_points(question: str) -> bool:
+    """A drafting request (talking points, key points) rather than a question."""
+    return bool(_POINTS.search(question))
+
+
+def requested_count(question: str, default: int) -> int:
+    match = re.search(r"\b(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\b", question, re.I)
+    if not match:
+        return default
+    value = match.group(1).lower()
+    return max(1, min(10, int(value) if value.isdigit() else _NUMBER_WORDS[value]))
+
+
+class ExtractiveAnswerer:
+    """Ranks candidate sentences by evidence score; abstains when the best is under the threshold."""
+
+    def __init__(self, embeddings, idf_source, threshold: float, max_sentences: int = 3, max_words: int = 70):
+        self.embeddings = embeddings
+        self.idf_source = idf_source
+        self.threshold = threshold
+        self.max_sentences = max_sentences
+        self.max_words = max_words
+
+    def __call__(self, inputs: dict) -> Answer:
+        question, passages = inputs["question"], inputs["passages"]
+        standalone = inputs.get("standalone") or question
+        if inputs.get("mode") == "points":
+            return self.points(question, standalone, passages, inputs.get("n") or 5)
+        candidates = self.score(question, standalone, passages)
+        if not candidates or candidates[0].score < self.threshold:
+            return Answer(text=ABSTAIN_TEXT, abstained=True, question=question)
+        return compose(question, self.select(candidates))
+
+    def score(self, question: str, standalone: str, passages: list[Passage]) -> list[Evidence]:
+        """Every distinct sentence of the passages, scored and sorted best first."""
+        candidates = _sentences(passages)
+        if not candidates:
+            return []
+        idf: IdfTable = self.idf_source()
+        own = weighted_terms(question, idf)
+        context = weighted_terms(standalone, idf)
+        kind = answer_type(question)
+        entities = question_entities(standalone)
+        vectors = self.embeddings.encode([standalone] + [c.text for c in candidates])
+        sims = vectors[1:] @ vectors[0]
+        for cand, sim in zip(candidates, sims):
+            sentence_terms = set(terms(cand.text))
+            cand.similarity = float(sim)
+            cand.coverage = coverage(own or context, sentence_terms)
+            context_cov = coverage(context, sentence_terms | set(terms(cand.passage.text))) if context else 0.0
+            cand.entity_coverage = entity_coverage(entities, cand.passage.text)
+            cand.typed = has_answer_type(cand.text, kind)
+            cand.score = _combine(cand, context_cov)
+        return sorted(candidates, key=lambda c: (-c.score, c.passage_rank))
+
+    def select(self, ranked: list[Evidence]) -> list[Evidence]:
+        """The best sentence plus others that are nearly as good, within the sentence and word budgets."""
+        chosen = [ranked[0]]
+        budget = self.max_words - ranked[0].words
+        for cand in ranked[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if cand.score < max(self.threshold, 0.8 * ranked[0].score) or cand.words > budget:
+                continue
+            chosen.append(cand)
+            budget -= cand.words
+        return chosen
+
+    def points(self, question: str, standalone: str, passages: list[Passage], default_n: int) -> Answer:
+        """Distinct, cited talking points: high-scoring sentences that say different things."""
+        n = requested_count(question, default_n)
+        ranked = self.score(question, standalone, passages)
+        if not ranked or ranked[0].score < self.threshold * 0.75:
+            return Answer(text=ABSTAIN_TEXT, abstained=True, question=question)
+        vectors = self.embeddings.encode([c.text for c in ranked])
+        chosen: list[int] = []
+        for i, cand in enumerate(ranked):
+            if len(chosen) >= n:
+                break
+            if cand.words < 6 or any(float(vectors[i] @ vectors[j]) > 0.75 for j in chosen):
+                continue
+            chosen.append(i)
+        return compose(question, [ranked[i] for i in chosen], bullets=True)
+
+
+def _combine(cand: Evidence, context_coverage: float) -> float:
+    score = 0.45 * cand.coverage + 0.35 * max(cand.similarity, 0.0) + 0.2 * context_coverage
+    score *= 0.5 + 0.5 * cand.entity_coverage
+    return score if cand.typed else score * 0.7
+
+
+def _sentences(passages: list[Passage]) -> list[Evidence]:
+    seen: set[str] = set()
+    out: list[Evidence] = []
+    for rank, passage in enumerate(passages):
+        for start, end in sentence_spans(passage.text):
+            text = passage.text[start:end]
+            key = " ".join(text.split())
+            if key in seen or len(text.split()) < 3:
+                continue
+            seen.add(key)
+            out.append(Evidence(passage_rank=rank, passage=passage, start=start, end=end))
+    return out
+
+
+def compose(question: str, chosen: list[Evidence], bullets: bool = False) -> Answer:
+    """Answer text with one [n] marker per sentence, and the matching citations."""
+    citations = [Citation(n=i + 1, passage=c.passage, quote=c.text) for i, c in enumerate(chosen)]
+    parts = [f"{c.quote} [{c.n}]" for c in citations]
+    text = "\n".join(f"- {p}" for p in parts) if bullets else " ".join(parts)
+    return Answer(text=text, citations=citations, abstained=False, question=question)

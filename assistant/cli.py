@@ -1,0 +1,173 @@
+"""`assistant` command line: thin commands over the library; AssistantError -> message and exit code 1."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from .errors import AssistantError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+out = Console()
+err = Console(stderr=True)
+_overrides: dict = {}
+
+
+@app.callback()
+def options(
+    corpus_dir: Optional[Path] = typer.Option(None, help="Source documents folder [env ASSISTANT_CORPUS_DIR]."),
+    index_dir: Optional[Path] = typer.Option(None, help="Index folder [env ASSISTANT_INDEX_DIR]."),
+    chroma_url: Optional[str] = typer.Option(None, help="Chroma server URL [env ASSISTANT_CHROMA_URL]."),
+    model: Optional[str] = typer.Option(None, help="Embedding model name or path [env ASSISTANT_MODEL]."),
+    backend: Optional[str] = typer.Option(None, help="Embedding backend [env ASSISTANT_BACKEND]."),
+) -> None:
+    """Answers questions about Kaohsiung's city diplomacy from its documents, citing them."""
+    _overrides.update(corpus_dir=corpus_dir, index_dir=index_dir, chroma_url=chroma_url, model=model, backend=backend)
+
+
+def _assistant(auto_ingest: bool = True):
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from .assistant import Assistant
+
+    return Assistant(auto_ingest=auto_ingest, **_overrides)
+
+
+def _fail(error: Exception) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {error}", highlight=False)
+    return typer.Exit(1)
+
+
+def _print_answer(answer) -> None:
+    out.print(answer.text, highlight=False)
+    if answer.citations:
+        out.print()
+    for c in answer.citations:
+        title = c.passage.title + (f" ({c.passage.date})" if c.passage.date else "")
+        out.print(f"[bold][{c.n}][/] {title}\n    [dim]“{c.quote}”[/]", highlight=False)
+
+
+@app.command()
+def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders; default: the corpus folder.")) -> None:
+    """Add new, replace changed and remove deleted documents in the index."""
+    try:
+        assistant = _assistant(auto_ingest=False)
+        report = assistant.ingest(paths or None)
+    except AssistantError as e:
+        raise _fail(e)
+    for problem in report.errors:
+        err.print(f"[yellow]skipped:[/] {problem}", highlight=False)
+    out.print(f"ingest: {report.summary()}", highlight=False)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="The question."),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer, citations and passages as JSON."),
+    k: int = typer.Option(None, "-k", "--k", help="Passages to retrieve (default from settings)."),
+) -> None:
+    """Answer one question, with its sources."""
+    try:
+        assistant = _assistant()
+        if k:
+            assistant.settings = assistant.settings.with_(k=k)
+        answer = assistant.ask(question)
+    except AssistantError as e:
+        raise _fail(e)
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(answer)
+
+
+@app.command()
+def points(
+    topic: str = typer.Argument(..., help="What the talking points are about."),
+    n: int = typer.Option(5, "-n", help="Number of points."),
+    audience: Optional[str] = typer.Option(None, help="Who will hear them (e.g. press, council)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Draft distinct, cited talking points on a topic."""
+    try:
+        answer = _assistant().talking_points(topic, n=n, audience=audience)
+    except AssistantError as e:
+        raise _fail(e)
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(answer)
+
+
+@app.command()
+def chat() -> None:
+    """A conversation in the terminal; follow-up questions use the history. Ctrl-D or 'exit' ends it."""
+    try:
+        assistant = _assistant()
+    except AssistantError as e:
+        raise _fail(e)
+    history: list[dict[str, str]] = []
+    while True:
+        try:
+            question = input("you> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            out.print()
+            return
+        if question.lower() in {"exit", "quit"}:
+            return
+        if not question:
+            continue
+        try:
+            answer = assistant.ask(question, history=history)
+        except AssistantError as e:
+            err.print(f"[red]{e}[/]", highlight=False)
+            continue
+        _print_answer(answer)
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+
+
+@app.command("eval")
+def evaluate(
+    file: Path = typer.Argument(..., help="Question file (JSONL, format of shared/eval/README.md)."),
+    k: int = typer.Option(5, "--k", "-k", help="Passages per question."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Score the assistant on a question file: evidence recall@k, MRR, fact accuracy, abstention."""
+    from .eval import evaluate as run_eval, format_report
+
+    try:
+        result = run_eval(_assistant(), file, k)
+    except AssistantError as e:
+        raise _fail(e)
+    if as_json:
+        payload = {"k": k, "headline": asdict(result["headline"]),
+                   "zh": asdict(result["zh"]) if result["zh"] else None,
+                   "outcomes": [asdict(o) for o in result["outcomes"]]}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        out.print(format_report(result), highlight=False)
+
+
+@app.command()
+def status() -> None:
+    """Documents, chunks, embedding model and backend, index location."""
+    try:
+        info = _assistant(auto_ingest=False).status()
+    except AssistantError as e:
+        raise _fail(e)
+    for key, value in info.items():
+        out.print(f"{key:>10}: {value}", highlight=False)
+
+
+def main() -> None:
+    app(prog_name="assistant")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""One typed Settings object: arguments > environment variables (ASSISTANT_*) > defaults."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the assistant. `Settings.from_env(**overrides)` reads ASSISTANT_<FIELD> variables."""
+
+    corpus_dir: Path = _setting(Path("corpus"), "Folder of source documents (.md .txt .html .pdf), read recursively.")
+    index_dir: Path = _setting(Path("index"), "Folder holding the persistent Chroma store and the ingest record.")
+    chroma_url: str = _setting("", "URL of a Chroma server (http://host:port); empty = embedded store in index_dir.")
+    collection: str = _setting("corpus", "Chroma collection name.")
+    model: str = _setting(DEFAULT_MODEL, "Embedding model: a sentence-transformers name or a local path.")
+    backend: str = _setting("auto", "Embedding backend: auto, torch-fp32, torch-bf16, cuda-fp16.")
+    device: str = _setting("", "Torch device for embedding (cpu, cuda); empty = cuda when available, else cpu.")
+    chunk_tokens: int = _setting(128, "Largest chunk in the model's word pieces (must fit its window).")
+    chunk_overlap_tokens: int = _setting(24, "Overlap between neighbouring chunks, in word pieces.")
+    k: int = _setting(5, "Passages retrieved per question.")
+    abstain_threshold: float = _setting(0.40, "Evidence score under which the assistant says the documents do not answer.")
+    max_answer_sentences: int = _setting(3, "Most source sentences in an extractive answer.")
+    max_answer_words: int = _setting(70, "Word budget of an extractive answer (talking points excepted).")
+    max_question_chars: int = _setting(1000, "Longest question accepted, in characters.")
+    max_history_turns: int = _setting(20, "Most history messages used to resolve a follow-up.")
+    max_file_mb: float = _setting(20.0, "Largest source file accepted, in MiB.")
+    answerer: str = _setting("extractive", "Answer step: extractive (default) or a chat model spec.")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Build settings from ASSISTANT_* variables, then apply non-None keyword overrides."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"ASSISTANT_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _convert(f.name, type(f.default), raw)
+        for name, value in overrides.items():
+            if name not in {f.name for f in fields(cls)}:
+                raise ConfigError(f"unknown setting {name!r}")
+            if value is not None:
+                values[name] = _convert(name, type(getattr(cls, name, "")), value)
+        return cls(**values).validated()
+
+    def validated(self) -> "Settings":
+        if self.chunk_tokens < 16 or self.chunk_tokens > 512:
+            raise ConfigError(f"chunk_tokens must be between 16 and 512, got {self.chunk_tokens}")
+        if not 0 <= self.chunk_overlap_tokens < self.chunk_tokens:
+            raise ConfigError("chunk_overlap_tokens must be at least 0 and smaller than chunk_tokens")
+        if self.k < 1 or self.k > 100:
+            raise ConfigError(f"k must be between 1 and 100, got {self.k}")
+        return self
+
+    def with_(self, **changes: Any) -> "Settings":
+        return replace(self, **changes).validated()
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, str]]:
+        """(environment variable, default, help) for every setting, for docs and `assistant config`."""
+        return [(f"ASSISTANT_{f.name.upper()}", str(f.default), f.metadata["help"]) for f in fields(cls)]
+
+
+def _convert(name: str, kind: type, raw: Any) -> Any:
+    try:
+        if issubclass(kind, Path):
+            return Path(raw).expanduser()
+        if kind is bool and isinstance(raw, str):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        return kind(raw)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"setting {name}: cannot read {raw!r} as {kind.__name__}") from e

@@ -1,0 +1,144 @@
+"""The scoring rules of shared/eval/README.md: evidence recall@k, MRR, fact accuracy, abstention, citations."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import AssistantError
+from .text import normalise
+
+MAX_ANSWER_WORDS = 80
+
+
+def load_questions(path: str | Path) -> list[dict]:
+    rows = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise AssistantError(f"cannot read question file {path}: {e.strerror}") from e
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise AssistantError(f"{path}:{number}: not valid JSON ({e.msg})") from e
+    return rows
+
+
+def holds_quote(passage_text: str, quote: str) -> bool:
+    """The passage contains the quote, or a contiguous run of max(6, ceil(0.6 n)) of its n words."""
+    text, q = normalise(passage_text), normalise(quote)
+    if q in text:
+        return True
+    quote_words = q.split()
+    run = max(6, math.ceil(0.6 * len(quote_words)))
+    if run > len(quote_words):
+        return False
+    return any(" ".join(quote_words[i : i + run]) in text for i in range(len(quote_words) - run + 1))
+
+
+def matches_expectations(answer_text: str, expect: list[list[str]]) -> bool:
+    text = normalise(answer_text)
+    return all(any(normalise(alt) in text for alt in group) for group in expect)
+
+
+@dataclass
+class Outcome:
+    """What happened to one question."""
+
+    id: str
+    kind: str
+    answerable: bool
+    recall: float = 0.0
+    reciprocal_rank: float = 0.0
+    correct: bool = False
+    abstained: bool = False
+    cited_evidence: bool = False
+    answer: str = ""
+
+
+@dataclass
+class Scores:
+    """Headline figures over a set of outcomes, plus the ids that failed each one."""
+
+    n: int = 0
+    evidence_recall: float = 0.0
+    mrr: float = 0.0
+    fact_accuracy: float = 0.0
+    abstention: float = 0.0
+    false_abstention: float = 0.0
+    cited_evidence: float = 0.0
+    failing: dict[str, list[str]] = field(default_factory=dict)
+
+
+def run_question(assistant, row: dict, k: int) -> Outcome:
+    history: list[dict[str, str]] = []
+    for turn in row.get("history") or []:
+        previous = assistant.ask(turn, history=list(history))
+        history += [{"role": "user", "content": turn}, {"role": "assistant", "content": previous.text}]
+    passages = assistant.retrieve(row["question"], k=k, history=list(history))
+    answer = assistant.ask(row["question"], history=list(history))
+    quotes = [e["quote"] for e in row.get("evidence") or []]
+    out = Outcome(id=row["id"], kind=row.get("kind", ""), answerable=bool(row.get("answerable", True)),
+                  abstained=answer.abstained, answer=answer.text)
+    if quotes:
+        out.recall = sum(any(holds_quote(p.text, q) for p in passages) for q in quotes) / len(quotes)
+        rank = next((i for i, p in enumerate(passages, 1) if any(holds_quote(p.text, q) for q in quotes)), 0)
+        out.reciprocal_rank = 1.0 / rank if rank else 0.0
+        out.cited_evidence = any(holds_quote(c.passage.text, q) for c in answer.citations for q in quotes)
+    short_enough = out.kind == "talking-points" or len(answer.text.split()) <= MAX_ANSWER_WORDS
+    out.correct = (out.answerable and not answer.abstained and short_enough
+                   and matches_expectations(answer.text, row.get("expect") or []))
+    return out
+
+
+def score(outcomes: list[Outcome]) -> Scores:
+    answerable = [o for o in outcomes if o.answerable]
+    unanswerable = [o for o in outcomes if not o.answerable]
+
+    def share(rows: list[Outcome], value) -> float:
+        return sum(value(o) for o in rows) / len(rows) if rows else 0.0
+
+    return Scores(
+        n=len(outcomes),
+        evidence_recall=share(answerable, lambda o: o.recall),
+        mrr=share(answerable, lambda o: o.reciprocal_rank),
+        fact_accuracy=share(answerable, lambda o: o.correct),
+        abstention=share(unanswerable, lambda o: o.abstained),
+        false_abstention=share(answerable, lambda o: o.abstained),
+        cited_evidence=share(answerable, lambda o: o.cited_evidence),
+        failing={
+            "evidence": [o.id for o in answerable if o.recall < 1],
+            "fact": [o.id for o in answerable if not o.correct],
+            "abstention": [o.id for o in unanswerable if not o.abstained],
+            "false_abstention": [o.id for o in answerable if o.abstained],
+            "citation": [o.id for o in answerable if not o.cited_evidence],
+        },
+    )
+
+
+def evaluate(assistant, path: str | Path, k: int = 5) -> dict[str, Any]:
+    """Run every question of a JSONL file; headline scores exclude `zh`, which is scored on its own."""
+    outcomes = [run_question(assistant, row, k) for row in load_questions(path)]
+    headline = [o for o in outcomes if o.kind != "zh"]
+    chinese = [o for o in outcomes if o.kind == "zh"]
+    return {"k": k, "headline": score(headline), "zh": score(chinese) if chinese else None, "outcomes": outcomes}
+
+
+def format_report(result: dict[str, Any]) -> str:
+    def line(name: str, s: Scores) -> str:
+        return (f"{name:<9} n={s.n:<3} evidence_recall@{result['k']}={s.evidence_recall:.3f}  mrr={s.mrr:.3f}  "
+                f"fact_accuracy={s.fact_accuracy:.3f}  abstention={s.abstention:.3f}  "
+                f"false_abstention={s.false_abstention:.3f}  cited_evidence={s.cited_evidence:.3f}")
+
+    head: Scores = result["headline"]
+    lines = [line("headline", head)]
+    if result["zh"] is not None:
+        lines.append(line("zh", result["zh"]))
+    for name, ids in head.failing.items():
+        if ids:
+            lines.append(f"failing {name}: {' '.join(ids)}")
+    return "\n".join(lines)

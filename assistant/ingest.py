@@ -1,0 +1,160 @@
+"""load -> chunk -> embed -> record -> Chroma, incremental by content hash, one writer at a time."""
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .chunk import CHUNKING_VERSION, Chunker
+from .embed import SentenceEmbeddings
+from .errors import CorpusError, IndexLockedError, LoadError, ModelMismatchError
+from .load import discover, load_document
+from .records import Record, text_hash
+from .store import ChromaStore
+from .types import Chunk, Document, IngestReport
+
+
+@contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's single-writer lock, or fail at once naming the process that holds it."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    path = index_dir / "ingest.lock"
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise IndexLockedError(f"{index_dir} is being written by {holder}; wait for that ingest to finish") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    handle.flush()
+    try:
+        yield
+    finally:
+        handle.truncate(0)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+class Indexer:
+    """Keeps the record and the Chroma collection in step with the documents on disk."""
+
+    def __init__(self, record: Record, store: ChromaStore, embeddings: SentenceEmbeddings, chunker: Chunker,
+                 chunk_signature: str, max_file_bytes: int, progress: bool = True):
+        self.record = record
+        self.store = store
+        self.embeddings = embeddings
+        self.chunker = chunker
+        self.signature = f"v{CHUNKING_VERSION}:{chunk_signature}"
+        self.max_file_bytes = max_file_bytes
+        self.progress = progress
+
+    @property
+    def model_key(self) -> str:
+        return self.embeddings.model_name
+
+    def check_model(self) -> None:
+        """Refuse to mix vectors of two embedding models in one index."""
+        built_with = self.record.get_meta("model")
+        if built_with and built_with != self.model_key:
+            raise ModelMismatchError(
+                f"the index was built with {built_with!r} but {self.model_key!r} is configured; "
+                "use the same model or rebuild the index (assistant ingest --rebuild)"
+            )
+
+    def ingest(self, paths: list[Path]) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        self.check_model()
+        docs = self._load(paths, report)
+        known = self.record.document_state()
+        changed = [d for d in docs if known.get(d.doc_id, ("", "", ""))[:2] != (d.content_hash, self.signature)]
+        report.unchanged = len(docs) - len(changed)
+        chunked = {d.doc_id: self.chunker.split(d) for d in changed}
+        vectors = self._vectors([c for cs in chunked.values() for c in cs], report)
+        self.record.set_meta({"model": self.model_key, "dimension": str(self.embeddings.dimension),
+                              "backend": self.embeddings.backend, "chunking": self.signature})
+        for doc in changed:
+            self._write(doc, chunked[doc.doc_id], vectors, report, is_new=doc.doc_id not in known)
+        self._delete_missing(paths, docs, known, report)
+        self.reconcile()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _load(self, paths: list[Path], report: IngestReport) -> list[Document]:
+        files = list(discover(paths))
+        docs: list[Document] = []
+        for file, root in files:
+            try:
+                docs.append(load_document(file, root, self.max_file_bytes))
+            except LoadError as e:
+                report.errors.append(str(e))
+        if not docs:
+            where = ", ".join(str(p) for p in paths)
+            reasons = "; ".join(report.errors) if report.errors else "no .md, .txt, .html or .pdf files"
+            raise CorpusError(f"no readable documents in {where}: {reasons}")
+        return docs
+
+    def _vectors(self, chunks: list[Chunk], report: IngestReport) -> dict[str, np.ndarray]:
+        """text hash -> vector for every chunk, embedding only texts the record has not seen."""
+        texts = [c.text for c in chunks]
+        found = self.record.cached_vectors(texts, self.model_key)
+        missing = list(dict.fromkeys(t for t in texts if text_hash(t) not in found))
+        if missing:
+            show = self.progress and sys.stderr.isatty()
+            fresh = self.embeddings.encode(missing, show_progress=show)
+            found.update({text_hash(t): v for t, v in zip(missing, fresh)})
+            report.embedded = len(missing)
+        return found
+
+    def _write(self, doc: Document, chunks: list[Chunk], vectors: dict[str, np.ndarray],
+               report: IngestReport, is_new: bool) -> None:
+        old_ids = self.record.chunk_ids(doc.doc_id)
+        matrix = np.stack([vectors[text_hash(c.text)] for c in chunks]) if chunks else np.zeros((0, 1))
+        self.record.replace_document(doc, self.signature, chunks, matrix, self.model_key)
+        new_ids = {c.id for c in chunks}
+        self.store.delete(old_ids - new_ids)
+        if chunks:
+            self.store.upsert(chunks, matrix)
+        report.chunks_added += len(new_ids - old_ids)
+        report.chunks_deleted += len(old_ids - new_ids)
+        if is_new:
+            report.added += 1
+        else:
+            report.updated += 1
+
+    def _delete_missing(self, paths: list[Path], docs: list[Document], known: dict, report: IngestReport) -> None:
+        """Drop recorded documents whose file is gone from a scanned folder (unreadable files are kept)."""
+        folders = [p.resolve() for p in paths if p.is_dir()]
+        present = {d.doc_id for d in docs}
+        for doc_id, (_, _, source) in known.items():
+            src = Path(source).resolve()
+            if doc_id in present or src.exists() or not any(src.is_relative_to(f) for f in folders):
+                continue
+            ids = self.record.chunk_ids(doc_id)
+            self.record.delete_document(doc_id)
+            self.store.delete(ids)
+            report.deleted += 1
+            report.chunks_deleted += len(ids)
+
+    def reconcile(self) -> dict[str, int]:
+        """Make Chroma's ids equal the record's: add what is missing (stored vectors), drop what is extra."""
+        recorded = self.record.chunk_ids()
+        stored = self.store.ids()
+        extra, missing = stored - recorded, recorded - stored
+        if extra:
+            self.store.delete(extra)
+        if missing:
+            pairs = list(self.record.chunks_with_vectors(self.model_key, missing))
+            if pairs:
+                self.store.upsert([c for c, _ in pairs], np.stack([v for _, v in pairs]))
+        return {"removed": len(extra), "restored": len(missing)}

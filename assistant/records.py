@@ -1,0 +1,136 @@
+"""The durable record we own: SQLite (WAL) of documents, chunks and their embeddings.
+
+Chroma is derived from this record and can be rebuilt from it without re-embedding.
+"""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .types import Chunk, Document
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, content_hash TEXT NOT NULL, title TEXT, date TEXT,
+    url TEXT, language TEXT, chunking TEXT NOT NULL, ingested_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    chunk_index INTEGER NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    text_hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS embeddings (
+    text_hash TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (text_hash, model));
+"""
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Record:
+    """Documents, chunks and cached embeddings in one SQLite file; every write is one transaction."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
+
+    def document_state(self) -> dict[str, tuple[str, str, str]]:
+        """doc_id -> (content hash, chunking signature, source) of every recorded document."""
+        rows = self.db.execute("SELECT doc_id, content_hash, chunking, source FROM documents")
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def documents(self) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT d.doc_id, d.title, d.date, d.source, d.ingested_at, COUNT(c.id) FROM documents d "
+            "LEFT JOIN chunks c ON c.doc_id = d.doc_id GROUP BY d.doc_id ORDER BY d.doc_id"
+        )
+        keys = ("doc_id", "title", "date", "source", "ingested_at", "chunks")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def chunk_ids(self, doc_id: str | None = None) -> set[str]:
+        if doc_id is None:
+            return {r[0] for r in self.db.execute("SELECT id FROM chunks")}
+        return {r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))}
+
+    def cached_vectors(self, texts: list[str], model: str) -> dict[str, np.ndarray]:
+        """text hash -> stored vector for those texts already embedded with `model`."""
+        hashes = list({text_hash(t) for t in texts})
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(hashes), 500):
+            part = hashes[i : i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.db.execute(
+                f"SELECT text_hash, vector FROM embeddings WHERE model=? AND text_hash IN ({marks})", [model, *part]
+            )
+            found.update({h: np.frombuffer(v, dtype=np.float32) for h, v in rows})
+        return found
+
+    def replace_document(self, doc: Document, chunking: str, chunks: list[Chunk],
+                         vectors: np.ndarray, model: str) -> None:
+        """Atomically store a document, its chunks and their vectors, replacing any earlier version."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM documents WHERE doc_id=?", (doc.doc_id,))
+            db.execute(
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+                (doc.doc_id, doc.source, doc.content_hash, doc.title, doc.date, doc.url, doc.language,
+                 chunking, time.time()),
+            )
+            db.executemany(
+                'INSERT INTO chunks (id, doc_id, chunk_index, text, start, "end", text_hash) VALUES (?,?,?,?,?,?,?)',
+                [(c.id, c.doc_id, c.chunk_index, c.text, c.start, c.end, text_hash(c.text)) for c in chunks],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO embeddings VALUES (?,?,?)",
+                [(text_hash(c.text), model, v.astype(np.float32).tobytes()) for c, v in zip(chunks, vectors)],
+            )
+
+    def delete_document(self, doc_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+
+    def chunks_with_vectors(self, model: str, ids: set[str] | None = None) -> Iterator[tuple[Chunk, np.ndarray]]:
+        """Every recorded chunk (or those in `ids`) with its stored vector, for (re)building the index."""
+        rows = self.db.execute(
+            'SELECT c.id, c.doc_id, c.chunk_index, c.text, c.start, c."end", d.title, d.date, d.source, e.vector '
+            "FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+            "JOIN embeddings e ON e.text_hash = c.text_hash AND e.model = ? ORDER BY c.doc_id, c.chunk_index",
+            (model,),
+        )
+        for r in rows:
+            if ids is None or r[0] in ids:
+                chunk = Chunk(id=r[0], doc_id=r[1], chunk_index=r[2], text=r[3], start=r[4], end=r[5],
+                              title=r[6] or "", date=r[7] or "", source=r[8] or "")
+                yield chunk, np.frombuffer(r[9], dtype=np.float32)

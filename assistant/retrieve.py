@@ -1,0 +1,82 @@
+"""question + history -> ranked Passages: vector search and BM25 fused by reciprocal rank."""
+from __future__ import annotations
+
+import re
+import threading
+
+from rank_bm25 import BM25Okapi
+
+from .embed import SentenceEmbeddings
+from .store import ChromaStore, to_passage
+from .text import terms
+from .types import Chunk, Passage
+
+RRF_K = 60
+_ANAPHORA = re.compile(
+    r"\b(he|she|it|they|them|his|her|its|their|there|that|this|those|these|the same|such|former|latter)\b", re.I
+)
+
+
+def standalone_question(question: str, history: list[dict] | None, max_turns: int = 20) -> str:
+    """Resolve a follow-up against the conversation: add the previous user turn when the question leans on it."""
+    users = [m.get("content", "") for m in (history or [])[-max_turns:] if m.get("role") == "user"]
+    users = [u for u in users if isinstance(u, str) and u.strip() and u.strip() != question.strip()]
+    if not users:
+        return question
+    if _ANAPHORA.search(question) or len(set(terms(question, drop_frame=True))) <= 4:
+        return f"{question} {users[-1]}"
+    return question
+
+
+class LexicalIndex:
+    """BM25 over every stored chunk, rebuilt when the store's contents change."""
+
+    def __init__(self, chunks: list[Chunk]):
+        self.chunks = chunks
+        self.bm25 = BM25Okapi([terms(c.text) or ["\0"] for c in chunks]) if chunks else None
+
+    def search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
+        query_terms = terms(query)
+        if self.bm25 is None or not query_terms:
+            return []
+        scores = self.bm25.get_scores(query_terms)
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])[:n]
+        return [(self.chunks[i], float(scores[i])) for i in order if scores[i] > 0]
+
+
+class HybridRetriever:
+    """Fuses the vector ranking and the BM25 ranking (reciprocal rank fusion), best first."""
+
+    def __init__(self, store: ChromaStore, embeddings: SentenceEmbeddings, candidates: int = 30):
+        self.store = store
+        self.embeddings = embeddings
+        self.candidates = candidates
+        self._lexical: LexicalIndex | None = None
+        self._lexical_key: tuple | None = None
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._lexical = None
+
+    def lexical(self) -> LexicalIndex:
+        key = (self.store.count(),)
+        with self._lock:
+            if self._lexical is None or key != self._lexical_key:
+                self._lexical = LexicalIndex(self.store.all_chunks())
+                self._lexical_key = key
+            return self._lexical
+
+    def retrieve(self, query: str, k: int) -> list[Passage]:
+        n = max(self.candidates, k * 4)
+        dense = self.store.search(self.embeddings.embed_query(query), n)
+        sparse = self.lexical().search(query, n)
+        fused: dict[str, float] = {}
+        by_id: dict[str, Chunk] = {}
+        for ranking in (dense, sparse):
+            for rank, (chunk, _) in enumerate(ranking):
+                fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
+                by_id[chunk.id] = chunk
+        best = sorted(fused, key=lambda i: -fused[i])[:k]
+        top = 2.0 / (RRF_K + 1)
+        return [to_passage(by_id[i], fused[i] / top) for i in best]

@@ -1,0 +1,96 @@
+"""Small text tools shared by retrieval and answering: normalising, terms, sentences."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+STOPWORDS = frozenset(
+    """a about above abt after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having he
+    her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor
+    not of off on once only or other our ours ourselves out over own re same she should so some such than that
+    the their theirs them themselves then there these they this those through to too under until up very was we
+    were what when where which while who whom why will with would you your yours yourself yourselves tell
+    please us s t don shall may might must let lets etc vs""".split()
+)
+# Words that frame a question rather than name its topic: they never make evidence relevant.
+QUESTION_FRAME = frozenset(
+    """many much name list give describe explain happen happened happens kind sort type way ways thing things
+    know say said says mention mentioned according document documents article text source sources draft
+    talking point points""".split()
+)
+
+_STEMMER = snowballstemmer.stemmer("english")
+_WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
+_ABBREVIATIONS = ("U.S", "U.K", "Ma", "No", "Dr", "Mr", "Mrs", "Ms", "St", "Jr", "Sr", "e.g", "i.e", "vs", "Inc", "Co")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9\u4e00-\u9fff])|\n+")
+_FOOTNOTE = re.compile(r"^(\[\d+\]\s*)+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def normalise(text: str) -> str:
+    """NFKC, lower case, straight quotes, plain hyphens, single spaces (the eval's comparison form)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
+    text = text.replace("–", "-").replace("—", "-")
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens of the normalised text; numbers keep their decimals (2.7, 9,800)."""
+    return _WORD.findall(normalise(text))
+
+
+def terms(text: str, drop_frame: bool = False) -> list[str]:
+    """Stemmed content terms for lexical matching (stopwords out, CJK characters kept one by one)."""
+    out = []
+    for word in words(text):
+        if word in STOPWORDS or (drop_frame and word in QUESTION_FRAME):
+            continue
+        if _CJK.search(word):
+            out.extend(_CJK.findall(word))
+            continue
+        out.append(stem(word))
+    return out
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in `text`, footnote markers like `[1]` left out."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if _ends_with_abbreviation(text[start : match.start()]):
+            continue
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    cleaned = []
+    for s, e in spans:
+        piece = text[s:e]
+        lead = _FOOTNOTE.match(piece)
+        if lead:
+            s += lead.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e - s >= 2 and re.search(r"\w", text[s:e]):
+            cleaned.append((s, e))
+    return cleaned
+
+
+def _ends_with_abbreviation(piece: str) -> bool:
+    tail = piece.rstrip()[-5:]
+    return any(tail.endswith(a + ".") for a in _ABBREVIATIONS) and not piece.rstrip().endswith("..")

@@ -1,0 +1,112 @@
+"""Frozen values passed between the pipeline stages: load -> chunk -> embed -> store -> retrieve -> answer."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded source document: its clean text and the metadata its file declares."""
+
+    doc_id: str
+    text: str
+    source: str
+    title: str = ""
+    date: str = ""
+    url: str = ""
+    language: str = ""
+    content_hash: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A window of a document that fits the embedding model; `id` is a hash of its content."""
+
+    id: str
+    doc_id: str
+    text: str
+    chunk_index: int
+    start: int
+    end: int
+    title: str = ""
+    date: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved span of a document, with where it comes from and how well it matched."""
+
+    text: str
+    doc_id: str
+    title: str
+    date: str
+    source: str
+    chunk_index: int
+    start: int
+    end: int
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Answer marker `[n]` -> the passage it cites and the exact supporting `quote` inside `passage.text`."""
+
+    n: int
+    passage: Passage
+    quote: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "quote": self.quote, "passage": self.passage.to_dict()}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer whose text carries `[n]` markers; `abstained` is True when the documents do not answer."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    question: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did; printed as a summary by the CLI."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    chunks_added: int = 0
+    chunks_deleted: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        text = (
+            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"deleted {self.deleted} documents; {self.chunks_added} chunks written, "
+            f"{self.chunks_deleted} removed, {self.embedded} embedded; {self.seconds:.1f} s"
+        )
+        if self.errors:
+            text += f"; {len(self.errors)} file(s) skipped"
+        return text

@@ -1,0 +1,209 @@
+"""build_ui(assistant) -> gr.Blocks: visitor chat with sources, staff talking points. No retrieval logic here."""
+from __future__ import annotations
+
+import html
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import gradio as gr
+
+from .errors import AssistantError
+from .types import Answer, Citation
+
+EXAMPLES = [
+    "How many sister cities does Kaohsiung have?",
+    "Who welcomed the Kaohsiung delegation at San Jose City Hall?",
+    "Why is Gdynia a natural partner for Kaohsiung?",
+    "What happened with Edinburgh's plan to partner with Kaohsiung?",
+]
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
+
+
+def escape_markdown(text: str) -> str:
+    """Show document and question text literally: no HTML, links or remote images can come alive."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def render_answer(answer: Answer) -> str:
+    text = escape_markdown(answer.text)
+    return f"_{text}_" if answer.abstained else text
+
+
+def render_sources(answer: Answer | None) -> str:
+    """HTML list of cited sources: title, date and the quote highlighted inside its passage."""
+    if answer is None:
+        return ""
+    if answer.abstained:
+        return '<div class="sources abstained">No sources: the documents do not answer this question.</div>'
+    items = "".join(_source_item(c) for c in answer.citations)
+    return f'<div class="sources"><h4>Sources</h4><ol class="citations">{items}</ol></div>'
+
+
+def _source_item(c: Citation) -> str:
+    p = c.passage
+    at = p.text.find(c.quote)
+    if at < 0:
+        body = f"<mark>{html.escape(c.quote)}</mark>"
+    else:
+        body = (html.escape(p.text[:at]) + f"<mark>{html.escape(c.quote)}</mark>"
+                + html.escape(p.text[at + len(c.quote):]))
+    date = f' <span class="date">{html.escape(p.date)}</span>' if p.date else ""
+    return (f'<li value="{c.n}" class="citation"><div class="title"><b>[{c.n}] {html.escape(p.title)}</b>{date}</div>'
+            f'<div class="passage">{body}</div></li>')
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The structured form returned by the /ask and /talking_points API endpoints."""
+    return {
+        "text": answer.text,
+        "abstained": answer.abstained,
+        "citations": [
+            {"n": c.n, "title": c.passage.title, "date": c.passage.date, "doc_id": c.passage.doc_id,
+             "quote": c.quote} for c in answer.citations
+        ],
+    }
+
+
+def points_markdown(topic: str, answer: Answer) -> str:
+    """Talking points plus a numbered source list, ready to paste or download."""
+    if answer.abstained:
+        return f"# Talking points: {topic}\n\n{answer.text}\n"
+    lines = [f"# Talking points: {topic}", ""]
+    lines += [f"{i}. {c.quote} [{c.n}]" for i, c in enumerate(answer.citations, 1)]
+    lines += ["", "## Sources", ""]
+    lines += [f"[{c.n}] {c.passage.title}{', ' + c.passage.date if c.passage.date else ''} — “{c.quote}”"
+              for c in answer.citations]
+    return "\n".join(lines) + "\n"
+
+
+def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl") -> gr.Blocks:
+    feedback_path = Path(feedback_path)
+
+    def status_line() -> str:
+        s = assistant.status()
+        return (f"{s['documents']} documents · {s['chunks']} chunks · embeddings: {s['model']} "
+                f"({s['backend']}) · index: {s['index']}")
+
+    def respond(message: str, chat: list[dict]) -> Iterator[tuple[list[dict], str, str, dict | None]]:
+        history = [{"role": m["role"], "content": _plain(m["content"])} for m in chat]
+        chat = chat + [{"role": "user", "content": escape_markdown(message)}]
+        try:
+            pieces = assistant.stream(message, history=history)
+            shown = ""
+            for piece in pieces:
+                if isinstance(piece, Answer):
+                    final = chat + [{"role": "assistant", "content": render_answer(piece)}]
+                    yield final, "", render_sources(piece), answer_json(piece)
+                    return
+                shown += piece
+                yield chat + [{"role": "assistant", "content": escape_markdown(shown)}], "", "", None
+        except AssistantError as e:
+            yield chat + [{"role": "assistant", "content": escape_markdown(f"⚠ {e}")}], "", "", None
+
+    def ask_api(question: str, history: list[dict] | None = None) -> dict:
+        try:
+            return answer_json(assistant.ask(question, history=history or None))
+        except AssistantError as e:
+            return {"error": str(e)}
+
+    def points_api(topic: str, n: float = 5, audience: str = "") -> dict:
+        try:
+            return answer_json(assistant.talking_points(topic, n=int(n), audience=audience or None))
+        except AssistantError as e:
+            return {"error": str(e)}
+
+    def draft_points(topic: str, audience: str, n: float):
+        try:
+            answer = assistant.talking_points(topic, n=int(n), audience=audience or None)
+        except AssistantError as e:
+            return escape_markdown(f"⚠ {e}"), None
+        md = points_markdown(topic, answer)
+        path = Path(tempfile.mkdtemp(prefix="points-")) / "talking-points.md"
+        path.write_text(md, encoding="utf-8")
+        return escape_markdown(md).replace("\\#", "#").replace("\n", "  \n"), str(path)
+
+    def record_feedback(last: dict | None, chat: list[dict], data: gr.LikeData) -> None:
+        question = next((_plain(m["content"]) for m in reversed(chat) if m["role"] == "user"), "")
+        row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "vote": "up" if data.liked else "down",
+               "question": question, "answer": (last or {}).get("text", ""),
+               "citations": (last or {}).get("citations", [])}
+        with feedback_path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    with gr.Blocks(title="Kaohsiung city diplomacy assistant") as demo:
+        gr.Markdown("## Kaohsiung city diplomacy assistant\nAnswers come only from the source documents, "
+                    "each sentence cited. If the documents do not say, the assistant says so.")
+        status = gr.Markdown(elem_id="status")
+        last_answer = gr.State(None)
+        with gr.Tab("Ask"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(elem_id="chat", height=460, sanitize_html=True, allow_tags=False,
+                                         feedback_options=("Like", "Dislike"))
+                    with gr.Row():
+                        box = gr.Textbox(placeholder="Ask about Kaohsiung's sister cities, visits, expos…",
+                                         show_label=False, scale=5, elem_id="question", max_length=1000)
+                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="send")
+                        clear = gr.Button("New conversation", scale=1, elem_id="clear")
+                    gr.Examples(EXAMPLES, inputs=box)
+                with gr.Column(scale=2):
+                    sources = gr.HTML(elem_id="sources")
+        with gr.Tab("Talking points"):
+            topic = gr.Textbox(label="Topic", elem_id="topic")
+            with gr.Row():
+                audience = gr.Dropdown(["foreign delegation", "press", "city council", "general public"],
+                                       label="Audience", allow_custom_value=True, elem_id="audience")
+                count = gr.Slider(1, 10, value=5, step=1, label="Number of points", elem_id="count")
+            draft = gr.Button("Draft talking points", variant="primary", elem_id="draft")
+            points_out = gr.Markdown(elem_id="points", buttons=["copy"]) if _supports_copy() else gr.Markdown(elem_id="points")
+            download = gr.File(label="Download as Markdown", elem_id="download")
+
+        outputs = [chatbot, box, sources, last_answer]
+        send.click(respond, [box, chatbot], outputs, api_name=False)
+        box.submit(respond, [box, chatbot], outputs, api_name=False)
+        clear.click(lambda: ([], "", "", None), None, outputs, api_name=False)
+        chatbot.like(record_feedback, [last_answer, chatbot], None, api_name=False)
+        draft.click(draft_points, [topic, audience, count], [points_out, download], api_name=False)
+        api_q, api_h, api_out = gr.Textbox(visible=False), gr.JSON(visible=False), gr.JSON(visible=False)
+        api_t, api_n, api_a = gr.Textbox(visible=False), gr.Number(visible=False), gr.Textbox(visible=False)
+        api_q.submit(ask_api, [api_q, api_h], api_out, api_name="ask")
+        api_t.submit(points_api, [api_t, api_n, api_a], api_out, api_name="talking_points")
+        demo.load(status_line, None, status, api_name=False)
+    return demo
+
+
+def _supports_copy() -> bool:
+    import inspect
+
+    return "buttons" in inspect.signature(gr.Markdown.__init__).parameters
+
+
+def _plain(content: Any) -> str:
+    """Chat message content back to plain text (Gradio may hand back structured content)."""
+    if isinstance(content, list):
+        content = " ".join(str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in content)
+    return html.unescape(re.sub(r"\\(.)", r"\1", str(content)))
+
+
+def launch(host: str | None = None, port: int | None = None, assistant=None) -> None:
+    """Serve the UI on loopback by default, hardened: no share link, no extra file access, bounded queue."""
+    import os
+
+    from .assistant import Assistant
+
+    assistant = assistant or Assistant()
+    index_dir = str(Path(assistant.settings.index_dir).resolve())
+    demo = build_ui(assistant, os.environ.get("ASSISTANT_FEEDBACK_FILE", "feedback.jsonl"))
+    demo.queue(default_concurrency_limit=int(os.environ.get("ASSISTANT_CONCURRENCY", "4")),
+               max_size=int(os.environ.get("ASSISTANT_QUEUE_SIZE", "64")))
+    demo.launch(
+        server_name=host or os.environ.get("ASSISTANT_HOST", "127.0.0.1"),
+        server_port=port or int(os.environ.get("ASSISTANT_PORT", "7860")),
+        share=False, show_error=bool(os.environ.get("ASSISTANT_DEBUG")), max_file_size="20mb",
+        allowed_paths=[], blocked_paths=[index_dir, str(Path(assistant.settings.corpus_dir).resolve())],
+        strict_cors=True, enable_monitoring=False, mcp_server=False, footer_links=["api"],
+    )
