@@ -34,9 +34,18 @@ class LexicalIndex:
     def __init__(self, chunks: list[Chunk]):
         self.chunks = chunks
         self.bm25 = BM25Okapi([terms(c.text) or ["\0"] for c in chunks]) if chunks else None
+        self.vocabulary = sorted(self.bm25.idf) if self.bm25 else []
+
+    def expand(self, query_terms: list[str]) -> list[str]:
+        """Terse queries abbreviate ("pop", "gov", "tech"): add the corpus terms a short stub begins."""
+        extra = []
+        for term in query_terms:
+            if 3 <= len(term) <= 4 and term.isalpha():
+                extra += [v for v in self.vocabulary if v.startswith(term) and v != term][:3]
+        return query_terms + extra
 
     def search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
-        query_terms = terms(query)
+        query_terms = self.expand(terms(query))
         if self.bm25 is None or not query_terms:
             return []
         scores = self.bm25.get_scores(query_terms)

@@ -44,9 +44,15 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(word)
 
 
+def fold_accents(text: str) -> str:
+    """Malé -> Male, Güllner -> Gullner: users rarely type the accents a document uses."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens of the normalised text; numbers keep their decimals (2.7, 9,800)."""
-    return _WORD.findall(normalise(text))
+    """Lower-cased, accent-folded word tokens; numbers keep their decimals (2.7, 9,800)."""
+    return _WORD.findall(fold_accents(normalise(text)))
 
 
 def terms(text: str, drop_frame: bool = False) -> list[str]:

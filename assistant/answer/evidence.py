@@ -5,32 +5,55 @@ import math
 import re
 from dataclasses import dataclass
 
-from ..text import STOPWORDS, has_cjk, terms, words
+from ..text import STOPWORDS, has_cjk, stem, terms, words
 from ..types import Passage
 
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)\b", re.I)
 _DATE = re.compile(
     r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|october|november|"
     r"december|spring|summer|autumn|fall|winter|year|month|week|day)\b", re.I)
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)+\b|[\u4e00-\u9fff]{2,4}")
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)+\b|\([\u4e00-\u9fff]{2,4}\)")
+# Capitalised words that make a multi-word name an institution, place or event rather than a person.
+_NOT_PERSON = frozenset("""city council hall university office government ministry department expo summit park stadium
+    center centre institute company association event framework workshop union states kingdom republic festival fest
+    island valley channel airport program programme congress world committee bureau agency school college""".split())
+_REASON = re.compile(r"\b(because|due to|since|thanks to|as a result|therefore|thus|so that|based on|resembl\w*|"
+                     r"similar\w*|shared|in order to|aim(s|ed)? to|centers on|known for)\b", re.I)
 _PLACE = re.compile(r"\b[A-Z][a-z]+\b")
 _ASK_NUMBER = re.compile(r"\bhow (many|much|long|far|big|large)\b|\b(count|number|pop|population|percent)\b", re.I)
 _ASK_DATE = re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince when\b", re.I)
 _ASK_PERSON = re.compile(r"\bwho\b|\bwhom\b|\bwhich (professor|official|mayor|director|person|people)\b", re.I)
 _ASK_PLACE = re.compile(r"\bwhere\b|\bwhich (city|country|cities|countries|place)\b", re.I)
+_ASK_REASON = re.compile(r"^\s*why\b|\bwhat (is|was) the reason\b", re.I)
+_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 
 
 def answer_type(question: str) -> str:
     """The kind of fact a question asks for: number, date, person, place, or '' (anything)."""
-    for kind, pattern in (("number", _ASK_NUMBER), ("date", _ASK_DATE), ("person", _ASK_PERSON), ("place", _ASK_PLACE)):
+    for kind, pattern in (("number", _ASK_NUMBER), ("date", _ASK_DATE), ("person", _ASK_PERSON),
+                          ("place", _ASK_PLACE), ("reason", _ASK_REASON)):
         if pattern.search(question):
             return kind
     return ""
 
 
-def has_answer_type(sentence: str, kind: str) -> bool:
-    pattern = {"number": _NUMBER, "date": _DATE, "person": _NAME, "place": _PLACE}.get(kind)
+def has_answer_type(sentence: str, kind: str, question: str = "") -> bool:
+    """Does the sentence hold the kind of fact asked for (a person other than those the question names, ...)?"""
+    if kind == "person":
+        asked = set(words(question))
+        return any(_is_new_person(m.group(), asked) for m in _NAME.finditer(sentence))
+    pattern = {"number": _NUMBER, "date": _DATE, "place": _PLACE, "reason": _REASON}.get(kind)
     return pattern is None or bool(pattern.search(sentence))
+
+
+def _is_new_person(name: str, asked: set[str]) -> bool:
+    parts = words(name)
+    return not any(p in _NOT_PERSON for p in parts) and not all(p in asked for p in parts)
+
+
+def defines_acronym(question: str, sentence: str) -> bool:
+    """The sentence spells out an acronym the question asks about: `... Cooperation (IURC)`."""
+    return any(f"({a})" in sentence for a in _ACRONYM.findall(question))
 
 
 def question_entities(question: str) -> list[str]:
@@ -55,6 +78,7 @@ class Evidence:
     passage: Passage
     start: int
     end: int
+    context: str = ""
     coverage: float = 0.0
     similarity: float = 0.0
     entity_coverage: float = 1.0
@@ -102,14 +126,28 @@ def _prefix_hit(term: str, text_terms: set[str]) -> bool:
 
 
 def entity_coverage(entities: list[str], context: str) -> float:
+    """Mean share of each named entity's words that occur in `context` (San Jose City Hall vs San Jose)."""
     if not entities:
         return 1.0
-    lowered = " ".join(words(context))
-    found = sum(1 for e in entities if " ".join(words(e)) in lowered)
-    return found / len(entities)
+    present = {stem(w) for w in words(context)}
+    shares = []
+    for entity in entities:
+        parts = [stem(w) for w in words(entity) if w not in STOPWORDS]
+        shares.append(sum(_stem_present(p, present) for p in parts) / len(parts) if parts else 1.0)
+    return sum(shares) / len(shares)
 
 
-def weighted_terms(question: str, idf: IdfTable) -> dict[str, float]:
+def _stem_present(part: str, present: set[str]) -> bool:
+    # "Taiwanese" ~ "Taiwan", "German" ~ "Germany": a shared stem prefix of 5+ letters counts.
+    return part in present or (len(part) >= 5 and any(p[:5] == part[:5] and p.isalpha() for p in present))
+
+
+def weighted_terms(question: str, idf: IdfTable, leave_out: set[str] = frozenset()) -> dict[str, float]:
+    """The question's content terms (minus `leave_out`) weighted by IDF."""
     if has_cjk(question):
         return {}
-    return {t: idf(t) for t in set(terms(question, drop_frame=True))}
+    return {t: idf(t) for t in set(terms(question, drop_frame=True)) - leave_out}
+
+
+def entity_terms(entities: list[str]) -> set[str]:
+    return {t for e in entities for t in terms(e)}

@@ -8,7 +8,8 @@ import numpy as np
 from ..text import sentence_spans, terms
 from ..types import Answer, Citation, Passage
 from .evidence import (
-    Evidence, IdfTable, answer_type, coverage, entity_coverage, has_answer_type, question_entities, weighted_terms,
+    Evidence, IdfTable, answer_type, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
+    question_entities, weighted_terms,
 )
 
 ABSTAIN_TEXT = "The documents I have do not answer that question."
@@ -50,25 +51,36 @@ class ExtractiveAnswerer:
         return compose(question, self.select(candidates))
 
     def score(self, question: str, standalone: str, passages: list[Passage]) -> list[Evidence]:
-        """Every distinct sentence of the passages, scored and sorted best first."""
+        """Every distinct sentence of the passages, scored and sorted best first.
+
+        The score asks three things: does the sentence say what the question asks about (IDF-weighted
+        coverage of the question's predicate terms, in the sentence or its neighbours), does it mean
+        something close (embedding similarity), and is it about the entities the question names.
+        """
         candidates = _sentences(passages)
         if not candidates:
             return []
         idf: IdfTable = self.idf_source()
-        own = weighted_terms(question, idf)
-        context = weighted_terms(standalone, idf)
+        entities = question_entities(question)
+        earlier = [e for e in question_entities(standalone) if e not in entities]
+        predicate = weighted_terms(question, idf, leave_out=entity_terms(entities))
         kind = answer_type(question)
-        entities = question_entities(standalone)
         vectors = self.embeddings.encode([standalone] + [c.text for c in candidates])
         sims = vectors[1:] @ vectors[0]
         for cand, sim in zip(candidates, sims):
             sentence_terms = set(terms(cand.text))
             cand.similarity = float(sim)
-            cand.coverage = coverage(own or context, sentence_terms)
-            context_cov = coverage(context, sentence_terms | set(terms(cand.passage.text))) if context else 0.0
-            cand.entity_coverage = entity_coverage(entities, cand.passage.text)
-            cand.typed = has_answer_type(cand.text, kind)
-            cand.score = _combine(cand, context_cov)
+            if predicate:
+                around = coverage(predicate, sentence_terms | set(terms(cand.context)))
+                cand.coverage = max(coverage(predicate, sentence_terms), 0.7 * around)
+            else:
+                cand.coverage = entity_coverage(entities, cand.text)
+            if defines_acronym(question, cand.text):
+                cand.coverage = max(cand.coverage, 0.8)
+            where = cand.passage.title + " " + cand.passage.text
+            cand.entity_coverage = entity_coverage(entities, where) * (0.8 + 0.2 * entity_coverage(earlier, where))
+            cand.typed = has_answer_type(cand.text, kind, standalone)
+            cand.score = _combine(cand)
         return sorted(candidates, key=lambda c: (-c.score, c.passage_rank))
 
     def select(self, ranked: list[Evidence]) -> list[Evidence]:
@@ -101,23 +113,27 @@ class ExtractiveAnswerer:
         return compose(question, [ranked[i] for i in chosen], bullets=True)
 
 
-def _combine(cand: Evidence, context_coverage: float) -> float:
-    score = 0.45 * cand.coverage + 0.35 * max(cand.similarity, 0.0) + 0.2 * context_coverage
-    score *= 0.5 + 0.5 * cand.entity_coverage
+def _combine(cand: Evidence) -> float:
+    score = 0.5 * cand.coverage + 0.5 * max(cand.similarity, 0.0)
+    score *= 0.2 + 0.8 * cand.entity_coverage**2
     return score if cand.typed else score * 0.7
 
 
 def _sentences(passages: list[Passage]) -> list[Evidence]:
+    """Distinct sentences of the passages (first occurrence wins), each with its neighbours as context."""
     seen: set[str] = set()
     out: list[Evidence] = []
     for rank, passage in enumerate(passages):
-        for start, end in sentence_spans(passage.text):
+        spans = sentence_spans(passage.text)
+        for i, (start, end) in enumerate(spans):
             text = passage.text[start:end]
             key = " ".join(text.split())
             if key in seen or len(text.split()) < 3:
                 continue
             seen.add(key)
-            out.append(Evidence(passage_rank=rank, passage=passage, start=start, end=end))
+            before = passage.text[spans[i - 1][0] : spans[i - 1][1]] if i > 0 else ""
+            after = passage.text[spans[i + 1][0] : spans[i + 1][1]] if i + 1 < len(spans) else ""
+            out.append(Evidence(passage_rank=rank, passage=passage, start=start, end=end, context=f"{before} {after}"))
     return out
 
 

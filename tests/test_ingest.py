@@ -1,0 +1,79 @@
+"""Incremental ingest on a real Chroma store: unchanged skipped, edited replaced, deleted removed."""
+from pathlib import Path
+
+from assistant.chunk import Chunker
+from assistant.load import load_document
+
+
+def test_second_ingest_embeds_nothing(corpus_copy, make_assistant):
+    a = make_assistant(corpus_copy)
+    count = a.store.count()
+    report = a.ingest()
+    assert (report.added, report.updated, report.unchanged, report.deleted) == (0, 0, 2, 0)
+    assert report.embedded == 0 and report.chunks_added == 0
+    assert a.store.count() == count
+    assert a.store.ids() == a.record.chunk_ids()
+
+
+def test_edited_document_replaces_its_old_chunks(corpus_copy, make_assistant):
+    a = make_assistant(corpus_copy)
+    path = corpus_copy / "kaohsiung-silicon-valley-visit.md"
+    text = path.read_text(encoding="utf-8")
+    old = "Cisco and Super Micro Computer"
+    path.write_text(text.replace(old, "Nvidia and Oracle"), encoding="utf-8")
+    report = a.ingest()
+    assert (report.updated, report.unchanged) == (1, 1)
+    assert 0 < report.embedded <= 3, "only the changed chunks are embedded again"
+    texts = [p.text for p in a.retrieve("Which tech companies did the delegation plan to visit?", k=10)]
+    assert any("Nvidia and Oracle" in t for t in texts)
+    assert not any(old in c.text for c in a.store.all_chunks())
+    assert a.store.ids() == a.record.chunk_ids()
+
+
+def test_deleted_document_disappears(corpus_copy, make_assistant):
+    a = make_assistant(corpus_copy)
+    (corpus_copy / "kaohsiung-silicon-valley-visit.md").unlink()
+    report = a.ingest()
+    assert report.deleted == 1
+    assert {c.doc_id for c in a.store.all_chunks()} == {"beyond-taipei-city-diplomacy"}
+    assert all(p.doc_id != "kaohsiung-silicon-valley-visit" for p in a.retrieve("Stanford professor", k=10))
+    assert [d["doc_id"] for d in a.documents()] == ["beyond-taipei-city-diplomacy"]
+
+
+def test_folder_is_ingested_recursively_with_every_loader(tmp_path, make_assistant):
+    from conftest import minimal_pdf
+
+    corpus = tmp_path / "docs"
+    (corpus / "nested" / "deeper").mkdir(parents=True)
+    (corpus / "note.txt").write_text("The harbour festival opens on the fifth of May.", encoding="utf-8")
+    (corpus / "nested" / "page.html").write_text(
+        "<html><head><title>Ferry news</title><script>var x = 'script text';</script></head><body>"
+        "<nav>Home | Search | Tags</nav><main><p>The new ferry to Cijin runs every ten minutes.</p></main>"
+        "<footer>Follow us</footer></body></html>", encoding="utf-8")
+    (corpus / "nested" / "deeper" / "report.pdf").write_bytes(minimal_pdf("The light rail loop carries commuters daily."))
+    (corpus / "nested" / "story.md").write_text("---\ntitle: Port story\ndate: 2024-05-01\n---\nShips dock at pier nine.\n",
+                                                encoding="utf-8")
+    a = make_assistant(corpus)
+    docs = {d["doc_id"]: d for d in a.documents()}
+    assert set(docs) == {"note", "nested/page", "nested/deeper/report", "nested/story"}
+    assert docs["nested/story"]["title"] == "Port story" and docs["nested/story"]["date"] == "2024-05-01"
+    assert docs["nested/page"]["title"] == "Ferry news"
+    html_text = " ".join(c.text for c in a.store.all_chunks() if c.doc_id == "nested/page")
+    assert "Cijin" in html_text and "script text" not in html_text and "Search" not in html_text
+    assert "light rail loop" in a.retrieve("light rail commuters", k=1)[0].text
+
+
+def test_chunks_fit_the_model_window_and_keep_offsets(embeddings):
+    doc = load_document(Path(__file__).parent.parent / "corpus" / "beyond-taipei-city-diplomacy.md",
+                        Path(__file__).parent.parent / "corpus", 2**24)
+    count = embeddings.token_counter()
+    chunker = Chunker(count, 128, 24, embeddings.window)
+    chunks = chunker.split(doc)
+    assert len(chunks) > 10
+    for c in chunks:
+        assert count(c.text) <= 128
+        assert doc.text[c.start : c.end] == c.text
+    assert len({c.id for c in chunks}) == len(chunks)
+    assert [c.id for c in chunker.split(doc)] == [c.id for c in chunks], "ids are stable content hashes"
+    ends = [c.text.rstrip()[-1] for c in chunks]
+    assert sum(e in ".”\"]?!" for e in ends) >= 0.8 * len(chunks), "chunks end at sentence boundaries"
