@@ -14,10 +14,12 @@ from .chunk import Chunker
 from .config import Settings
 from .embed import SentenceEmbeddings
 from .errors import CorpusError, EmptyQuestionError, QuestionError
-from .ingest import Indexer, writer_lock
+from .health import open_index
+from .ingest import Indexer, check_model, writer_lock
+from .pdf import PdfLimits
 from .records import Record
 from .retrieve import HybridRetriever, standalone_question
-from .store import ChromaStore, make_client
+from .store import open_store, wipe_embedded
 from .text import terms
 from .types import Answer, IngestReport, Passage
 
@@ -37,19 +39,30 @@ class Assistant:
         embeddings: share one loaded embedding model between assistants.
         answer_step: a LangChain runnable replacing the extractive answerer ({question, standalone, passages} -> Answer).
         auto_ingest: build the index from the corpus when it is empty (default True).
+        rebuild: start the index over (e.g. for a new embedding model): the collection and the record's
+            documents are cleared, stored vectors kept; the next ingest fills it. Without it, an index built
+            with another model is refused (ModelMismatchError) rather than mixed.
+
+    Raises:
+        ModelMismatchError: the index was built with another embedding model and rebuild is False.
+        StoreError: the Chroma server is unreachable, or the index could not be repaired from the record.
     """
 
     def __init__(self, corpus_dir: str | Path | None = None, index_dir: str | Path | None = None, *,
                  settings: Settings | None = None, embeddings: SentenceEmbeddings | None = None,
-                 answer_step: Runnable | None = None, auto_ingest: bool = True, **fields: Any):
+                 answer_step: Runnable | None = None, auto_ingest: bool = True, rebuild: bool = False,
+                 **fields: Any):
         self.settings = settings or Settings.from_env(corpus_dir=corpus_dir, index_dir=index_dir, **fields)
         s = self.settings
         self.embeddings = embeddings or SentenceEmbeddings(s.model, s.backend, s.device)
+        self._ingest_lock = threading.Lock()
         self.record = Record(Path(s.index_dir) / "record.sqlite3")
-        self.store = ChromaStore(make_client(Path(s.index_dir), s.chroma_url), s.collection, self.embeddings)
+        self.store, self.health = open_index(s, self.record, self.embeddings)
+        if rebuild:
+            self._start_over()
+        check_model(self.record, self.embeddings.model_name)
         self.retriever = HybridRetriever(self.store, self.embeddings)
         self._idf: tuple[int, IdfTable] | None = None
-        self._ingest_lock = threading.Lock()
         self.answer_step = answer_step or RunnableLambda(
             ExtractiveAnswerer(self.embeddings, self.idf, s.abstain_threshold, s.max_answer_sentences, s.max_answer_words)
         )
@@ -64,11 +77,23 @@ class Assistant:
             self.ingest()
 
     # -- ingest -------------------------------------------------------------------------------------
+    def _start_over(self) -> None:
+        """Empty the collection first, then the record's documents: a crash in between leaves the record
+        (old model) intact, so the collection is restored from it rather than mixed."""
+        with self._ingest_lock, writer_lock(Path(self.settings.index_dir), "rebuild"):
+            if self.settings.chroma_url:
+                self.store.reset()
+            else:
+                wipe_embedded(Path(self.settings.index_dir))
+                self.store = open_store(self.settings, self.embeddings)
+            self.record.clear_documents({"model": self.embeddings.model_name})
+
     def indexer(self, progress: bool = True) -> Indexer:
         s = self.settings
         chunker = Chunker(self.embeddings.token_counter(), s.chunk_tokens, s.chunk_overlap_tokens, self.embeddings.window)
         return Indexer(self.record, self.store, self.embeddings, chunker,
-                       f"{s.chunk_tokens}/{s.chunk_overlap_tokens}", int(s.max_file_mb * 2**20), progress)
+                       f"{s.chunk_tokens}/{s.chunk_overlap_tokens}", int(s.max_file_mb * 2**20), progress,
+                       PdfLimits(s.pdf_timeout_s, s.pdf_memory_mb))
 
     def ingest(self, paths: list[str | Path] | None = None, progress: bool = True) -> IngestReport:
         """Bring the index in step with `paths` (default: the corpus folder): new, changed and deleted files.
@@ -114,6 +139,7 @@ class Assistant:
         return {
             "documents": len(docs), "chunks": self.store.count(), "model": self.embeddings.model_name,
             "backend": self.embeddings.backend, "index": self.settings.chroma_url or str(Path(self.settings.index_dir)),
+            "health": self.health.summary(),
         }
 
     def documents(self) -> list[dict]:
@@ -152,7 +178,12 @@ class Assistant:
             return []
         if not isinstance(history, list) or not all(isinstance(m, dict) and "content" in m for m in history):
             raise QuestionError('history must be a list of {"role": "user"|"assistant", "content": str} messages')
-        return [m for m in history if m.get("role") in ("user", "assistant")][-self.settings.max_history_turns :]
+        kept = [m for m in history if m.get("role") in ("user", "assistant")][-self.settings.max_history_turns :]
+        limit = self.settings.max_question_chars
+        for m in kept:
+            if not isinstance(m["content"], str) or (m["role"] == "user" and len(m["content"]) > limit):
+                raise QuestionError(f"history messages must be text, and user turns at most {limit} characters")
+        return kept
 
 
 def _pieces(text: str) -> Iterator[str]:

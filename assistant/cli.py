@@ -31,11 +31,11 @@ def options(
     _overrides.update(corpus_dir=corpus_dir, index_dir=index_dir, chroma_url=chroma_url, model=model, backend=backend)
 
 
-def _assistant(auto_ingest: bool = True):
+def _assistant(auto_ingest: bool = True, rebuild: bool = False):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from .assistant import Assistant
 
-    return Assistant(auto_ingest=auto_ingest, **_overrides)
+    return Assistant(auto_ingest=auto_ingest, rebuild=rebuild, **_overrides)
 
 
 def _fail(error: Exception) -> typer.Exit:
@@ -53,10 +53,17 @@ def _print_answer(answer) -> None:
 
 
 @app.command()
-def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders; default: the corpus folder.")) -> None:
+def ingest(
+    paths: list[Path] = typer.Argument(None, help="Files or folders; default: the corpus folder."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Start the index over, e.g. after changing the model."),
+) -> None:
     """Add new, replace changed and remove deleted documents in the index."""
+    from .config import Settings
+    from .ingest import ensure_unlocked
+
     try:
-        assistant = _assistant(auto_ingest=False)
+        ensure_unlocked(Path(Settings.from_env(**_overrides).index_dir))
+        assistant = _assistant(auto_ingest=False, rebuild=rebuild)
         report = assistant.ingest(paths or None)
     except AssistantError as e:
         raise _fail(e)
@@ -163,6 +170,22 @@ def status() -> None:
         raise _fail(e)
     for key, value in info.items():
         out.print(f"{key:>10}: {value}", highlight=False)
+
+
+@app.command()
+def doctor() -> None:
+    """Check the index against the record (ids, counts, a query, model) and repair it, saying what it did."""
+    from .config import Settings
+    from .health import doctor as run_doctor
+
+    try:
+        lines, healthy = run_doctor(Settings.from_env(**_overrides))
+    except AssistantError as e:
+        raise _fail(e)
+    for line in lines:
+        out.print(line, highlight=False)
+    if not healthy:
+        raise typer.Exit(1)
 
 
 def main() -> None:
