@@ -14,7 +14,7 @@ SELF_DISTANCE = 1e-3
 
 
 def probe(collection, samples: list[dict]) -> dict:
-    """{count, ids, failures}: failures name the sample ids whose own vector does not come back first."""
+    """{count, ids, failures}: failures name the stored samples whose own vector does not come back first."""
     ids: list[str] = []
     while True:
         batch = collection.get(include=[], limit=5000, offset=len(ids))["ids"]
@@ -22,7 +22,8 @@ def probe(collection, samples: list[dict]) -> dict:
         if len(batch) < 5000:
             break
     failures = []
-    for sample in samples:
+    present = set(ids)
+    for sample in (s for s in samples if s["id"] in present):  # a missing id is for reconcile, not a broken index
         got = collection.query(query_embeddings=[sample["vector"]], n_results=1, include=["distances"])
         hit = got["ids"][0][0] if got["ids"] and got["ids"][0] else None
         distance = got["distances"][0][0] if hit else None

@@ -39,7 +39,7 @@ def _assistant(auto_ingest: bool = True, rebuild: bool = False):
 
 
 def _fail(error: Exception) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {error}", highlight=False)
+    err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 
@@ -183,7 +183,7 @@ def doctor() -> None:
     except AssistantError as e:
         raise _fail(e)
     for line in lines:
-        out.print(line, highlight=False)
+        out.print(line, highlight=False, soft_wrap=True)
     if not healthy:
         raise typer.Exit(1)
 

@@ -71,27 +71,39 @@ def open_index(settings: Settings, record: Record, embeddings) -> tuple[ChromaSt
 
 
 def check_and_repair(settings: Settings, record: Record, embeddings) -> tuple[ChromaStore, HealthReport]:
-    """Probe, then reconcile or rebuild as needed; the caller holds the writer lock."""
+    """Probe, then reconcile (ids out of step) or rebuild (anything worse, or a reconcile that did not hold).
+
+    The caller holds the writer lock.
+    """
     model = record.get_meta("model") or settings.model
     recorded = record.chunk_ids()
     report = HealthReport(record_chunks=len(recorded))
     samples = [{"id": i, "vector": v.tolist()} for i, v in record.samples(model)]
-    found = _probe(settings, embeddings, samples)
-    broken = _judge(found, recorded, report)
-    if broken and not settings.chroma_url:
-        wipe_embedded(Path(settings.index_dir))
-    store = open_store(settings, embeddings)
-    if broken:
-        started = time.perf_counter()
-        rebuild(record, store, model)
-        report.action, report.seconds = "rebuilt", time.perf_counter() - started
-    elif report.problems:
+    broken = _judge(_probe(settings, embeddings, samples), recorded, report)
+    store = None if broken else open_store(settings, embeddings)
+    if store is not None and report.problems:
         counts = reconcile(record, store, model)
         report.action, report.restored, report.removed = "reconciled", counts["restored"], counts["removed"]
-    if report.action != "checked":
-        _verify(store, record, samples)
+        if not _matches(store, record, samples):
+            report.problems.append("the collection still disagreed after reconciling")
+            store = None
+    if store is None:
+        store = _rebuilt(settings, record, embeddings, model, report)
+        if not _matches(store, record, samples):
+            raise StoreError(f"{store.where} still disagrees with the record after a rebuild; run `assistant doctor`")
     report.index_chunks = store.count()
     return store, report
+
+
+def _rebuilt(settings: Settings, record: Record, embeddings, model: str, report: HealthReport) -> ChromaStore:
+    """A collection refilled from the record; an embedded store gets a new folder, the broken one never reopened."""
+    started = time.perf_counter()
+    if not settings.chroma_url:
+        wipe_embedded(Path(settings.index_dir))
+    store = open_store(settings, embeddings)
+    rebuild(record, store, model)
+    report.action, report.seconds = "rebuilt", time.perf_counter() - started
+    return store
 
 
 def doctor(settings: Settings) -> tuple[list[str], bool]:
@@ -168,11 +180,10 @@ def _judge(found: dict, recorded: set[str], report: HealthReport) -> bool:
     return bool(broken)
 
 
-def _verify(store: ChromaStore, record: Record, samples: list[dict]) -> None:
-    """After a repair the index must match the record exactly, or opening fails loudly."""
+def _matches(store: ChromaStore, record: Record, samples: list[dict]) -> bool:
+    """The collection holds exactly the record's ids and its stored vectors find themselves."""
     from .chroma_probe import probe
 
     with store_errors(store.where):
         found = probe(store.collection, samples)
-    if set(found["ids"]) != record.chunk_ids() or found["failures"]:
-        raise StoreError(f"{store.where} still disagrees with the record after repair; run `assistant doctor`")
+    return set(found["ids"]) == record.chunk_ids() and not found["failures"]

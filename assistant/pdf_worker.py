@@ -31,6 +31,8 @@ def extract(data: bytes) -> dict:
 
 def main() -> None:
     data = sys.stdin.buffer.read()
+    import pypdf  # noqa: F401  (imported before the limits, so that only parsing is limited)
+
     limit(int(sys.argv[1]), int(sys.argv[2]))
     try:
         result = extract(data)
