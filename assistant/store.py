@@ -1,12 +1,13 @@
 """The Chroma collection (embedded persistent folder or a server URL), reached through langchain-chroma."""
 from __future__ import annotations
 
+import base64
 import shutil
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -60,7 +61,7 @@ def make_client(index_dir: Path, chroma_url: str = ""):
         with store_errors(where(index_dir, chroma_url)):
             return chromadb.HttpClient(
                 host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https", settings=chroma_settings,
+                ssl=url.scheme == "https", headers=_basic_auth(url), settings=chroma_settings,
             )
     path = embedded_path(index_dir)
     path.mkdir(parents=True, exist_ok=True)
@@ -76,8 +77,20 @@ def open_store(settings, embeddings: Embeddings | None) -> "ChromaStore":
 
 
 def where(index_dir: Path, chroma_url: str = "") -> str:
-    """How messages name an index: the server URL or the embedded folder."""
-    return f"the Chroma server at {chroma_url}" if chroma_url else f"the Chroma store in {embedded_path(index_dir)}"
+    """How messages name an index: the server URL (without credentials) or the embedded folder."""
+    if not chroma_url:
+        return f"the Chroma store in {embedded_path(index_dir)}"
+    url = urlparse(chroma_url)
+    return f"the Chroma server at {url._replace(netloc=url.netloc.rpartition('@')[2]).geturl()}"
+
+
+def _basic_auth(url) -> dict[str, str]:
+    """An Authorization header from http://user:password@host credentials, for a server behind an
+    authenticating proxy (`chroma run` itself has no authentication)."""
+    if not url.username:
+        return {}
+    token = base64.b64encode(f"{unquote(url.username)}:{unquote(url.password or '')}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
 
 
 @contextmanager

@@ -2,10 +2,10 @@
 files and history turns are refused with a message naming the limit, and the application carries on."""
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 
 import pytest
+from conftest import minimal_pdf, one_page_pdf
 
 from assistant import LoadError, QuestionError
 from assistant.pdf import PdfLimits, extract_pdf_text
@@ -14,26 +14,7 @@ from assistant.pdf import PdfLimits, extract_pdf_text
 def text_bomb(megabytes: int = 30) -> bytes:
     """A 30 KB PDF whose one page decompresses to `megabytes` MB of text operators: the parser's memory
     and time grow with it (pypdf's own 75 MB per-stream cap does not stop it)."""
-    ops = b"BT /F1 12 Tf (a) Tj ET " * (megabytes * 2**20 // 23)
-    packed = zlib.compress(ops, 9)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
-        b"/Contents 4 0 R >>",
-        b"<< /Length " + str(len(packed)).encode() + b" /Filter /FlateDecode >>\nstream\n" + packed + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return one_page_pdf(b"BT /F1 12 Tf (a) Tj ET " * (megabytes * 2**20 // 23), deflate=True)
 
 
 def test_a_decompression_bomb_hits_the_memory_limit_not_the_app():
@@ -47,8 +28,6 @@ def test_a_pdf_that_parses_too_long_is_stopped():
 
 
 def test_hostile_and_oversized_files_are_skipped_and_the_rest_ingested(tmp_path, make_assistant):
-    from conftest import minimal_pdf
-
     corpus = tmp_path / "docs"
     corpus.mkdir()
     (corpus / "bomb.pdf").write_bytes(text_bomb())

@@ -61,3 +61,13 @@ def test_server_killed_mid_ingest_is_caught_up_after_restart(server, corpus_copy
                   auto_ingest=False)
     assert a.health.action == "checked"
     assert a.store.ids() == a.record.chunk_ids() and len(a.documents()) == 2
+
+
+def test_credentials_in_the_url_become_a_basic_auth_header_and_stay_out_of_messages(server, tmp_path):
+    from assistant.store import make_client, where
+
+    url = server.url.replace("http://", "http://office:s%40fe@")
+    client = make_client(tmp_path, url)
+    headers = {k.lower(): v for k, v in client._server.get_request_headers().items()}
+    assert headers["authorization"] == "Basic b2ZmaWNlOnNAZmU="  # office:s@fe
+    assert where(tmp_path, url) == f"the Chroma server at {server.url}"
