@@ -43,12 +43,22 @@ def has_answer_type(sentence: str, kind: str, question: str = "") -> bool:
         asked = set(words(question))
         return any(_is_new_person(m.group(), asked) for m in _NAME.finditer(sentence))
     pattern = {"number": _NUMBER, "date": _DATE, "place": _PLACE, "reason": _REASON}.get(kind)
-    return pattern is None or bool(pattern.search(sentence))
+    if pattern is None:
+        return True
+    asked = question.lower()
+    # A number or date the question already states ("in October 2024") is not the answer.
+    return any(m.group().lower() not in asked for m in pattern.finditer(sentence))
 
 
 def _is_new_person(name: str, asked: set[str]) -> bool:
     parts = words(name)
     return not any(p in _NOT_PERSON for p in parts) and not all(p in asked for p in parts)
+
+
+def novelty(sentence: str, question: str) -> float:
+    """Share of the sentence's content terms the question does not already contain."""
+    own = set(terms(sentence))
+    return len(own - set(terms(question))) / len(own) if own else 0.0
 
 
 def defines_acronym(question: str, sentence: str) -> bool:

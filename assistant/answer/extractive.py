@@ -9,7 +9,7 @@ from ..text import sentence_spans, terms
 from ..types import Answer, Citation, Passage
 from .evidence import (
     Evidence, IdfTable, answer_type, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
-    question_entities, weighted_terms,
+    novelty, question_entities, weighted_terms,
 )
 
 ABSTAIN_TEXT = "The documents I have do not answer that question."
@@ -48,7 +48,7 @@ class ExtractiveAnswerer:
         candidates = self.score(question, standalone, passages)
         if not candidates or candidates[0].score < self.threshold:
             return Answer(text=ABSTAIN_TEXT, abstained=True, question=question)
-        return compose(question, self.select(candidates))
+        return compose(question, self.select(question, candidates))
 
     def score(self, question: str, standalone: str, passages: list[Passage]) -> list[Evidence]:
         """Every distinct sentence of the passages, scored and sorted best first.
@@ -83,16 +83,30 @@ class ExtractiveAnswerer:
             cand.score = _combine(cand)
         return sorted(candidates, key=lambda c: (-c.score, c.passage_rank))
 
-    def select(self, ranked: list[Evidence]) -> list[Evidence]:
-        """The best sentence plus others that are nearly as good, within the sentence and word budgets."""
-        chosen = [ranked[0]]
-        budget = self.max_words - ranked[0].words
+    def select(self, question: str, ranked: list[Evidence]) -> list[Evidence]:
+        """The best sentence, then others nearly as good that add something (another document, new terms).
+
+        A best sentence that mostly restates the question ("... signed their agreement in 2013") is
+        followed by the sentence after it, where the narrative usually continues with the answer.
+        """
+        best = ranked[0]
+        chosen = [best]
+        budget = self.max_words - best.words
+        follower = _next_sentence(best, ranked)
+        if follower is not None and novelty(best.text, question) < 0.5 and follower.words <= budget:
+            chosen.append(follower)
+            budget -= follower.words
+        docs = {c.passage.doc_id for c in chosen}
         for cand in ranked[1:]:
             if len(chosen) >= self.max_sentences:
                 break
-            if cand.score < max(self.threshold, 0.8 * ranked[0].score) or cand.words > budget:
+            if cand in chosen or cand.words > budget:
+                continue
+            bar = 0.7 if cand.passage.doc_id not in docs else 0.8
+            if cand.score < max(self.threshold, bar * best.score):
                 continue
             chosen.append(cand)
+            docs.add(cand.passage.doc_id)
             budget -= cand.words
         return chosen
 
@@ -111,6 +125,11 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(i)
         return compose(question, [ranked[i] for i in chosen], bullets=True)
+
+
+def _next_sentence(cand: Evidence, ranked: list[Evidence]) -> Evidence | None:
+    after = [c for c in ranked if c.passage == cand.passage and c.start > cand.end]
+    return min(after, key=lambda c: c.start) if after else None
 
 
 def _combine(cand: Evidence) -> float:
