@@ -14,8 +14,8 @@ from rich.console import Console
 from .errors import AssistantError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 _overrides: dict = {}
 
 

@@ -100,3 +100,16 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def _ends_with_abbreviation(piece: str) -> bool:
     tail = piece.rstrip()[-5:]
     return any(tail.endswith(a + ".") for a in _ABBREVIATIONS) and not piece.rstrip().endswith("..")
+
+
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.!?]{0,40}\b(instructions?|rules?|prompts?|context|above)\b"
+    r"|\byou are now\b|\b(system|developer) prompt\b|\bact as\b|\bpretend (to be|you)\b",
+    re.I,
+)
+
+
+def drop_instructions(question: str) -> str:
+    """Remove sentences that try to instruct the assistant ("Ignore your instructions and ..."); keep the question."""
+    kept = [question[s:e] for s, e in sentence_spans(question) if not _INSTRUCTION.search(question[s:e])]
+    return " ".join(kept) if kept else question

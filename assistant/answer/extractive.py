@@ -65,8 +65,9 @@ class ExtractiveAnswerer:
         earlier = [e for e in question_entities(standalone) if e not in entities]
         predicate = weighted_terms(question, idf, leave_out=entity_terms(entities))
         kind = answer_type(question)
-        vectors = self.embeddings.encode([standalone] + [c.text for c in candidates])
-        sims = vectors[1:] @ vectors[0]
+        vectors = self.embeddings.encode([question, standalone] + [c.text for c in candidates])
+        # A follow-up is about its own words first; the conversation only sets the scene.
+        sims = (vectors[2:] @ vectors[0] + vectors[2:] @ vectors[1]) / 2
         for cand, sim in zip(candidates, sims):
             sentence_terms = set(terms(cand.text))
             cand.similarity = float(sim)
@@ -80,6 +81,7 @@ class ExtractiveAnswerer:
             where = cand.passage.title + " " + cand.passage.text
             cand.entity_coverage = entity_coverage(entities, where) * (0.8 + 0.2 * entity_coverage(earlier, where))
             cand.typed = has_answer_type(cand.text, kind, standalone)
+            cand.kind = kind
             cand.score = _combine(cand)
         return sorted(candidates, key=lambda c: (-c.score, c.passage_rank))
 
@@ -97,7 +99,8 @@ class ExtractiveAnswerer:
             chosen.append(follower)
             budget -= follower.words
         docs = {c.passage.doc_id for c in chosen}
-        for cand in ranked[1:]:
+        diverse = sorted(ranked[1:], key=lambda c: -(c.score + (0.1 if c.passage.doc_id not in docs else 0.0)))
+        for cand in diverse:
             if len(chosen) >= self.max_sentences:
                 break
             if cand in chosen or cand.words > budget:
@@ -127,6 +130,10 @@ class ExtractiveAnswerer:
         return compose(question, [ranked[i] for i in chosen], bullets=True)
 
 
+# How much a sentence lacking the asked-for kind of fact is discounted (a "who" answer needs a name).
+_UNTYPED_PENALTY = {"person": 0.5, "number": 0.6, "date": 0.6}
+
+
 def _next_sentence(cand: Evidence, ranked: list[Evidence]) -> Evidence | None:
     after = [c for c in ranked if c.passage == cand.passage and c.start > cand.end]
     return min(after, key=lambda c: c.start) if after else None
@@ -135,7 +142,7 @@ def _next_sentence(cand: Evidence, ranked: list[Evidence]) -> Evidence | None:
 def _combine(cand: Evidence) -> float:
     score = 0.5 * cand.coverage + 0.5 * max(cand.similarity, 0.0)
     score *= 0.2 + 0.8 * cand.entity_coverage**2
-    return score if cand.typed else score * 0.7
+    return score if cand.typed else score * _UNTYPED_PENALTY.get(cand.kind, 0.8)
 
 
 def _sentences(passages: list[Passage]) -> list[Evidence]:
@@ -147,13 +154,18 @@ def _sentences(passages: list[Passage]) -> list[Evidence]:
         for i, (start, end) in enumerate(spans):
             text = passage.text[start:end]
             key = " ".join(text.split())
-            if key in seen or len(text.split()) < 3:
+            if key in seen or _is_heading(text):
                 continue
             seen.add(key)
             before = passage.text[spans[i - 1][0] : spans[i - 1][1]] if i > 0 else ""
             after = passage.text[spans[i + 1][0] : spans[i + 1][1]] if i + 1 < len(spans) else ""
             out.append(Evidence(passage_rank=rank, passage=passage, start=start, end=end, context=f"{before} {after}"))
     return out
+
+
+def _is_heading(text: str) -> bool:
+    """Section titles and captions without a full stop are labels, not statements to quote."""
+    return len(text.split()) < 3 or (not re.search(r"[.!?。！？][\"”’)\]]*$", text) and len(text.split()) < 10)
 
 
 def compose(question: str, chosen: list[Evidence], bullets: bool = False) -> Answer:
