@@ -31,11 +31,11 @@ def options(
     _overrides.update(corpus_dir=corpus_dir, index_dir=index_dir, chroma_url=chroma_url, model=model, backend=backend)
 
 
-def _assistant(auto_ingest: bool = True):
+def _assistant(auto_ingest: bool = True, **settings):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from .assistant import Assistant
 
-    return Assistant(auto_ingest=auto_ingest, **_overrides)
+    return Assistant(auto_ingest=auto_ingest, **{**_overrides, **settings})
 
 
 def _fail(error: Exception) -> typer.Exit:
@@ -43,7 +43,10 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _print_answer(answer) -> None:
+def _print_answer(answer, as_json: bool = False) -> None:
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
     out.print(answer.text, highlight=False)
     if answer.citations:
         out.print()
@@ -75,16 +78,10 @@ def ask(
 ) -> None:
     """Answer one question, with its sources."""
     try:
-        assistant = _assistant()
-        if k:
-            assistant.settings = assistant.settings.with_(k=k)
-        answer = assistant.ask(question)
+        answer = _assistant(k=k).ask(question)
     except AssistantError as e:
         raise _fail(e)
-    if as_json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        _print_answer(answer)
+    _print_answer(answer, as_json)
 
 
 @app.command()
@@ -99,10 +96,7 @@ def points(
         answer = _assistant().talking_points(topic, n=n, audience=audience)
     except AssistantError as e:
         raise _fail(e)
-    if as_json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        _print_answer(answer)
+    _print_answer(answer, as_json)
 
 
 @app.command()
