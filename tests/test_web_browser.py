@@ -84,6 +84,7 @@ def watch_bot_text(page) -> None:
 
 def test_question_streams_a_cited_answer_with_the_quote_in_the_sources_panel(ui, page):
     open_chat(page, ui["public"])
+    page.wait_for_selector("#status :text('documents ·')")
     status = page.inner_text("#status")
     assert re.search(r"\d+ documents · \d+ chunks · embeddings: .*all-MiniLM-L6-v2", status)
     watch_bot_text(page)
@@ -194,6 +195,7 @@ def test_admin_uploads_a_document_then_the_chat_cites_it(ui, page, tmp_path):
     page.click("#admin-add")
     page.wait_for_selector("#admin-status :text('Added uploads/tromso-pact')", timeout=ANSWER_TIMEOUT_MS)
     assert "added 1" in page.inner_text("#admin-status")
+    page.wait_for_selector("#status :text('4 documents')")  # the status line follows the corpus
     assert (Path(ui["assistant"].settings.corpus_dir) / "uploads" / "tromso-pact.md").is_file()
 
     page.get_by_role("tab", name="Ask").click()
