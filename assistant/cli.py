@@ -149,6 +149,21 @@ def evaluate(
 
 
 @app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, help="Address to bind (env ASSISTANT_HOST; default 127.0.0.1)."),
+    port: Optional[int] = typer.Option(None, help="Port (env ASSISTANT_PORT; default 7860)."),
+) -> None:
+    """Start the chat UI (as `python app.py`); the staff Documents tab needs ASSISTANT_ADMIN_TOKEN."""
+    try:
+        from .web import launch, web_settings
+
+        web_settings()  # refuse bad UI settings before the index is opened
+        launch(host, port, _assistant())
+    except AssistantError as e:
+        raise _fail(e)
+
+
+@app.command()
 def status() -> None:
     """Documents, chunks, embedding model and backend, index location."""
     try:
