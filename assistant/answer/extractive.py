@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
@@ -13,7 +14,9 @@ from .evidence import (
 )
 
 ABSTAIN_TEXT = "The documents I have do not answer that question."
-_POINTS = re.compile(r"\b(talking|key|bullet|main)[ -]points?\b|\bdraft\b", re.I)
+_POINTS = re.compile(
+    r"\b(talking|key|bullet|main)[ -]points?\b|\bdraft\b(\s+\w+){0,3}\s+(points|remarks|speech|statement|notes)\b", re.I
+)
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
@@ -41,6 +44,11 @@ class ExtractiveAnswerer:
         self.max_words = max_words
 
     def __call__(self, inputs: dict) -> Answer:
+        answer = self._answer(inputs)
+        # The answer records what the user typed (a Chinese question is answered via its English rendering).
+        return replace(answer, question=inputs.get("original_question") or answer.question)
+
+    def _answer(self, inputs: dict) -> Answer:
         question, passages = inputs["question"], inputs["passages"]
         standalone = inputs.get("standalone") or question
         if inputs.get("mode") == "points":
