@@ -20,7 +20,8 @@ from .pdf import PdfLimits
 from .records import Record
 from .retrieve import HybridRetriever, standalone_question
 from .store import open_store, wipe_embedded
-from .text import terms
+from .text import drop_instructions, has_cjk, terms
+from .translate import to_english
 from .types import Answer, IngestReport, Passage
 
 History = list[dict[str, str]]
@@ -147,12 +148,18 @@ class Assistant:
 
     # -- chain steps --------------------------------------------------------------------------------
     def _prepare(self, inputs: dict) -> dict:
-        question = self._check_question(inputs.get("question"))
+        original = self._check_question(inputs.get("question"))
         history = self._check_history(inputs.get("history"))
+        # Chinese (繁體/简体) questions are searched and answered as their English rendering (translate.py).
+        question, turns = original, history
+        if has_cjk(original) or any(has_cjk(str(m["content"])) for m in history):
+            texts = tuple(c.text for c in self.retriever.lexical().chunks)
+            question = to_english(original, texts)
+            turns = [{**m, "content": to_english(str(m["content"]), texts)} for m in history]
         mode = inputs.get("mode") or ("points" if wants_points(question) else "answer")
         k = inputs.get("k") or (self.settings.k * 2 if mode == "points" else self.settings.k)
-        return {**inputs, "question": question, "history": history, "mode": mode, "k": k,
-                "standalone": standalone_question(question, history, self.settings.max_history_turns)}
+        return {**inputs, "question": question, "original_question": original, "history": history, "mode": mode,
+                "k": k, "standalone": standalone_question(question, turns, self.settings.max_history_turns)}
 
     def _retrieve_step(self, inputs: dict) -> list[Passage]:
         return self.retriever.retrieve(inputs["standalone"], inputs["k"])
@@ -171,7 +178,7 @@ class Assistant:
             raise QuestionError(
                 f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
             )
-        return question
+        return drop_instructions(question)
 
     def _check_history(self, history: Any) -> History:
         if history is None:

@@ -14,8 +14,8 @@ from rich.console import Console
 from .errors import AssistantError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 _overrides: dict = {}
 
 
@@ -31,11 +31,11 @@ def options(
     _overrides.update(corpus_dir=corpus_dir, index_dir=index_dir, chroma_url=chroma_url, model=model, backend=backend)
 
 
-def _assistant(auto_ingest: bool = True, rebuild: bool = False):
+def _assistant(auto_ingest: bool = True, rebuild: bool = False, **settings):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from .assistant import Assistant
 
-    return Assistant(auto_ingest=auto_ingest, rebuild=rebuild, **_overrides)
+    return Assistant(auto_ingest=auto_ingest, rebuild=rebuild, **{**_overrides, **settings})
 
 
 def _fail(error: Exception) -> typer.Exit:
@@ -43,7 +43,10 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _print_answer(answer) -> None:
+def _print_answer(answer, as_json: bool = False) -> None:
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
     out.print(answer.text, highlight=False)
     if answer.citations:
         out.print()
@@ -82,16 +85,10 @@ def ask(
 ) -> None:
     """Answer one question, with its sources."""
     try:
-        assistant = _assistant()
-        if k:
-            assistant.settings = assistant.settings.with_(k=k)
-        answer = assistant.ask(question)
+        answer = _assistant(k=k).ask(question)
     except AssistantError as e:
         raise _fail(e)
-    if as_json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        _print_answer(answer)
+    _print_answer(answer, as_json)
 
 
 @app.command()
@@ -106,10 +103,7 @@ def points(
         answer = _assistant().talking_points(topic, n=n, audience=audience)
     except AssistantError as e:
         raise _fail(e)
-    if as_json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        _print_answer(answer)
+    _print_answer(answer, as_json)
 
 
 @app.command()
@@ -159,6 +153,21 @@ def evaluate(
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         out.print(format_report(result), highlight=False)
+
+
+@app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, help="Address to bind (env ASSISTANT_HOST; default 127.0.0.1)."),
+    port: Optional[int] = typer.Option(None, help="Port (env ASSISTANT_PORT; default 7860)."),
+) -> None:
+    """Start the chat UI (as `python app.py`); the staff Documents tab needs ASSISTANT_ADMIN_TOKEN."""
+    try:
+        from .web import launch, web_settings
+
+        web_settings()  # refuse bad UI settings before the index is opened
+        launch(host, port, _assistant())
+    except AssistantError as e:
+        raise _fail(e)
 
 
 @app.command()
