@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+from tqdm import tqdm
 
 from .chunk import CHUNKING_VERSION, Chunker
 from .embed import SentenceEmbeddings
@@ -61,6 +62,11 @@ def check_model(record: Record, model: str) -> None:
             f"the index was built with {built_with!r} but {model!r} is configured; "
             "use the same model or rebuild the index (assistant ingest --rebuild)"
         )
+
+
+# Texts embedded per call: the model serves one call at a time, so questions asked during a long
+# ingest wait for one slice, not for the whole corpus.
+EMBED_SLICE = 64
 
 
 class Indexer:
@@ -123,11 +129,11 @@ class Indexer:
         texts = [c.text for c in chunks]
         found = self.record.cached_vectors(texts, self.model_key)
         missing = list(dict.fromkeys(t for t in texts if text_hash(t) not in found))
-        if missing:
-            show = self.progress and sys.stderr.isatty()
-            fresh = self.embeddings.encode(missing, show_progress=show)
-            found.update({text_hash(t): v for t, v in zip(missing, fresh)})
-            report.embedded = len(missing)
+        show = self.progress and sys.stderr.isatty()
+        for start in tqdm(range(0, len(missing), EMBED_SLICE), disable=not show, unit="slice", desc="embedding"):
+            part = missing[start : start + EMBED_SLICE]
+            found.update({text_hash(t): v for t, v in zip(part, self.embeddings.encode(part))})
+        report.embedded = len(missing)
         return found
 
     def _write(self, doc: Document, chunks: list[Chunk], vectors: dict[str, np.ndarray],
