@@ -60,6 +60,17 @@ def test_another_embedding_model_is_refused_or_rebuilt_never_mixed(corpus_copy, 
     assert {len(v) for v in back.store.collection.get(include=["embeddings"])["embeddings"]} == {64}
 
 
+def test_cli_rebuild_moves_an_index_to_the_configured_model(corpus_copy, tmp_path):
+    index = tmp_path / "index"
+    Assistant(corpus_dir=corpus_copy, index_dir=index, embeddings=HashEmbeddings(64))
+    result = CliRunner().invoke(app, ["--corpus-dir", str(corpus_copy), "--index-dir", str(index), "ingest", "--rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "added 2" in result.output
+    a = Assistant(corpus_dir=corpus_copy, index_dir=index, auto_ingest=False)
+    assert a.record.get_meta("model") == a.embeddings.model_name and a.record.get_meta("dimension") == "384"
+    assert {len(v) for v in a.store.collection.get(include=["embeddings"])["embeddings"]} == {384}
+
+
 def test_doctor_reconciles_and_says_what_it_did(corpus_copy, tmp_path):
     index = tmp_path / "index"
     a = Assistant(corpus_dir=corpus_copy, index_dir=index, embeddings=HashEmbeddings())
