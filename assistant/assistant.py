@@ -16,7 +16,7 @@ from .embed import SentenceEmbeddings
 from .errors import CorpusError, EmptyQuestionError, QuestionError
 from .ingest import Indexer, writer_lock
 from .records import Record
-from .retrieve import HybridRetriever, standalone_question
+from .retrieve import HybridRetriever, standalone_question, wants_comparison
 from .store import ChromaStore, make_client
 from .text import drop_instructions, has_cjk, terms
 from .translate import to_english
@@ -136,7 +136,7 @@ class Assistant:
                 "k": k, "standalone": standalone_question(question, turns, self.settings.max_history_turns)}
 
     def _retrieve_step(self, inputs: dict) -> list[Passage]:
-        return self.retriever.retrieve(inputs["standalone"], inputs["k"])
+        return self.retriever.retrieve(inputs["standalone"], inputs["k"], spread=wants_comparison(inputs["question"]))
 
     def idf(self) -> IdfTable:
         lexical = self.retriever.lexical()
