@@ -18,7 +18,7 @@ from .health import open_index
 from .ingest import Indexer, check_model, writer_lock
 from .pdf import PdfLimits
 from .records import Record
-from .retrieve import HybridRetriever, standalone_question
+from .retrieve import HybridRetriever, standalone_question, wants_comparison
 from .store import open_store, wipe_embedded
 from .text import drop_instructions, has_cjk, terms
 from .translate import to_english
@@ -162,7 +162,7 @@ class Assistant:
                 "k": k, "standalone": standalone_question(question, turns, self.settings.max_history_turns)}
 
     def _retrieve_step(self, inputs: dict) -> list[Passage]:
-        return self.retriever.retrieve(inputs["standalone"], inputs["k"])
+        return self.retriever.retrieve(inputs["standalone"], inputs["k"], spread=wants_comparison(inputs["question"]))
 
     def idf(self) -> IdfTable:
         lexical = self.retriever.lexical()
