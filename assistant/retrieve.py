@@ -88,12 +88,15 @@ class HybridRetriever:
         dense = self.store.search(self.embeddings.embed_query(query), n)
         sparse = self.lexical().search(query, n)
         fused: dict[str, float] = {}
+        first: dict[str, int] = {}
         by_id: dict[str, Chunk] = {}
         for ranking in (dense, sparse):
             for rank, (chunk, _) in enumerate(ranking):
                 fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
+                first[chunk.id] = min(first.get(chunk.id, rank), rank)
                 by_id[chunk.id] = chunk
-        ranked = sorted(fused, key=lambda i: -fused[i])
+        # Ties (e.g. ranks 1+3 vs 2+2) go to the chunk one of the rankers liked best, then to the id: deterministic.
+        ranked = sorted(fused, key=lambda i: (-round(fused[i], 12), first[i], i))
         best = ranked[:k]
         if spread and k > 1 and len({by_id[i].doc_id for i in best}) == 1:
             other = next((i for i in ranked[k:] if by_id[i].doc_id != by_id[best[0]].doc_id), None)
