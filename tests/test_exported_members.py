@@ -8,6 +8,13 @@ def test_all_names_exist():
 
 
 def test_public_classes_are_exported():
-    public = {n for n, v in vars(assistant).items() if isinstance(v, type) and not n.startswith("_")}
+    public = {n for n in dir(assistant) if not n.startswith("_") and isinstance(getattr(assistant, n), type)}
     assert public <= set(assistant.__all__)
     assert {"Assistant", "Settings", "Answer", "Citation", "Passage", "IngestReport", "AssistantError"} <= public
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    import pytest
+
+    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+        assistant.Nothing
