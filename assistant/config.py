@@ -35,7 +35,13 @@ class Settings:
     max_question_chars: int = _setting(1000, "Longest question accepted, in characters.")
     max_history_turns: int = _setting(20, "Most history messages used to resolve a follow-up.")
     max_file_mb: float = _setting(20.0, "Largest source file accepted, in MiB.")
-    answerer: str = _setting("extractive", "Answer step: extractive (default) or a chat model spec.")
+    answerer: str = _setting("extractive", "Answer step: extractive (default), ollama:<model>, "
+                             "openai-compatible[:<model>] or hf:<local model path>.")
+    llm_base_url: str = _setting("", "Server URL for ollama / openai-compatible (e.g. http://127.0.0.1:8000/v1); "
+                                 "the API key comes from ASSISTANT_LLM_API_KEY or OPENAI_API_KEY.")
+    llm_model: str = _setting("", "Model name on the openai-compatible server.")
+    llm_timeout: float = _setting(120.0, "Seconds a chat model may take for one answer before the extractive fallback.")
+    llm_max_tokens: int = _setting(300, "Most tokens a chat model may generate for one answer.")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":

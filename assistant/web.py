@@ -86,7 +86,7 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl") -> gr.Bloc
     def status_line() -> str:
         s = assistant.status()
         return (f"{s['documents']} documents · {s['chunks']} chunks · embeddings: {s['model']} "
-                f"({s['backend']}) · index: {s['index']}")
+                f"({s['backend']}) · index: {s['index']} · answers: {s.get('answerer', 'extractive')}")
 
     def respond(message: str, chat: list[dict]) -> Iterator[tuple[list[dict], str, str, dict | None]]:
         history = [{"role": m["role"], "content": _plain(m["content"])} for m in chat]
