@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -66,6 +67,8 @@ def describe(settings: Settings) -> str:
     """The answerer as shown in status lines and notes: spec, model and server (credentials left out)."""
     kind, arg = parse_spec(settings.answerer)
     label = f"{kind}:{settings.llm_model}" if kind == "openai-compatible" and not arg else settings.answerer
+    if kind == "hf":
+        label = f"hf:{Path(arg).name}"
     server = urlsplit(settings.llm_base_url)
     if kind in {"ollama", "openai-compatible"} and server.hostname:
         label += f" @ {server.scheme}://{server.hostname}{f':{server.port}' if server.port else ''}{server.path}"

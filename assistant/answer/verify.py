@@ -1,7 +1,8 @@
 """Is a generated sentence backed by the passage it cites? Split a model's output into cited claims and check each.
 
 A sentence is supported by a source when the source contains it, or when every number and capitalised name in
-it occurs in the source and at least SUPPORT_SHARE of its content words do. Anything else is unsupported.
+it occurs in the source and at least SUPPORT_SHARE of its content words do (and it is no run-on of more than
+MAX_CLAIM_WORDS words). Anything else is unsupported.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..text import normalise, sentence_spans, terms, words
 from ..types import Passage
 
 SUPPORT_SHARE = 0.6
+MAX_CLAIM_WORDS = 50  # a longer "sentence" is a run-on, not a claim that can be checked
 _MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 _MARKER_AFTER_STOP = re.compile(r"([.!?。！？])((?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+)")
 _HELD = re.compile(r"⟦([\d,; ]+)⟧")
@@ -58,7 +60,7 @@ def supported(sentence: str, source: str) -> bool:
     if bare and bare in normalise(source):
         return True
     have = set(words(source))
-    if not (set(numbers(sentence)) <= have and set(names(sentence)) <= have):
+    if len(sentence.split()) > MAX_CLAIM_WORDS or not (set(numbers(sentence)) <= have and set(names(sentence)) <= have):
         return False
     content = set(terms(sentence))
     return bool(content) and len(content & set(terms(source))) >= SUPPORT_SHARE * len(content)
@@ -85,7 +87,7 @@ def check(found: list[Claim], passages: list[Passage]) -> list[Claim]:
     A document with a passage that addresses the model supports nothing: what it asserts may be the injection.
     """
     untrusted = {p.doc_id for p in passages if addresses_model(p.text)}
-    sources = ["" if p.doc_id in untrusted else f"{p.title}. {p.text}" for p in passages]
+    sources = ["" if p.doc_id in untrusted else p.text for p in passages]  # titles would let "The passage X..." pass
     for claim in found:
         cited = [n - 1 for n in claim.cited if 1 <= n <= len(passages)]
         claim.sources = [i for i in cited if supported(claim.text, sources[i])]
