@@ -30,6 +30,7 @@ _NO_ANSWER = re.compile(
 _DELIMITER = re.compile(r"<(/?)(\s*passage)", re.I)
 _OLD_MARKER = re.compile(r"\s*\[\d+\]")
 _HISTORY_TURNS = 4
+_CONDENSED_KEPT = 256  # follow-ups remembered, so that retrieve() and ask() on one question ask the model once
 
 
 class ModelFailure(Exception):
@@ -53,6 +54,7 @@ class GenerativeAnswerer(Runnable[dict, Answer]):
         self.timeout = timeout
         self.label = label
         self._condensed: dict[tuple, str] = {}
+        self._lock = threading.Lock()
 
     def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
         *_, answer = self.stream_answer(input)
@@ -117,7 +119,10 @@ class GenerativeAnswerer(Runnable[dict, Answer]):
             except ModelFailure:
                 text = ""
             line = text.splitlines()[0].strip().strip('"“”') if text else ""
-            self._condensed[key] = line if 0 < len(line) <= 2 * len(question) + 200 else ""
+            with self._lock:
+                if len(self._condensed) >= _CONDENSED_KEPT:
+                    self._condensed.pop(next(iter(self._condensed)))
+                self._condensed[key] = line if 0 < len(line) <= 2 * len(question) + 200 else ""
         return self._condensed[key] or None
 
     def _tokens(self, messages: list[BaseMessage]) -> Iterator[str]:
