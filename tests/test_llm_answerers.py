@@ -170,3 +170,16 @@ def test_real_small_local_model_through_hf(over_shared_index):
     assert all(p in retrieved for p in cited.values())
     for claim in claims(answer.text):
         assert claim.cited and any(supported(claim.text, cited[n].text) for n in claim.cited)
+
+
+def test_cli_ask_streams_the_draft_to_stderr_then_prints_the_checked_answer(openai_server, shared_assistant,
+                                                                          monkeypatch):
+    monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", openai_server)
+    _OpenAIServer.reply = "Matt Mahan welcomed the delegation [1]. He also gave them 9 golden keys [2]."
+    s = shared_assistant.settings
+    result = CliRunner().invoke(app, ["--corpus-dir", str(s.corpus_dir), "--index-dir", str(s.index_dir),
+                                      "--answerer", "openai-compatible:tiny", "ask", QUESTION])
+    assert result.exit_code == 0, result.output
+    assert _OpenAIServer.reply in " ".join(result.stderr.split())
+    assert "Matt Mahan welcomed the delegation. [1]" in result.stdout and "golden" not in result.stdout
+    assert "note: 1 sentence(s) the sources do not support were removed" in result.stdout
