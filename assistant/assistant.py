@@ -18,7 +18,7 @@ from .ingest import Indexer, writer_lock
 from .records import Record
 from .retrieve import HybridRetriever, standalone_question
 from .store import ChromaStore, make_client
-from .text import terms
+from .text import drop_instructions, terms
 from .types import Answer, IngestReport, Passage
 
 History = list[dict[str, str]]
@@ -155,7 +155,7 @@ class Assistant:
             raise QuestionError(
                 f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
             )
-        return question
+        return drop_instructions(question)
 
     def _check_history(self, history: Any) -> History:
         if history is None:

@@ -27,17 +27,18 @@ class Chunker:
             length_function=count_tokens,
             separators=SEPARATORS,
             keep_separator="end",
-            add_start_index=True,
             strip_whitespace=True,
         )
 
     def split(self, doc: Document) -> list[Chunk]:
-        pieces = self.splitter.create_documents([doc.text])
+        pieces = self.splitter.split_text(doc.text)
         chunks: list[Chunk] = []
         seen: dict[str, int] = {}
-        for index, piece in enumerate(pieces):
-            text = piece.page_content
-            start = piece.metadata["start_index"]
+        start = 0
+        for index, text in enumerate(pieces):
+            # Chunks come in document order, so each is found at or after the previous one's start.
+            found = doc.text.find(text, start)
+            start = found if found >= 0 else doc.text.find(text)
             if self.count_tokens(text) > self.chunk_tokens:
                 raise ValueError(f"{doc.source}: chunk {index} exceeds {self.chunk_tokens} word pieces")
             base = hashlib.sha256(f"{doc.doc_id}\0{text}".encode()).hexdigest()[:32]

@@ -15,8 +15,8 @@ from rich.markup import escape
 from .errors import AssistantError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 _overrides: dict = {}
 ANSWERER_HELP = ("extractive, ollama:<model>, openai-compatible[:<model>] or hf:<path> [env ASSISTANT_ANSWERER]; "
                  "server via ASSISTANT_LLM_BASE_URL, key via ASSISTANT_LLM_API_KEY.")

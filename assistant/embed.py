@@ -82,9 +82,11 @@ class SentenceEmbeddings(Embeddings):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
             import torch
+            import transformers
             from sentence_transformers import SentenceTransformer
         except ImportError as e:
             raise ConfigError("embedding needs sentence-transformers and torch: pip install -e .") from e
+        transformers.utils.logging.disable_progress_bar()
         kwargs = {}
         if self.backend == "torch-bf16":
             kwargs["model_kwargs"] = {"dtype": torch.bfloat16}
