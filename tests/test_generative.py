@@ -182,3 +182,23 @@ def test_poisoned_document_stays_data(corpus_copy, make_assistant, shared_assist
     answer = step.invoke(inputs)
     assert "PWNED" not in answer.text and "999" not in answer.text
     assert answer.text.startswith(poisoned.ask(question).text) and FALLBACK_SUFFIX in answer.text
+
+
+def test_remarks_about_the_passages_fragments_and_loops_are_not_claims():
+    from assistant.answer.verify import checkable
+
+    [reported] = claims("The passage states that Kaohsiung has 45 sister-city partnerships [1].")
+    assert reported.text == "Kaohsiung has 45 sister-city partnerships." and checkable(reported.text)
+    for junk in ("The passage provides details about Kaohsiung and Taipei.", "The delegation planned to visit:",
+                 "The annual budget of the Department is.", "Dresden Germany",
+                 "Kaohsiung City Government Kaohsiung City Government Dresden"):
+        assert not checkable(junk), junk
+
+
+def test_a_condensed_follow_up_that_is_no_question_is_ignored(generative):
+    from assistant.retrieve import standalone_question
+
+    history = [{"role": "user", "content": "Tell me about Kaohsiung's partnership with Gdynia."}]
+    assistant = generative(fake("The agreement was signed on January 22, 2023."))
+    inputs = assistant._prepare({"question": "When was it signed?", "history": history})
+    assert inputs["standalone"] == standalone_question("When was it signed?", history)

@@ -119,6 +119,7 @@ class GenerativeAnswerer(Runnable[dict, Answer]):
             except ModelFailure:
                 text = ""
             line = text.splitlines()[0].strip().strip('"“”') if text else ""
+            line = line if line.endswith(("?", "？")) else ""  # a weak model may answer instead of rewriting
             with self._lock:
                 if len(self._condensed) >= _CONDENSED_KEPT:
                     self._condensed.pop(next(iter(self._condensed)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..text import normalise, sentence_spans, terms, words
+from ..text import STOPWORDS, has_cjk, normalise, sentence_spans, terms, words
 from ..types import Passage
 
 SUPPORT_SHARE = 0.6
@@ -18,6 +18,10 @@ _MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 _MARKER_AFTER_STOP = re.compile(r"([.!?。！？])((?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+)")
 _HELD = re.compile(r"⟦([\d,; ]+)⟧")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
+# "The passage states that X" claims X; "The passage discusses X" claims nothing about the world.
+_ABOUT_SOURCE = re.compile(r"^(?:the|this|these)\s+(?:passages?|documents?|articles?|texts?|sources?|context)\b", re.I)
+_REPORTS_THAT = re.compile(r"^.{0,60}?\b(?:states?|says?|notes?|mentions?|reports?|explains?|shows?)\s+that\s+(.+)$",
+                           re.I)
 _OPENERS = "\"'“‘(*_"
 # Text that speaks to a language model rather than to a reader: a prompt-injection attempt.
 _ADDRESSES_MODEL = re.compile(
@@ -46,10 +50,25 @@ def claims(output: str) -> list[Claim]:
         for start, end in sentence_spans(line):
             sentence = line[start:end]
             cited = [int(n) for m in _HELD.finditer(sentence) for n in re.findall(r"\d+", m.group(1))]
-            text = re.sub(r"\s+([.,;:!?。])", r"\1", " ".join(_HELD.sub(" ", sentence).split()))
-            if words(text):
+            text = _unframed(re.sub(r"\s+([.,;:!?。])", r"\1", " ".join(_HELD.sub(" ", sentence).split())))
+            if words(text) and normalise(text) not in {normalise(c.text) for c in out}:
                 out.append(Claim(text=text, cited=list(dict.fromkeys(cited)), line=number))
     return out
+
+
+def _unframed(text: str) -> str:
+    """'The passage states that Gdynia ...' -> 'Gdynia ...'; other text unchanged."""
+    reported = _REPORTS_THAT.match(text) if _ABOUT_SOURCE.match(text) else None
+    return reported.group(1)[:1].upper() + reported.group(1)[1:] if reported else text
+
+
+def checkable(text: str) -> bool:
+    """A complete statement about the world: 3+ words, not cut off, not looping, not a remark about the passages."""
+    tokens = words(text)
+    cut_off = text.rstrip().endswith((":", ",")) or (tokens and tokens[-1] in STOPWORDS and not has_cjk(text))
+    trigrams = list(zip(tokens, tokens[1:], tokens[2:]))
+    looping = len(set(trigrams)) < len(trigrams)
+    return len(tokens) >= 3 and not cut_off and not looping and not _ABOUT_SOURCE.match(text)
 
 
 def supported(sentence: str, source: str) -> bool:
@@ -89,6 +108,8 @@ def check(found: list[Claim], passages: list[Passage]) -> list[Claim]:
     untrusted = {p.doc_id for p in passages if addresses_model(p.text)}
     sources = ["" if p.doc_id in untrusted else p.text for p in passages]  # titles would let "The passage X..." pass
     for claim in found:
+        if not checkable(claim.text):
+            continue
         cited = [n - 1 for n in claim.cited if 1 <= n <= len(passages)]
         claim.sources = [i for i in cited if supported(claim.text, sources[i])]
         if not claim.sources and len(cited) > 1 and supported(claim.text, " ".join(sources[i] for i in cited)):
