@@ -2,7 +2,8 @@
 
 A sentence is supported by a source when the source contains it, or when every number and capitalised name in
 it occurs in the source and at least SUPPORT_SHARE of its content words do (and it is no run-on of more than
-MAX_CLAIM_WORDS words). Anything else is unsupported.
+MAX_CLAIM_WORDS words). Fragments, loops and remarks about the passages themselves are no claims at all.
+Anything else is unsupported.
 """
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def checkable(text: str) -> bool:
     cut_off = text.rstrip().endswith((":", ",")) or (tokens and tokens[-1] in STOPWORDS and not has_cjk(text))
     trigrams = list(zip(tokens, tokens[1:], tokens[2:]))
     looping = len(set(trigrams)) < len(trigrams)
-    return len(tokens) >= 3 and not cut_off and not looping and not _ABOUT_SOURCE.match(text)
+    return (len(tokens) >= 3 or has_cjk(text)) and not cut_off and not looping and not _ABOUT_SOURCE.match(text)
 
 
 def supported(sentence: str, source: str) -> bool:
