@@ -69,7 +69,7 @@ def test_stream_yields_model_pieces_then_verified_answer(generative):
 
 def test_citation_markers_are_parsed_per_sentence():
     found = claims("Kaohsiung has 45 partners. [1] Gdynia signed in 2025 [2][3].\n- [4] Mahan welcomed them.\n"
-                   "2. Taipei has 53 [1, 5].")
+                   "2. Answer: Taipei has 53 [1, 5].")
     assert [(c.text, c.cited, c.line) for c in found] == [
         ("Kaohsiung has 45 partners.", [1], 0), ("Gdynia signed in 2025.", [2, 3], 0),
         ("Mahan welcomed them.", [4], 1), ("Taipei has 53.", [1, 5], 2)]

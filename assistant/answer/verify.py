@@ -18,7 +18,7 @@ MAX_CLAIM_WORDS = 50  # a longer "sentence" is a run-on, not a claim that can be
 _MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 _MARKER_AFTER_STOP = re.compile(r"([.!?。！？])((?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+)")
 _HELD = re.compile(r"⟦([\d,; ]+)⟧")
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
+_BULLET = re.compile(r"^\s*(?:(?:[-*•]|\d{1,2}[.)])\s+)?(?:(?:answer|response|user|assistant)\s*:\s*)?", re.I)
 # "The passage states that X" claims X; "The passage discusses X" claims nothing about the world.
 _ABOUT_SOURCE = re.compile(r"^(?:the|this|these)\s+(?:passages?|documents?|articles?|texts?|sources?|context)\b", re.I)
 _REPORTS_THAT = re.compile(r"^.{0,60}?\b(?:states?|says?|notes?|mentions?|reports?|explains?|shows?)\s+that\s+(.+)$",
