@@ -36,15 +36,15 @@ def options(
                       answerer=answerer)
 
 
-def _assistant(auto_ingest: bool = True):
+def _assistant(auto_ingest: bool = True, rebuild: bool = False, **settings):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from .assistant import Assistant
 
-    return Assistant(auto_ingest=auto_ingest, **_overrides)
+    return Assistant(auto_ingest=auto_ingest, rebuild=rebuild, **{**_overrides, **settings})
 
 
 def _fail(error: Exception) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {error}", highlight=False)
+    err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 
@@ -59,7 +59,10 @@ def _ask(assistant, question: str, history: list | None = None):
         err.print(piece, end="", style="dim", highlight=False, markup=False)
 
 
-def _print_answer(answer) -> None:
+def _print_answer(answer, as_json: bool = False) -> None:
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
     out.print(answer.text, highlight=False)
     if answer.citations:
         out.print()
@@ -71,10 +74,17 @@ def _print_answer(answer) -> None:
 
 
 @app.command()
-def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders; default: the corpus folder.")) -> None:
+def ingest(
+    paths: list[Path] = typer.Argument(None, help="Files or folders; default: the corpus folder."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Start the index over, e.g. after changing the model."),
+) -> None:
     """Add new, replace changed and remove deleted documents in the index."""
+    from .config import Settings
+    from .ingest import ensure_unlocked
+
     try:
-        assistant = _assistant(auto_ingest=False)
+        ensure_unlocked(Path(Settings.from_env(**_overrides).index_dir))
+        assistant = _assistant(auto_ingest=False, rebuild=rebuild)
         report = assistant.ingest(paths or None)
     except AssistantError as e:
         raise _fail(e)
@@ -93,16 +103,11 @@ def ask(
 ) -> None:
     """Answer one question, with its sources."""
     try:
-        assistant = _assistant()
-        if k:
-            assistant.settings = assistant.settings.with_(k=k)
+        assistant = _assistant(k=k)
         answer = assistant.ask(question) if as_json else _ask(assistant, question)
     except AssistantError as e:
         raise _fail(e)
-    if as_json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        _print_answer(answer)
+    _print_answer(answer, as_json)
 
 
 @app.command()
@@ -117,10 +122,7 @@ def points(
         answer = _assistant().talking_points(topic, n=n, audience=audience)
     except AssistantError as e:
         raise _fail(e)
-    if as_json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        _print_answer(answer)
+    _print_answer(answer, as_json)
 
 
 @app.command()
@@ -176,6 +178,21 @@ def evaluate(
 
 
 @app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, help="Address to bind (env ASSISTANT_HOST; default 127.0.0.1)."),
+    port: Optional[int] = typer.Option(None, help="Port (env ASSISTANT_PORT; default 7860)."),
+) -> None:
+    """Start the chat UI (as `python app.py`); the staff Documents tab needs ASSISTANT_ADMIN_TOKEN."""
+    try:
+        from .web import launch, web_settings
+
+        web_settings()  # refuse bad UI settings before the index is opened
+        launch(host, port, _assistant())
+    except AssistantError as e:
+        raise _fail(e)
+
+
+@app.command()
 def status() -> None:
     """Documents, chunks, embedding model and backend, index location."""
     try:
@@ -184,6 +201,22 @@ def status() -> None:
         raise _fail(e)
     for key, value in info.items():
         out.print(f"{key:>10}: {value}", highlight=False)
+
+
+@app.command()
+def doctor() -> None:
+    """Check the index against the record (ids, counts, a query, model) and repair it, saying what it did."""
+    from .config import Settings
+    from .health import doctor as run_doctor
+
+    try:
+        lines, healthy = run_doctor(Settings.from_env(**_overrides))
+    except AssistantError as e:
+        raise _fail(e)
+    for line in lines:
+        out.print(line, highlight=False, soft_wrap=True)
+    if not healthy:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -35,6 +35,8 @@ class Settings:
     max_question_chars: int = _setting(1000, "Longest question accepted, in characters.")
     max_history_turns: int = _setting(20, "Most history messages used to resolve a follow-up.")
     max_file_mb: float = _setting(20.0, "Largest source file accepted, in MiB.")
+    pdf_timeout_s: float = _setting(60.0, "Longest a PDF may take to parse (in a child process) before it is skipped.")
+    pdf_memory_mb: int = _setting(1024, "Most memory a PDF may take to parse, in MiB (stops decompression bombs).")
     answerer: str = _setting("extractive", "Answer step: extractive (default), ollama:<model>, "
                              "openai-compatible[:<model>] or hf:<local model path>.")
     llm_base_url: str = _setting("", "Server URL for ollama / openai-compatible (e.g. http://127.0.0.1:8000/v1); "

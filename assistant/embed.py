@@ -69,6 +69,8 @@ class SentenceEmbeddings(Embeddings):
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
+        # The fast tokenizer is not thread-safe (a count during a padded batch fails), so one use at a time.
+        self._busy = threading.Lock()
         self._cached_query = lru_cache(maxsize=1024)(self._embed_query_uncached)
 
     @property
@@ -112,16 +114,22 @@ class SentenceEmbeddings(Embeddings):
 
     def token_counter(self) -> Callable[[str], int]:
         tokenizer = self.model.tokenizer
-        return lambda text: len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+
+        def count(text: str) -> int:
+            with self._busy:
+                return len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+
+        return count
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Embed texts (sorted by length so batches carry little padding) as normalised float32 rows."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            texts, batch_size=self.batch_size, convert_to_numpy=False, convert_to_tensor=True,
-            normalize_embeddings=False, show_progress_bar=show_progress,
-        )
+        with self._busy:
+            vectors = self.model.encode(
+                texts, batch_size=self.batch_size, convert_to_numpy=False, convert_to_tensor=True,
+                normalize_embeddings=False, show_progress_bar=show_progress,
+            )
         array = vectors.float().cpu().numpy().astype(np.float32)
         norms = np.linalg.norm(array, axis=1, keepdims=True)
         return array / np.maximum(norms, 1e-12)

@@ -65,3 +65,15 @@ def test_injection_in_a_document_stays_data(corpus_copy, make_assistant):
     assert "45 sister-city partnerships" in answer.text
     assert all(c.passage.doc_id != "poison" or c.quote in c.passage.text for c in answer.citations)
     assert a.ask("What is the population of Gdynia?").abstained
+
+
+@pytest.mark.parametrize("question", [
+    "Compare Kaohsiung's cooperation with San Jose and with Dresden.",
+    "How do the Gdynia and San Jose relationships differ?",
+])
+def test_comparison_cites_each_side(shared_assistant, question):
+    answer = shared_assistant.ask(question)
+    assert not answer.abstained
+    assert {c.passage.doc_id for c in answer.citations} == {"beyond-taipei-city-diplomacy", "kaohsiung-silicon-valley-visit"}
+    sides = [name for name in ("San Jose", "Dresden", "Gdynia") if name in question]
+    assert all(any(name in c.quote for c in answer.citations) for name in sides)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
+from ..retrieve import wants_comparison
 from ..text import sentence_spans, terms
 from ..types import Answer, Citation, Passage
 from .evidence import (
@@ -13,7 +15,9 @@ from .evidence import (
 )
 
 ABSTAIN_TEXT = "The documents I have do not answer that question."
-_POINTS = re.compile(r"\b(talking|key|bullet|main)[ -]points?\b|\bdraft\b", re.I)
+_POINTS = re.compile(
+    r"\b(talking|key|bullet|main)[ -]points?\b|\bdraft\b(\s+\w+){0,3}\s+(points|remarks|speech|statement|notes)\b", re.I
+)
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
@@ -41,6 +45,11 @@ class ExtractiveAnswerer:
         self.max_words = max_words
 
     def __call__(self, inputs: dict) -> Answer:
+        answer = self._answer(inputs)
+        # The answer records what the user typed (a Chinese question is answered via its English rendering).
+        return replace(answer, question=inputs.get("original_question") or answer.question)
+
+    def _answer(self, inputs: dict) -> Answer:
         question, passages = inputs["question"], inputs["passages"]
         standalone = inputs.get("standalone") or question
         if inputs.get("mode") == "points":
@@ -65,6 +74,7 @@ class ExtractiveAnswerer:
         earlier = [e for e in question_entities(standalone) if e not in entities]
         predicate = weighted_terms(question, idf, leave_out=entity_terms(entities))
         kind = answer_type(question)
+        compared = wants_comparison(question)
         vectors = self.embeddings.encode([question, standalone] + [c.text for c in candidates])
         # A follow-up is about its own words first; the conversation only sets the scene.
         sims = (vectors[2:] @ vectors[0] + vectors[2:] @ vectors[1]) / 2
@@ -79,7 +89,11 @@ class ExtractiveAnswerer:
             if defines_acronym(question, cand.text):
                 cand.coverage = max(cand.coverage, 0.8)
             where = cand.passage.title + " " + cand.passage.text
-            cand.entity_coverage = entity_coverage(entities, where) * (0.8 + 0.2 * entity_coverage(earlier, where))
+            cand.entity_coverage = (
+                # A comparison is answered one side at a time: each sentence needs one of the compared names.
+                max(entity_coverage([e], where) for e in entities) if compared and entities
+                else entity_coverage(entities, where)
+            ) * (0.8 + 0.2 * entity_coverage(earlier, where))
             cand.typed = has_answer_type(cand.text, kind, standalone)
             cand.kind = kind
             cand.score = _combine(cand)
@@ -93,9 +107,11 @@ class ExtractiveAnswerer:
         """
         best = ranked[0]
         chosen = [best]
-        budget = self.max_words - best.words
+        if wants_comparison(question):
+            chosen = _one_per_entity(ranked, question_entities(question), self.max_sentences) or chosen
+        budget = self.max_words - sum(c.words for c in chosen)
         follower = _next_sentence(best, ranked)
-        if follower is not None and novelty(best.text, question) < 0.5 and follower.words <= budget:
+        if follower is not None and len(chosen) == 1 and novelty(best.text, question) < 0.5 and follower.words <= budget:
             chosen.append(follower)
             budget -= follower.words
         docs = {c.passage.doc_id for c in chosen}
@@ -132,6 +148,16 @@ class ExtractiveAnswerer:
 
 # How much a sentence lacking the asked-for kind of fact is discounted (a "who" answer needs a name).
 _UNTYPED_PENALTY = {"person": 0.5, "number": 0.6, "date": 0.6}
+
+
+def _one_per_entity(ranked: list[Evidence], entities: list[str], limit: int) -> list[Evidence]:
+    """For comparisons: the best sentence naming each compared entity, so every side gets its evidence."""
+    chosen: list[Evidence] = []
+    for entity in entities:
+        naming = next((c for c in ranked if entity_coverage([entity], c.text) == 1.0), None)
+        if naming is not None and naming not in chosen and len(chosen) < limit:
+            chosen.append(naming)
+    return sorted(chosen, key=ranked.index)
 
 
 def _next_sentence(cand: Evidence, ranked: list[Evidence]) -> Evidence | None:
