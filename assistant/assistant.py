@@ -64,9 +64,10 @@ class Assistant:
         check_model(self.record, self.embeddings.model_name)
         self.retriever = HybridRetriever(self.store, self.embeddings)
         self._idf: tuple[int, IdfTable] | None = None
-        self.answer_step = answer_step or RunnableLambda(
+        extractive = RunnableLambda(
             ExtractiveAnswerer(self.embeddings, self.idf, s.abstain_threshold, s.max_answer_sentences, s.max_answer_words)
         )
+        self.answer_step = answer_step or _configured_step(s, extractive)
         self.chain = (
             RunnableLambda(self._prepare)
             | RunnablePassthrough.assign(passages=RunnableLambda(self._retrieve_step))
@@ -121,7 +122,12 @@ class Assistant:
         return self.chain.invoke({"question": question, "history": history})
 
     def stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
-        """Yield the answer text in pieces, then the final Answer."""
+        """Yield the answer text in pieces (a chat model's tokens as they arrive), then the final Answer."""
+        stream_answer = getattr(self.answer_step, "stream_answer", None)
+        if stream_answer is not None:
+            inputs = self._prepare({"question": question, "history": history})
+            yield from stream_answer({**inputs, "passages": self._retrieve_step(inputs)})
+            return
         answer = self.ask(question, history)
         for piece in _pieces(answer.text):
             yield piece
@@ -141,6 +147,7 @@ class Assistant:
             "documents": len(docs), "chunks": self.store.count(), "model": self.embeddings.model_name,
             "backend": self.embeddings.backend, "index": self.settings.chroma_url or str(Path(self.settings.index_dir)),
             "health": self.health.summary(),
+            "answerer": getattr(self.answer_step, "label", None) or self.settings.answerer,
         }
 
     def documents(self) -> list[dict]:
@@ -158,8 +165,12 @@ class Assistant:
             turns = [{**m, "content": to_english(str(m["content"]), texts)} for m in history]
         mode = inputs.get("mode") or ("points" if wants_points(question) else "answer")
         k = inputs.get("k") or (self.settings.k * 2 if mode == "points" else self.settings.k)
+        standalone = standalone_question(question, turns, self.settings.max_history_turns)
+        condense = getattr(self.answer_step, "condense", None)
+        if condense is not None and turns:
+            standalone = condense(question, turns) or standalone
         return {**inputs, "question": question, "original_question": original, "history": history, "mode": mode,
-                "k": k, "standalone": standalone_question(question, turns, self.settings.max_history_turns)}
+                "k": k, "standalone": standalone}
 
     def _retrieve_step(self, inputs: dict) -> list[Passage]:
         return self.retriever.retrieve(inputs["standalone"], inputs["k"], spread=wants_comparison(inputs["question"]))
@@ -191,6 +202,15 @@ class Assistant:
             if not isinstance(m["content"], str) or (m["role"] == "user" and len(m["content"]) > limit):
                 raise QuestionError(f"history messages must be text, and user turns at most {limit} characters")
         return kept
+
+
+def _configured_step(settings: Settings, extractive: Runnable) -> Runnable:
+    """The extractive step, or a chat model's generative step (falling back to extractive) per settings.answerer."""
+    if settings.answerer.strip().lower() == "extractive":
+        return extractive
+    from .answer.llm import generative_step
+
+    return generative_step(settings, extractive)
 
 
 def _pieces(text: str) -> Iterator[str]:

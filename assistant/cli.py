@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .errors import AssistantError
 
@@ -17,6 +18,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 _overrides: dict = {}
+ANSWERER_HELP = ("extractive, ollama:<model>, openai-compatible[:<model>] or hf:<path> [env ASSISTANT_ANSWERER]; "
+                 "server via ASSISTANT_LLM_BASE_URL, key via ASSISTANT_LLM_API_KEY.")
 
 
 @app.callback()
@@ -26,9 +29,11 @@ def options(
     chroma_url: Optional[str] = typer.Option(None, help="Chroma server URL [env ASSISTANT_CHROMA_URL]."),
     model: Optional[str] = typer.Option(None, help="Embedding model name or path [env ASSISTANT_MODEL]."),
     backend: Optional[str] = typer.Option(None, help="Embedding backend [env ASSISTANT_BACKEND]."),
+    answerer: Optional[str] = typer.Option(None, help=ANSWERER_HELP),
 ) -> None:
     """Answers questions about Kaohsiung's city diplomacy from its documents, citing them."""
-    _overrides.update(corpus_dir=corpus_dir, index_dir=index_dir, chroma_url=chroma_url, model=model, backend=backend)
+    _overrides.update(corpus_dir=corpus_dir, index_dir=index_dir, chroma_url=chroma_url, model=model, backend=backend,
+                      answerer=answerer)
 
 
 def _assistant(auto_ingest: bool = True, rebuild: bool = False, **settings):
@@ -43,6 +48,17 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _ask(assistant, question: str, history: list | None = None):
+    """The answer; a chat model's draft is shown live on stderr while it is written, then verified."""
+    if not hasattr(assistant.answer_step, "stream_answer"):
+        return assistant.ask(question, history=history)
+    for piece in assistant.stream(question, history=history):
+        if not isinstance(piece, str):
+            err.print()
+            return piece
+        err.print(piece, end="", style="dim", highlight=False, markup=False)
+
+
 def _print_answer(answer, as_json: bool = False) -> None:
     if as_json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -53,6 +69,8 @@ def _print_answer(answer, as_json: bool = False) -> None:
     for c in answer.citations:
         title = c.passage.title + (f" ({c.passage.date})" if c.passage.date else "")
         out.print(f"[bold][{c.n}][/] {title}\n    [dim]“{c.quote}”[/]", highlight=False)
+    for note in answer.notes:
+        out.print(f"[dim]note: {escape(note)}[/]", highlight=False)
 
 
 @app.command()
@@ -85,7 +103,8 @@ def ask(
 ) -> None:
     """Answer one question, with its sources."""
     try:
-        answer = _assistant(k=k).ask(question)
+        assistant = _assistant(k=k)
+        answer = assistant.ask(question) if as_json else _ask(assistant, question)
     except AssistantError as e:
         raise _fail(e)
     _print_answer(answer, as_json)
@@ -125,7 +144,7 @@ def chat() -> None:
         if not question:
             continue
         try:
-            answer = assistant.ask(question, history=history)
+            answer = _ask(assistant, question, history)
         except AssistantError as e:
             err.print(f"[red]{e}[/]", highlight=False)
             continue
@@ -138,10 +157,13 @@ def evaluate(
     file: Path = typer.Argument(..., help="Question file (JSONL, format of shared/eval/README.md)."),
     k: int = typer.Option(5, "--k", "-k", help="Passages per question."),
     as_json: bool = typer.Option(False, "--json"),
+    answerer: Optional[str] = typer.Option(None, help="Answerer to measure: " + ANSWERER_HELP),
 ) -> None:
     """Score the assistant on a question file: evidence recall@k, MRR, fact accuracy, abstention."""
     from .eval import evaluate as run_eval, format_report
 
+    if answerer:
+        _overrides["answerer"] = answerer
     try:
         result = run_eval(_assistant(), file, k)
     except AssistantError as e:

@@ -37,7 +37,13 @@ class Settings:
     max_file_mb: float = _setting(20.0, "Largest source file accepted, in MiB.")
     pdf_timeout_s: float = _setting(60.0, "Longest a PDF may take to parse (in a child process) before it is skipped.")
     pdf_memory_mb: int = _setting(1024, "Most memory a PDF may take to parse, in MiB (stops decompression bombs).")
-    answerer: str = _setting("extractive", "Answer step: extractive (default) or a chat model spec.")
+    answerer: str = _setting("extractive", "Answer step: extractive (default), ollama:<model>, "
+                             "openai-compatible[:<model>] or hf:<local model path>.")
+    llm_base_url: str = _setting("", "Server URL for ollama / openai-compatible (e.g. http://127.0.0.1:8000/v1); "
+                                 "the API key comes from ASSISTANT_LLM_API_KEY or OPENAI_API_KEY.")
+    llm_model: str = _setting("", "Model name on the openai-compatible server.")
+    llm_timeout: float = _setting(120.0, "Seconds a chat model may take for one answer before the extractive fallback.")
+    llm_max_tokens: int = _setting(300, "Most tokens a chat model may generate for one answer.")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
