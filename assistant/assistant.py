@@ -12,7 +12,7 @@ from .answer.evidence import IdfTable
 from .answer.extractive import wants_points
 from .chunk import Chunker
 from .config import Settings
-from .embed import SentenceEmbeddings
+from .embed import SentenceEmbeddings, cpu_features
 from .errors import CorpusError, EmptyQuestionError, QuestionError
 from .ingest import Indexer, writer_lock
 from .records import Record
@@ -44,7 +44,7 @@ class Assistant:
                  answer_step: Runnable | None = None, auto_ingest: bool = True, **fields: Any):
         self.settings = settings or Settings.from_env(corpus_dir=corpus_dir, index_dir=index_dir, **fields)
         s = self.settings
-        self.embeddings = embeddings or SentenceEmbeddings(s.model, s.backend, s.device)
+        self.embeddings = embeddings or SentenceEmbeddings(s.model, s.backend, s.device, cache_dir=s.cache_dir or None)
         self.record = Record(Path(s.index_dir) / "record.sqlite3")
         self.store = ChromaStore(make_client(Path(s.index_dir), s.chroma_url), s.collection, self.embeddings)
         self.retriever = HybridRetriever(self.store, self.embeddings)
@@ -114,6 +114,7 @@ class Assistant:
         return {
             "documents": len(docs), "chunks": self.store.count(), "model": self.embeddings.model_name,
             "backend": self.embeddings.backend, "index": self.settings.chroma_url or str(Path(self.settings.index_dir)),
+            "cpu": cpu_features(),
         }
 
     def documents(self) -> list[dict]:
