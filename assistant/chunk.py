@@ -8,8 +8,10 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from .types import Chunk, Document
 
-# Bump when chunk boundaries would change for the same settings, so old indexes are rebuilt.
-CHUNKING_VERSION = 1
+# Bump when chunk boundaries or offsets would change for the same settings, so old indexes are rebuilt.
+# 2: start offsets found from the previous chunk's start (the splitter's own start_index mixed its
+#    token overlap with character offsets and gave -1 for some chunks).
+CHUNKING_VERSION = 2
 SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ": ", ", ", " ", ""]
 
 
@@ -27,7 +29,6 @@ class Chunker:
             length_function=count_tokens,
             separators=SEPARATORS,
             keep_separator="end",
-            add_start_index=True,
             strip_whitespace=True,
         )
 
@@ -35,9 +36,10 @@ class Chunker:
         pieces = self.splitter.create_documents([doc.text])
         chunks: list[Chunk] = []
         seen: dict[str, int] = {}
+        start = -1
         for index, piece in enumerate(pieces):
             text = piece.page_content
-            start = piece.metadata["start_index"]
+            start = doc.text.find(text, start + 1)
             if self.count_tokens(text) > self.chunk_tokens:
                 raise ValueError(f"{doc.source}: chunk {index} exceeds {self.chunk_tokens} word pieces")
             base = hashlib.sha256(f"{doc.doc_id}\0{text}".encode()).hexdigest()[:32]
