@@ -21,7 +21,7 @@ from .backends import BACKENDS, build, cuda_available, unavailable
 from .backends.base import version
 from .backends.guard import cosines
 from .config import DEFAULT_MODEL
-from .embed import SentenceEmbeddings, cpu_features, resolve_model_path
+from .embed import SentenceEmbeddings, cpu_features, default_cache_dir, resolve_model_path
 from .errors import ConfigError
 from .load import discover, load_document
 
@@ -125,15 +125,27 @@ def timed(call: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - started, value
 
 
-def alternate(contenders: dict[str, Callable[[], object]], rounds: int) -> tuple[dict[str, list[float]], dict]:
-    """Run every contender once per round, reversing the order on odd rounds; seconds and last outputs."""
+def alternate(contenders: dict[str, Callable[[list[str]], object]], texts: list[str], rounds: int,
+              slices: int = 4) -> tuple[dict[str, list[float]], dict[str, np.ndarray]]:
+    """Seconds per round and the vectors of every contender on `texts`. Each round cuts the texts into
+    slices and runs every contender on a slice before moving on (in reversed order every other time),
+    so a burst of load from a neighbour lands on all contenders rather than on one."""
     seconds: dict[str, list[float]] = {name: [] for name in contenders}
-    outputs: dict = {}
+    outputs: dict[str, np.ndarray] = {}
     names = list(contenders)
+    size = -(-len(texts) // max(1, slices))
+    parts = [texts[i : i + size] for i in range(0, len(texts), size)]
     for r in range(rounds):
-        for name in names if r % 2 == 0 else names[::-1]:
-            took, outputs[name] = timed(contenders[name])
-            seconds[name].append(took)
+        took = dict.fromkeys(names, 0.0)
+        pieces: dict[str, list] = {name: [] for name in names}
+        for s, part in enumerate(parts):
+            for name in names if (r * len(parts) + s) % 2 == 0 else names[::-1]:
+                elapsed, vectors = timed(lambda: contenders[name](part))
+                took[name] += elapsed
+                pieces[name].append(np.asarray(vectors, dtype=np.float32))
+        for name in names:
+            seconds[name].append(took[name])
+            outputs[name] = np.concatenate(pieces[name])
     return seconds, outputs
 
 
@@ -143,7 +155,7 @@ def bench_embed(texts: list[str], opts: BenchOptions, device: str) -> dict:
     from sentence_transformers import SentenceTransformer
 
     path = resolve_model_path(DEFAULT_MODEL)
-    cache = Path(opts.cache_dir) if opts.cache_dir else SentenceEmbeddings().cache_dir
+    cache = Path(opts.cache_dir) if opts.cache_dir else default_cache_dir()
     warm = texts[:32]
     plain, memory = {}, {}
 
@@ -164,15 +176,15 @@ def bench_embed(texts: list[str], opts: BenchOptions, device: str) -> dict:
         make = lambda name=name: build(name, shared, path, cache, texts[:200]).encode
         contenders[name], memory[name] = prepare(make, warm)
     opts.log(f"embed: {len(texts)} texts x {opts.rounds} rounds x {len(contenders)} contenders")
-    seconds, outputs = alternate({n: (lambda f=f: f(texts)) for n, f in contenders.items()}, opts.rounds)
+    seconds, outputs = alternate(contenders, texts, opts.rounds)
     tokenizer = plain["model"].tokenizer
     tokens = sum(len(ids) for ids in tokenizer(texts, truncation=True, max_length=plain["model"].max_seq_length)["input_ids"])
     base = float(np.median(seconds["baseline"]))
-    reference = np.asarray(outputs["baseline"], dtype=np.float32)
+    reference = outputs["baseline"]
     rows = []
     for name, runs in seconds.items():
         median = float(np.median(runs))
-        c = cosines(np.asarray(outputs[name], dtype=np.float32), reference)
+        c = cosines(outputs[name], reference)
         rows.append({"backend": name, "chunks_per_s": round(len(texts) / median, 1),
                      "tokens_per_s": round(tokens / median), "ratio": round(base / median, 2),
                      "cosine_mean": round(float(c.mean()), 5), "cosine_min": round(float(c.min()), 5),

@@ -16,12 +16,11 @@ from langchain_core.embeddings import Embeddings
 
 from .backends import BACKENDS, auto_candidates, build, check_name, cuda_available, unavailable
 from .backends import calibration as calibration_sample
-from .backends.base import Runner, model_digest
+from .backends.base import Runner, cores, model_digest
 from .backends.guard import GUARD_MEAN, ChoiceCache, Trial, choose
 from .config import DEFAULT_MODEL
 from .errors import ConfigError
 
-BACKEND_NAMES = ("auto", *BACKENDS)
 # The CPU features that decide which backend is fast, as reported by status, CLI and bench.
 REPORTED_FLAGS = ("amx_bf16", "amx_int8", "avx512_bf16", "avx512_fp16", "avx512_vnni", "avx512f", "avx_vnni", "avx2")
 
@@ -57,7 +56,7 @@ def cpu_features() -> str:
     """The CPU model and its embedding-relevant features, e.g. 'Intel Xeon ... (amx_bf16 avx512_bf16 ...)'."""
     flags = cpu_flags()
     present = " ".join(f for f in REPORTED_FLAGS if f in flags) or "none of " + " ".join(REPORTED_FLAGS)
-    return f"{_cpuinfo('model name') or 'unknown CPU'}, {os.cpu_count()} cores ({present})"
+    return f"{_cpuinfo('model name') or 'unknown CPU'}, {cores()} cores ({present})"
 
 
 def default_cache_dir() -> Path:
@@ -78,12 +77,11 @@ class SentenceEmbeddings(Embeddings):
     (384, True)
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, backend: str = "auto", device: str = "", batch_size: int = 16,
+    def __init__(self, model: str = DEFAULT_MODEL, backend: str = "auto", device: str = "",
                  cache_dir: str | Path | None = None, calibration: list[str] | None = None):
         self.model_name = model
         self.requested = check_name(backend)
         self.device_request = device
-        self.batch_size = batch_size
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
         self.calibration = calibration
         self.trials: list[Trial] = []
@@ -158,7 +156,7 @@ class SentenceEmbeddings(Embeddings):
         packages = ("torch", "transformers", "sentence-transformers", "openvino", "onnxruntime", "nncf")
         digest = model_digest(resolve_model_path(self.model_name), *packages)
         flags = " ".join(sorted(cpu_flags() & set(REPORTED_FLAGS)))
-        return f"{digest}|{self.requested}|{self.device}|{os.cpu_count()}|{flags}|guard {GUARD_MEAN}"
+        return f"{digest}|{self.requested}|{self.device}|{cores()}|{flags}|guard {GUARD_MEAN}"
 
     @property
     def window(self) -> int:
@@ -170,8 +168,14 @@ class SentenceEmbeddings(Embeddings):
         return int(self.model.get_embedding_dimension())
 
     def token_counter(self) -> Callable[[str], int]:
+        """Word pieces in a text, memoised: the splitter measures the same pieces ~4 times over."""
         tokenizer = self.model.tokenizer
-        return lambda text: len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+
+        @lru_cache(maxsize=16384)
+        def count(text: str) -> int:
+            return len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+
+        return count
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Embed texts as normalised float32 rows (in token-length batches; a progress bar shows chunks/s)."""

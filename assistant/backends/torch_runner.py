@@ -43,6 +43,7 @@ class TorchRunner(Runner):
         if device == "cuda":
             self.max_items, self.max_tokens = 512, 512 * 256
         self.forward = self.module
+        self.compiled = compiled
         if compiled:
             import torch._inductor.config as inductor
 
@@ -55,8 +56,16 @@ class TorchRunner(Runner):
         done = []
         with torch.inference_mode():
             for batch in batches:
-                ids = torch.from_numpy(batch.ids).to(self.device, non_blocking=True)
-                mask = torch.from_numpy(batch.mask).to(self.device, non_blocking=True)
-                done.append((batch.index, self.forward(ids, mask)))
+                ids, mask = self._inputs(batch)
+                done.append((batch.index, self.forward(ids, mask)[: len(batch.index)]))
         for index, vectors in done:
             sink(index, vectors.float().cpu().numpy())
+
+    def _inputs(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Device tensors; a compiled graph gets at least 2 rows, since a batch of 1 would be
+        specialised by torch.compile and cost a second compile of the same size as the first."""
+        ids, mask = batch.ids, batch.mask
+        if self.compiled and len(ids) == 1:
+            ids, mask = np.repeat(ids, 2, axis=0), np.repeat(mask, 2, axis=0)
+        return (torch.from_numpy(ids).to(self.device, non_blocking=True),
+                torch.from_numpy(mask).to(self.device, non_blocking=True))
