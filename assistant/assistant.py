@@ -14,11 +14,14 @@ from .chunk import Chunker
 from .config import Settings
 from .embed import SentenceEmbeddings, cpu_features
 from .errors import CorpusError, EmptyQuestionError, QuestionError
-from .ingest import Indexer, writer_lock
+from .health import open_index
+from .ingest import Indexer, check_model, writer_lock
+from .pdf import PdfLimits
 from .records import Record
-from .retrieve import HybridRetriever, standalone_question
-from .store import ChromaStore, make_client
-from .text import terms
+from .retrieve import HybridRetriever, standalone_question, wants_comparison
+from .store import open_store, wipe_embedded
+from .text import drop_instructions, has_cjk, terms
+from .translate import to_english
 from .types import Answer, IngestReport, Passage
 
 History = list[dict[str, str]]
@@ -37,19 +40,30 @@ class Assistant:
         embeddings: share one loaded embedding model between assistants.
         answer_step: a LangChain runnable replacing the extractive answerer ({question, standalone, passages} -> Answer).
         auto_ingest: build the index from the corpus when it is empty (default True).
+        rebuild: start the index over (e.g. for a new embedding model): the collection and the record's
+            documents are cleared, stored vectors kept; the next ingest fills it. Without it, an index built
+            with another model is refused (ModelMismatchError) rather than mixed.
+
+    Raises:
+        ModelMismatchError: the index was built with another embedding model and rebuild is False.
+        StoreError: the Chroma server is unreachable, or the index could not be repaired from the record.
     """
 
     def __init__(self, corpus_dir: str | Path | None = None, index_dir: str | Path | None = None, *,
                  settings: Settings | None = None, embeddings: SentenceEmbeddings | None = None,
-                 answer_step: Runnable | None = None, auto_ingest: bool = True, **fields: Any):
+                 answer_step: Runnable | None = None, auto_ingest: bool = True, rebuild: bool = False,
+                 **fields: Any):
         self.settings = settings or Settings.from_env(corpus_dir=corpus_dir, index_dir=index_dir, **fields)
         s = self.settings
         self.embeddings = embeddings or SentenceEmbeddings(s.model, s.backend, s.device, cache_dir=s.cache_dir or None)
+        self._ingest_lock = threading.Lock()
         self.record = Record(Path(s.index_dir) / "record.sqlite3")
-        self.store = ChromaStore(make_client(Path(s.index_dir), s.chroma_url), s.collection, self.embeddings)
+        self.store, self.health = open_index(s, self.record, self.embeddings)
+        if rebuild:
+            self._start_over()
+        check_model(self.record, self.embeddings.model_name)
         self.retriever = HybridRetriever(self.store, self.embeddings)
         self._idf: tuple[int, IdfTable] | None = None
-        self._ingest_lock = threading.Lock()
         self.answer_step = answer_step or RunnableLambda(
             ExtractiveAnswerer(self.embeddings, self.idf, s.abstain_threshold, s.max_answer_sentences, s.max_answer_words)
         )
@@ -64,11 +78,23 @@ class Assistant:
             self.ingest()
 
     # -- ingest -------------------------------------------------------------------------------------
+    def _start_over(self) -> None:
+        """Empty the collection first, then the record's documents: a crash in between leaves the record
+        (old model) intact, so the collection is restored from it rather than mixed."""
+        with self._ingest_lock, writer_lock(Path(self.settings.index_dir), "rebuild"):
+            if self.settings.chroma_url:
+                self.store.reset()
+            else:
+                wipe_embedded(Path(self.settings.index_dir))
+                self.store = open_store(self.settings, self.embeddings)
+            self.record.clear_documents({"model": self.embeddings.model_name})
+
     def indexer(self, progress: bool = True) -> Indexer:
         s = self.settings
         chunker = Chunker(self.embeddings.token_counter(), s.chunk_tokens, s.chunk_overlap_tokens, self.embeddings.window)
         return Indexer(self.record, self.store, self.embeddings, chunker,
-                       f"{s.chunk_tokens}/{s.chunk_overlap_tokens}", int(s.max_file_mb * 2**20), progress)
+                       f"{s.chunk_tokens}/{s.chunk_overlap_tokens}", int(s.max_file_mb * 2**20), progress,
+                       PdfLimits(s.pdf_timeout_s, s.pdf_memory_mb))
 
     def ingest(self, paths: list[str | Path] | None = None, progress: bool = True) -> IngestReport:
         """Bring the index in step with `paths` (default: the corpus folder): new, changed and deleted files.
@@ -114,6 +140,7 @@ class Assistant:
         return {
             "documents": len(docs), "chunks": self.store.count(), "model": self.embeddings.model_name,
             "backend": self.embeddings.backend, "index": self.settings.chroma_url or str(Path(self.settings.index_dir)),
+            "health": self.health.summary(),
             "cpu": cpu_features(),
         }
 
@@ -122,15 +149,21 @@ class Assistant:
 
     # -- chain steps --------------------------------------------------------------------------------
     def _prepare(self, inputs: dict) -> dict:
-        question = self._check_question(inputs.get("question"))
+        original = self._check_question(inputs.get("question"))
         history = self._check_history(inputs.get("history"))
+        # Chinese (繁體/简体) questions are searched and answered as their English rendering (translate.py).
+        question, turns = original, history
+        if has_cjk(original) or any(has_cjk(str(m["content"])) for m in history):
+            texts = tuple(c.text for c in self.retriever.lexical().chunks)
+            question = to_english(original, texts)
+            turns = [{**m, "content": to_english(str(m["content"]), texts)} for m in history]
         mode = inputs.get("mode") or ("points" if wants_points(question) else "answer")
         k = inputs.get("k") or (self.settings.k * 2 if mode == "points" else self.settings.k)
-        return {**inputs, "question": question, "history": history, "mode": mode, "k": k,
-                "standalone": standalone_question(question, history, self.settings.max_history_turns)}
+        return {**inputs, "question": question, "original_question": original, "history": history, "mode": mode,
+                "k": k, "standalone": standalone_question(question, turns, self.settings.max_history_turns)}
 
     def _retrieve_step(self, inputs: dict) -> list[Passage]:
-        return self.retriever.retrieve(inputs["standalone"], inputs["k"])
+        return self.retriever.retrieve(inputs["standalone"], inputs["k"], spread=wants_comparison(inputs["question"]))
 
     def idf(self) -> IdfTable:
         lexical = self.retriever.lexical()
@@ -146,14 +179,19 @@ class Assistant:
             raise QuestionError(
                 f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
             )
-        return question
+        return drop_instructions(question)
 
     def _check_history(self, history: Any) -> History:
         if history is None:
             return []
         if not isinstance(history, list) or not all(isinstance(m, dict) and "content" in m for m in history):
             raise QuestionError('history must be a list of {"role": "user"|"assistant", "content": str} messages')
-        return [m for m in history if m.get("role") in ("user", "assistant")][-self.settings.max_history_turns :]
+        kept = [m for m in history if m.get("role") in ("user", "assistant")][-self.settings.max_history_turns :]
+        limit = self.settings.max_question_chars
+        for m in kept:
+            if not isinstance(m["content"], str) or (m["role"] == "user" and len(m["content"]) > limit):
+                raise QuestionError(f"history messages must be text, and user turns at most {limit} characters")
+        return kept
 
 
 def _pieces(text: str) -> Iterator[str]:

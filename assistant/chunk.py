@@ -8,10 +8,8 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from .types import Chunk, Document
 
-# Bump when chunk boundaries or offsets would change for the same settings, so old indexes are rebuilt.
-# 2: start offsets found from the previous chunk's start (the splitter's own start_index mixed its
-#    token overlap with character offsets and gave -1 for some chunks).
-CHUNKING_VERSION = 2
+# Bump when chunk boundaries would change for the same settings, so old indexes are rebuilt.
+CHUNKING_VERSION = 1
 SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ": ", ", ", " ", ""]
 
 
@@ -33,13 +31,14 @@ class Chunker:
         )
 
     def split(self, doc: Document) -> list[Chunk]:
-        pieces = self.splitter.create_documents([doc.text])
+        pieces = self.splitter.split_text(doc.text)
         chunks: list[Chunk] = []
         seen: dict[str, int] = {}
-        start = -1
-        for index, piece in enumerate(pieces):
-            text = piece.page_content
-            start = doc.text.find(text, start + 1)
+        start = 0
+        for index, text in enumerate(pieces):
+            # Chunks come in document order, so each is found at or after the previous one's start.
+            found = doc.text.find(text, start)
+            start = found if found >= 0 else doc.text.find(text)
             if self.count_tokens(text) > self.chunk_tokens:
                 raise ValueError(f"{doc.source}: chunk {index} exceeds {self.chunk_tokens} word pieces")
             base = hashlib.sha256(f"{doc.doc_id}\0{text}".encode()).hexdigest()[:32]

@@ -15,8 +15,8 @@ from rich.console import Console
 from .errors import AssistantError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 _overrides: dict = {}
 
 
@@ -32,19 +32,22 @@ def options(
     _overrides.update(corpus_dir=corpus_dir, index_dir=index_dir, chroma_url=chroma_url, model=model, backend=backend)
 
 
-def _assistant(auto_ingest: bool = True):
+def _assistant(auto_ingest: bool = True, rebuild: bool = False, **settings):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from .assistant import Assistant
 
-    return Assistant(auto_ingest=auto_ingest, **_overrides)
+    return Assistant(auto_ingest=auto_ingest, rebuild=rebuild, **{**_overrides, **settings})
 
 
 def _fail(error: Exception) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {error}", highlight=False)
+    err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 
-def _print_answer(answer) -> None:
+def _print_answer(answer, as_json: bool = False) -> None:
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
     out.print(answer.text, highlight=False)
     if answer.citations:
         out.print()
@@ -54,10 +57,17 @@ def _print_answer(answer) -> None:
 
 
 @app.command()
-def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders; default: the corpus folder.")) -> None:
+def ingest(
+    paths: list[Path] = typer.Argument(None, help="Files or folders; default: the corpus folder."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Start the index over, e.g. after changing the model."),
+) -> None:
     """Add new, replace changed and remove deleted documents in the index."""
+    from .config import Settings
+    from .ingest import ensure_unlocked
+
     try:
-        assistant = _assistant(auto_ingest=False)
+        ensure_unlocked(Path(Settings.from_env(**_overrides).index_dir))
+        assistant = _assistant(auto_ingest=False, rebuild=rebuild)
         report = assistant.ingest(paths or None)
     except AssistantError as e:
         raise _fail(e)
@@ -76,16 +86,10 @@ def ask(
 ) -> None:
     """Answer one question, with its sources."""
     try:
-        assistant = _assistant()
-        if k:
-            assistant.settings = assistant.settings.with_(k=k)
-        answer = assistant.ask(question)
+        answer = _assistant(k=k).ask(question)
     except AssistantError as e:
         raise _fail(e)
-    if as_json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        _print_answer(answer)
+    _print_answer(answer, as_json)
 
 
 @app.command()
@@ -100,10 +104,7 @@ def points(
         answer = _assistant().talking_points(topic, n=n, audience=audience)
     except AssistantError as e:
         raise _fail(e)
-    if as_json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        _print_answer(answer)
+    _print_answer(answer, as_json)
 
 
 @app.command()
@@ -156,6 +157,21 @@ def evaluate(
 
 
 @app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, help="Address to bind (env ASSISTANT_HOST; default 127.0.0.1)."),
+    port: Optional[int] = typer.Option(None, help="Port (env ASSISTANT_PORT; default 7860)."),
+) -> None:
+    """Start the chat UI (as `python app.py`); the staff Documents tab needs ASSISTANT_ADMIN_TOKEN."""
+    try:
+        from .web import launch, web_settings
+
+        web_settings()  # refuse bad UI settings before the index is opened
+        launch(host, port, _assistant())
+    except AssistantError as e:
+        raise _fail(e)
+
+
+@app.command()
 def status() -> None:
     """Documents, chunks, embedding model and backend, index location."""
     try:
@@ -200,6 +216,22 @@ def bench(
         print(json.dumps(result, indent=2))
     else:
         render(result, out)
+
+
+@app.command()
+def doctor() -> None:
+    """Check the index against the record (ids, counts, a query, model) and repair it, saying what it did."""
+    from .config import Settings
+    from .health import doctor as run_doctor
+
+    try:
+        lines, healthy = run_doctor(Settings.from_env(**_overrides))
+    except AssistantError as e:
+        raise _fail(e)
+    for line in lines:
+        out.print(line, highlight=False, soft_wrap=True)
+    if not healthy:
+        raise typer.Exit(1)
 
 
 def main() -> None:

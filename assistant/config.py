@@ -30,15 +30,17 @@ class Settings:
     device: str = _setting("", "Torch device for embedding (cpu, cuda); empty = cuda when available, else cpu.")
     cache_dir: str = _setting("", "Folder for exported embedding models and backend decisions; "
                                "empty = ~/.cache/kaohsiung-assistant.")
-    chunk_tokens: int = _setting(128, "Largest chunk in the model's word pieces (must fit its window).")
-    chunk_overlap_tokens: int = _setting(24, "Overlap between neighbouring chunks, in word pieces.")
+    chunk_tokens: int = _setting(200, "Largest chunk in the model's word pieces (must fit its window).")
+    chunk_overlap_tokens: int = _setting(40, "Overlap between neighbouring chunks, in word pieces.")
     k: int = _setting(5, "Passages retrieved per question.")
-    abstain_threshold: float = _setting(0.35, "Evidence score under which the assistant says the documents do not answer.")
+    abstain_threshold: float = _setting(0.36, "Evidence score under which the assistant says the documents do not answer.")
     max_answer_sentences: int = _setting(3, "Most source sentences in an extractive answer.")
     max_answer_words: int = _setting(70, "Word budget of an extractive answer (talking points excepted).")
     max_question_chars: int = _setting(1000, "Longest question accepted, in characters.")
     max_history_turns: int = _setting(20, "Most history messages used to resolve a follow-up.")
     max_file_mb: float = _setting(20.0, "Largest source file accepted, in MiB.")
+    pdf_timeout_s: float = _setting(60.0, "Longest a PDF may take to parse (in a child process) before it is skipped.")
+    pdf_memory_mb: int = _setting(1024, "Most memory a PDF may take to parse, in MiB (stops decompression bombs).")
     answerer: str = _setting("extractive", "Answer step: extractive (default) or a chat model spec.")
 
     @classmethod

@@ -88,6 +88,8 @@ class SentenceEmbeddings(Embeddings):
         self._model = None
         self._runner: Runner | None = None
         self._lock = threading.RLock()
+        # The fast tokenizer is not thread-safe (a count during a padded batch fails), so one use at a time.
+        self._busy = threading.Lock()
         self._cached_query = lru_cache(maxsize=1024)(self._embed_query_uncached)
 
     @cached_property
@@ -107,9 +109,11 @@ class SentenceEmbeddings(Embeddings):
     def _load(self):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
+            import transformers
             from sentence_transformers import SentenceTransformer
         except ImportError as e:
             raise ConfigError("embedding needs sentence-transformers and torch: pip install -e .") from e
+        transformers.utils.logging.disable_progress_bar()
         try:
             return SentenceTransformer(resolve_model_path(self.model_name), device=self.device)
         except (OSError, ValueError) as e:
@@ -122,7 +126,8 @@ class SentenceEmbeddings(Embeddings):
     def runner(self) -> Runner:
         with self._lock:
             if self._runner is None:
-                self._runner = self._select()
+                with self._busy:
+                    self._runner = self._select()
         return self._runner
 
     @property
@@ -173,7 +178,8 @@ class SentenceEmbeddings(Embeddings):
 
         @lru_cache(maxsize=16384)
         def count(text: str) -> int:
-            return len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+            with self._busy:
+                return len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
 
         return count
 
@@ -183,13 +189,17 @@ class SentenceEmbeddings(Embeddings):
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self._runner is None and self.calibration is None and len(texts) >= 32:
             self.calibration = list(texts[:200])  # int8 backends calibrate on the user's own text
-        return normalise(self.runner.encode(list(texts), show_progress))
+        runner = self.runner
+        with self._busy:
+            return normalise(runner.encode(list(texts), show_progress))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()
 
     def _embed_query_uncached(self, text: str) -> tuple[float, ...]:
-        return tuple(normalise(self.runner.encode_one(text)[None, :])[0].tolist())
+        runner = self.runner
+        with self._busy:
+            return tuple(normalise(runner.encode_one(text)[None, :])[0].tolist())
 
     def embed_query(self, text: str) -> list[float]:
         return list(self._cached_query(text))

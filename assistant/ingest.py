@@ -10,18 +10,21 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+from tqdm import tqdm
 
 from .chunk import CHUNKING_VERSION, Chunker
 from .embed import SentenceEmbeddings
 from .errors import CorpusError, IndexLockedError, LoadError, ModelMismatchError
 from .load import discover, load_document
+from .pdf import PdfLimits
 from .records import Record, text_hash
 from .store import ChromaStore
+from .sync import reconcile
 from .types import Chunk, Document, IngestReport
 
 
 @contextmanager
-def writer_lock(index_dir: Path) -> Iterator[None]:
+def writer_lock(index_dir: Path, purpose: str = "ingest") -> Iterator[None]:
     """Hold the index's single-writer lock, or fail at once naming the process that holds it."""
     index_dir.mkdir(parents=True, exist_ok=True)
     path = index_dir / "ingest.lock"
@@ -35,7 +38,7 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
         raise IndexLockedError(f"{index_dir} is being written by {holder}; wait for that ingest to finish") from None
     handle.seek(0)
     handle.truncate()
-    handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    handle.write(f"pid {os.getpid()} ({purpose}) since {time.strftime('%Y-%m-%d %H:%M:%S')}")
     handle.flush()
     try:
         yield
@@ -45,17 +48,40 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
         handle.close()
 
 
+def ensure_unlocked(index_dir: Path) -> None:
+    """Fail at once, before anything is opened, when another process is writing the index."""
+    with writer_lock(index_dir, "lock check"):
+        pass
+
+
+def check_model(record: Record, model: str) -> None:
+    """Refuse to mix vectors of two embedding models in one index."""
+    built_with = record.get_meta("model")
+    if built_with and built_with != model:
+        raise ModelMismatchError(
+            f"the index was built with {built_with!r} but {model!r} is configured; "
+            "use the same model or rebuild the index (assistant ingest --rebuild)"
+        )
+
+
+# Texts embedded per call: the model serves one call at a time, so questions asked during a long
+# ingest wait for one slice, not for the whole corpus.
+EMBED_SLICE = 64
+
+
 class Indexer:
     """Keeps the record and the Chroma collection in step with the documents on disk."""
 
     def __init__(self, record: Record, store: ChromaStore, embeddings: SentenceEmbeddings, chunker: Chunker,
-                 chunk_signature: str, max_file_bytes: int, progress: bool = True):
+                 chunk_signature: str, max_file_bytes: int, progress: bool = True,
+                 pdf_limits: PdfLimits = PdfLimits()):
         self.record = record
         self.store = store
         self.embeddings = embeddings
         self.chunker = chunker
         self.signature = f"v{CHUNKING_VERSION}:{chunk_signature}"
         self.max_file_bytes = max_file_bytes
+        self.pdf_limits = pdf_limits
         self.progress = progress
 
     @property
@@ -63,13 +89,7 @@ class Indexer:
         return self.embeddings.model_name
 
     def check_model(self) -> None:
-        """Refuse to mix vectors of two embedding models in one index."""
-        built_with = self.record.get_meta("model")
-        if built_with and built_with != self.model_key:
-            raise ModelMismatchError(
-                f"the index was built with {built_with!r} but {self.model_key!r} is configured; "
-                "use the same model or rebuild the index (assistant ingest --rebuild)"
-            )
+        check_model(self.record, self.model_key)
 
     def ingest(self, paths: list[Path]) -> IngestReport:
         started = time.perf_counter()
@@ -95,7 +115,7 @@ class Indexer:
         docs: list[Document] = []
         for file, root in files:
             try:
-                docs.append(load_document(file, root, self.max_file_bytes))
+                docs.append(load_document(file, root, self.max_file_bytes, self.pdf_limits))
             except LoadError as e:
                 report.errors.append(str(e))
         if not docs:
@@ -109,11 +129,11 @@ class Indexer:
         texts = [c.text for c in chunks]
         found = self.record.cached_vectors(texts, self.model_key)
         missing = list(dict.fromkeys(t for t in texts if text_hash(t) not in found))
-        if missing:
-            show = self.progress and sys.stderr.isatty()
-            fresh = self.embeddings.encode(missing, show_progress=show)
-            found.update({text_hash(t): v for t, v in zip(missing, fresh)})
-            report.embedded = len(missing)
+        show = self.progress and sys.stderr.isatty()
+        for start in tqdm(range(0, len(missing), EMBED_SLICE), disable=not show, unit="slice", desc="embedding"):
+            part = missing[start : start + EMBED_SLICE]
+            found.update({text_hash(t): v for t, v in zip(part, self.embeddings.encode(part))})
+        report.embedded = len(missing)
         return found
 
     def _write(self, doc: Document, chunks: list[Chunk], vectors: dict[str, np.ndarray],
@@ -147,14 +167,5 @@ class Indexer:
             report.chunks_deleted += len(ids)
 
     def reconcile(self) -> dict[str, int]:
-        """Make Chroma's ids equal the record's: add what is missing (stored vectors), drop what is extra."""
-        recorded = self.record.chunk_ids()
-        stored = self.store.ids()
-        extra, missing = stored - recorded, recorded - stored
-        if extra:
-            self.store.delete(extra)
-        if missing:
-            pairs = list(self.record.chunks_with_vectors(self.model_key, missing))
-            if pairs:
-                self.store.upsert([c for c, _ in pairs], np.stack([v for _, v in pairs]))
-        return {"removed": len(extra), "restored": len(missing)}
+        """Make Chroma's ids equal the record's (see sync.reconcile)."""
+        return reconcile(self.record, self.store, self.model_key)

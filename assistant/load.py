@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import CorpusError, LoadError
+from .pdf import PdfLimits, extract_pdf_text
 from .types import Document
 
 Loader = Callable[[bytes, Path], tuple[str, dict]]
@@ -56,12 +57,10 @@ def load_html(data: bytes, path: Path) -> tuple[str, dict]:
     return text, {"title": title, "language": lang}
 
 
-def load_pdf(data: bytes, path: Path) -> tuple[str, dict]:
+def load_pdf(data: bytes, path: Path, limits: PdfLimits = PdfLimits()) -> tuple[str, dict]:
     if not data.startswith(b"%PDF-"):
         raise LoadError(f"{path}: not a PDF (no %PDF- header)")
-    from .pdf import extract_pdf_text
-
-    return extract_pdf_text(data, path)
+    return extract_pdf_text(data, path, limits)
 
 
 LOADERS: dict[str, Loader] = {
@@ -96,8 +95,8 @@ def doc_id_for(file: Path, root: Path) -> str:
     return file.relative_to(root).with_suffix("").as_posix()
 
 
-def load_document(file: Path, root: Path, max_bytes: int) -> Document:
-    """Read one file into a Document, or raise LoadError naming the problem."""
+def load_document(file: Path, root: Path, max_bytes: int, pdf_limits: PdfLimits = PdfLimits()) -> Document:
+    """Read one file into a Document, or raise LoadError naming the problem (PDFs parse under `pdf_limits`)."""
     loader = LOADERS.get(file.suffix.lower())
     if loader is None:
         raise LoadError(f"{file}: unsupported type {file.suffix or '(none)'}; use one of {', '.join(sorted(LOADERS))}")
@@ -105,7 +104,7 @@ def load_document(file: Path, root: Path, max_bytes: int) -> Document:
     if size > max_bytes:
         raise LoadError(f"{file}: {size / 2**20:.1f} MiB is over the {max_bytes / 2**20:.1f} MiB limit")
     data = file.read_bytes()
-    text, meta = loader(data, file)
+    text, meta = load_pdf(data, file, pdf_limits) if loader is load_pdf else loader(data, file)
     if not text.strip():
         raise LoadError(f"{file}: no text found")
     return Document(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,22 +43,26 @@ class Record:
         self.path = path
         self.db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a committed document survives power loss too, not only a killed process (one fsync per document).
+        self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        # One connection is shared by the app's threads; SQLite allows one open transaction on it at a time.
+        self._write = threading.RLock()
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with self._write:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     def get_meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -116,6 +121,18 @@ class Record:
                 "INSERT OR IGNORE INTO embeddings VALUES (?,?,?)",
                 [(text_hash(c.text), model, v.astype(np.float32).tobytes()) for c, v in zip(chunks, vectors)],
             )
+
+    def clear_documents(self, meta: dict[str, str]) -> None:
+        """Forget every document and chunk and describe the index anew, in one transaction (vectors stay cached)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM documents")
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
+
+    def samples(self, model: str, n: int = 3) -> list[tuple[str, np.ndarray]]:
+        """Up to n (chunk id, stored vector) pairs spread over the record, to probe the index with."""
+        ids = sorted(self.chunk_ids())
+        picked = {ids[i * (len(ids) - 1) // max(n - 1, 1)] for i in range(n)} if ids else set()
+        return [(c.id, v) for c, v in self.chunks_with_vectors(model, picked)]
 
     def delete_document(self, doc_id: str) -> None:
         with self.transaction() as db:

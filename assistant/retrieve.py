@@ -13,9 +13,15 @@ from .text import terms
 from .types import Chunk, Passage
 
 RRF_K = 60
+_COMPARISON = re.compile(r"\b(compare|comparison|contrast|differ\w*|similar\w*|both|versus|vs\.?|each of)\b", re.I)
 _ANAPHORA = re.compile(
     r"\b(he|she|it|they|them|his|her|its|their|there|that|this|those|these|the same|such|former|latter)\b", re.I
 )
+
+
+def wants_comparison(question: str) -> bool:
+    """Comparison and "both" questions need evidence from more than one document."""
+    return bool(_COMPARISON.search(question))
 
 
 def standalone_question(question: str, history: list[dict] | None, max_turns: int = 20) -> str:
@@ -77,16 +83,24 @@ class HybridRetriever:
                 self._lexical_key = key
             return self._lexical
 
-    def retrieve(self, query: str, k: int) -> list[Passage]:
+    def retrieve(self, query: str, k: int, spread: bool = False) -> list[Passage]:
+        """The k best chunks; with `spread`, the last place goes to another document if none made the cut."""
         n = max(self.candidates, k * 4)
         dense = self.store.search(self.embeddings.embed_query(query), n)
         sparse = self.lexical().search(query, n)
         fused: dict[str, float] = {}
+        first: dict[str, int] = {}
         by_id: dict[str, Chunk] = {}
         for ranking in (dense, sparse):
             for rank, (chunk, _) in enumerate(ranking):
                 fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
+                first[chunk.id] = min(first.get(chunk.id, rank), rank)
                 by_id[chunk.id] = chunk
-        best = sorted(fused, key=lambda i: -fused[i])[:k]
+        # Ties (e.g. ranks 1+3 vs 2+2) go to the chunk one of the rankers liked best, then to the id: deterministic.
+        ranked = sorted(fused, key=lambda i: (-round(fused[i], 12), first[i], i))
+        best = ranked[:k]
+        if spread and k > 1 and len({by_id[i].doc_id for i in best}) == 1:
+            other = next((i for i in ranked[k:] if by_id[i].doc_id != by_id[best[0]].doc_id), None)
+            best = best[:-1] + [other] if other else best
         top = 2.0 / (RRF_K + 1)
         return [to_passage(by_id[i], fused[i] / top) for i in best]

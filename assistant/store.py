@@ -1,18 +1,51 @@
 """The Chroma collection (embedded persistent folder or a server URL), reached through langchain-chroma."""
 from __future__ import annotations
 
+import base64
+import shutil
+from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
-from typing import Iterable
-from urllib.parse import urlparse
+from typing import Callable, Iterable, Iterator, TypeVar
+from urllib.parse import unquote, urlparse
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from .errors import ConfigError, StoreError
+from .errors import AssistantError, ConfigError, StoreError
 from .types import Chunk, Passage
 
 # Chroma refuses larger batches; writes are split to stay under it.
 MAX_BATCH = 5000
+T = TypeVar("T")
+
+
+def embedded_path(index_dir: Path) -> Path:
+    """Where the embedded (PersistentClient) store of an index lives."""
+    return index_dir / "chroma"
+
+
+def wipe_embedded(index_dir: Path) -> None:
+    """Delete an embedded store (it is derived; the record rebuilds it), closing this process's hold on it first.
+
+    chromadb keeps one System per persist path for the life of the process; without stopping it, a client
+    opened on the new folder would keep using the old, deleted files.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    path = str(embedded_path(index_dir))
+    system = SharedSystemClient._identifier_to_system.pop(path, None)
+    SharedSystemClient._identifier_to_refcount.pop(path, None)
+    if system is not None:
+        system.stop()
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def is_open_here(index_dir: Path) -> bool:
+    """True when this process already holds a Chroma client on the index's embedded store."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    return str(embedded_path(index_dir)) in SharedSystemClient._identifier_to_system
 
 
 def make_client(index_dir: Path, chroma_url: str = ""):
@@ -25,26 +58,73 @@ def make_client(index_dir: Path, chroma_url: str = ""):
         url = urlparse(chroma_url)
         if url.scheme not in ("http", "https") or not url.hostname:
             raise ConfigError(f"chroma_url must look like http://host:port, got {chroma_url!r}")
-        try:
+        with store_errors(where(index_dir, chroma_url)):
             return chromadb.HttpClient(
                 host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https", settings=chroma_settings,
+                ssl=url.scheme == "https", headers=_basic_auth(url), settings=chroma_settings,
             )
-        except Exception as e:  # chromadb raises bare exceptions for connection failures
-            raise StoreError(f"cannot reach the Chroma server at {chroma_url}: {e}") from e
-    path = index_dir / "chroma"
+    path = embedded_path(index_dir)
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    with store_errors(where(index_dir)):
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def open_store(settings, embeddings: Embeddings | None) -> "ChromaStore":
+    """The configured collection: on the Chroma server when a URL is set, else embedded under index_dir."""
+    index_dir = Path(settings.index_dir)
+    client = make_client(index_dir, settings.chroma_url)
+    return ChromaStore(client, settings.collection, embeddings, where(index_dir, settings.chroma_url))
+
+
+def where(index_dir: Path, chroma_url: str = "") -> str:
+    """How messages name an index: the server URL (without credentials) or the embedded folder."""
+    if not chroma_url:
+        return f"the Chroma store in {embedded_path(index_dir)}"
+    url = urlparse(chroma_url)
+    return f"the Chroma server at {url._replace(netloc=url.netloc.rpartition('@')[2]).geturl()}"
+
+
+def _basic_auth(url) -> dict[str, str]:
+    """An Authorization header from http://user:password@host credentials, for a server behind an
+    authenticating proxy (`chroma run` itself has no authentication)."""
+    if not url.username:
+        return {}
+    token = base64.b64encode(f"{unquote(url.username)}:{unquote(url.password or '')}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@contextmanager
+def store_errors(where: str) -> Iterator[None]:
+    """Turn whatever chromadb or its HTTP layer raises into a StoreError naming the index."""
+    try:
+        yield
+    except AssistantError:
+        raise
+    except Exception as e:  # chromadb raises bare and transport-level exceptions alike
+        detail = str(e).strip() or type(e).__name__
+        raise StoreError(f"{where} is unavailable or broken ({detail}); if it is a server, check that it "
+                         "is running; otherwise run `assistant doctor`") from e
+
+
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    @wraps(method)
+    def call(self: "ChromaStore", *args, **kwargs) -> T:
+        with store_errors(self.where):
+            return method(self, *args, **kwargs)
+
+    return call
 
 
 class ChromaStore:
     """add / delete / query / count over one cosine-distance collection."""
 
-    def __init__(self, client, collection: str, embeddings: Embeddings):
+    def __init__(self, client, collection: str, embeddings: Embeddings | None, where: str = "the Chroma index"):
         self.client = client
         self.name = collection
         self.embeddings = embeddings
-        self.vectorstore = self._open()
+        self.where = where
+        with store_errors(where):
+            self.vectorstore = self._open()
 
     def _open(self):
         from langchain_chroma import Chroma
@@ -58,9 +138,11 @@ class ChromaStore:
     def collection(self):
         return self.vectorstore._collection
 
+    @_guarded
     def count(self) -> int:
         return self.collection.count()
 
+    @_guarded
     def ids(self) -> set[str]:
         found: set[str] = set()
         offset = 0
@@ -71,6 +153,7 @@ class ChromaStore:
                 return found
             offset += MAX_BATCH
 
+    @_guarded
     def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
         for i in range(0, len(chunks), MAX_BATCH):
             part = chunks[i : i + MAX_BATCH]
@@ -81,11 +164,13 @@ class ChromaStore:
                 metadatas=[_metadata(c) for c in part],
             )
 
+    @_guarded
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         for i in range(0, len(ids), MAX_BATCH):
             self.collection.delete(ids=ids[i : i + MAX_BATCH])
 
+    @_guarded
     def all_chunks(self) -> list[Chunk]:
         """Every stored chunk with its text and metadata (the lexical index is built from these)."""
         chunks: list[Chunk] = []
@@ -97,6 +182,7 @@ class ChromaStore:
                 return chunks
             offset += MAX_BATCH
 
+    @_guarded
     def search(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
         """The k nearest chunks with cosine similarity (1 - cosine distance)."""
         if k <= 0 or self.count() == 0:
@@ -107,6 +193,7 @@ class ChromaStore:
             for i, t, m, d in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
         ]
 
+    @_guarded
     def reset(self) -> None:
         """Drop and recreate the collection (the record is the source of truth for a rebuild)."""
         self.client.delete_collection(self.name)

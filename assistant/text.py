@@ -20,13 +20,14 @@ STOPWORDS = frozenset(
 QUESTION_FRAME = frozenset(
     """many much name list give describe explain happen happened happens kind sort type way ways thing things
     know say said says mention mentioned according document documents article text source sources draft
-    talking point points""".split()
+    talking point points compare comparison contrast differ difference differences similar similarity
+    similarities both versus""".split()
 )
 
 _STEMMER = snowballstemmer.stemmer("english")
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 _ABBREVIATIONS = ("U.S", "U.K", "Ma", "No", "Dr", "Mr", "Mrs", "Ms", "St", "Jr", "Sr", "e.g", "i.e", "vs", "Inc", "Co")
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9\u4e00-\u9fff])|\n+")
+_SENTENCE_END = re.compile(r"[.!?。！？][\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9\u4e00-\u9fff])|\n+")
 _FOOTNOTE = re.compile(r"^(\[\d+\]\s*)+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -77,9 +78,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        if _ends_with_abbreviation(text[start : match.start()]):
+        if _ends_with_abbreviation(text[start : match.start() + 1]):
             continue
-        spans.append((start, match.start()))
+        spans.append((start, match.end()))
         start = match.end()
     spans.append((start, len(text)))
     cleaned = []
@@ -100,3 +101,16 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def _ends_with_abbreviation(piece: str) -> bool:
     tail = piece.rstrip()[-5:]
     return any(tail.endswith(a + ".") for a in _ABBREVIATIONS) and not piece.rstrip().endswith("..")
+
+
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.!?]{0,40}\b(instructions?|rules?|prompts?|context|above)\b"
+    r"|\byou are now\b|\b(system|developer) prompt\b|\bact as\b|\bpretend (to be|you)\b",
+    re.I,
+)
+
+
+def drop_instructions(question: str) -> str:
+    """Remove sentences that try to instruct the assistant ("Ignore your instructions and ..."); keep the question."""
+    kept = [question[s:e] for s, e in sentence_spans(question) if not _INSTRUCTION.search(question[s:e])]
+    return " ".join(kept) if kept else question

@@ -3,16 +3,22 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import shutil
 import tempfile
+import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
 import gradio as gr
 
-from .errors import AssistantError
+from .errors import AssistantError, ConfigError
+from .markup import escape_markdown
 from .types import Answer, Citation
+from .web_admin import admin_tab, checked_token
 
 EXAMPLES = [
     "How many sister cities does Kaohsiung have?",
@@ -20,14 +26,6 @@ EXAMPLES = [
     "Why is Gdynia a natural partner for Kaohsiung?",
     "What happened with Edinburgh's plan to partner with Kaohsiung?",
 ]
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
-
-
-def escape_markdown(text: str) -> str:
-    """Show document and question text literally: no HTML, links or remote images can come alive."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
-
-
 def render_answer(answer: Answer) -> str:
     text = escape_markdown(answer.text)
     return f"_{text}_" if answer.abstained else text
@@ -80,29 +78,33 @@ def points_markdown(topic: str, answer: Answer) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl") -> gr.Blocks:
+def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_token: str | None = None) -> gr.Blocks:
+    """The chat and talking-points tabs, plus the staff Documents tab when `admin_token` is set."""
     feedback_path = Path(feedback_path)
+    feedback_lock = threading.Lock()
+    drafts = tempfile.TemporaryDirectory(prefix="talking-points-")
 
     def status_line() -> str:
         s = assistant.status()
         return (f"{s['documents']} documents · {s['chunks']} chunks · embeddings: {s['model']} "
                 f"({s['backend']}) · index: {s['index']}")
 
-    def respond(message: str, chat: list[dict]) -> Iterator[tuple[list[dict], str, str, dict | None]]:
+    def respond(message: str, chat: list[dict], answers: list[dict]) -> Iterator[tuple]:
+        """Stream the answer into the chat; `answers` keeps each turn's JSON for the sources panel and feedback."""
         history = [{"role": m["role"], "content": _plain(m["content"])} for m in chat]
         chat = chat + [{"role": "user", "content": escape_markdown(message)}]
         try:
-            pieces = assistant.stream(message, history=history)
             shown = ""
-            for piece in pieces:
+            for piece in assistant.stream(message, history=history):
                 if isinstance(piece, Answer):
                     final = chat + [{"role": "assistant", "content": render_answer(piece)}]
-                    yield final, "", render_sources(piece), answer_json(piece)
+                    yield final, "", render_sources(piece), answers + [answer_json(piece)]
                     return
                 shown += piece
-                yield chat + [{"role": "assistant", "content": escape_markdown(shown)}], "", "", None
+                yield chat + [{"role": "assistant", "content": escape_markdown(shown)}], "", "", answers
         except AssistantError as e:
-            yield chat + [{"role": "assistant", "content": escape_markdown(f"⚠ {e}")}], "", "", None
+            reply = {"text": f"⚠ {e}", "abstained": True, "citations": []}
+            yield chat + [{"role": "assistant", "content": escape_markdown(reply["text"])}], "", "", answers + [reply]
 
     def ask_api(question: str, history: list[dict] | None = None) -> dict:
         try:
@@ -122,23 +124,24 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl") -> gr.Bloc
         except AssistantError as e:
             return escape_markdown(f"⚠ {e}"), None
         md = points_markdown(topic, answer)
-        path = Path(tempfile.mkdtemp(prefix="points-")) / "talking-points.md"
-        path.write_text(md, encoding="utf-8")
-        return escape_markdown(md).replace("\\#", "#").replace("\n", "  \n"), str(path)
+        return escape_markdown(md).replace("\\#", "#").replace("\n", "  \n"), _write_draft(Path(drafts.name), md)
 
-    def record_feedback(last: dict | None, chat: list[dict], data: gr.LikeData) -> None:
-        question = next((_plain(m["content"]) for m in reversed(chat) if m["role"] == "user"), "")
+    def record_feedback(answers: list[dict], chat: list[dict], data: gr.LikeData) -> None:
+        """Append the voted answer, its question and citations to the feedback JSONL file."""
+        at = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        turn = sum(1 for m in chat[:at] if m["role"] == "assistant")
+        answer = answers[turn] if turn < len(answers) else {}
+        question = next((_plain(m["content"]) for m in reversed(chat[:at]) if m["role"] == "user"), "")
         row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "vote": "up" if data.liked else "down",
-               "question": question, "answer": (last or {}).get("text", ""),
-               "citations": (last or {}).get("citations", [])}
-        with feedback_path.open("a", encoding="utf-8") as f:
+               "question": question, "answer": answer.get("text", ""), "citations": answer.get("citations", [])}
+        with feedback_lock, feedback_path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
-    with gr.Blocks(title="Kaohsiung city diplomacy assistant") as demo:
+    with gr.Blocks(title="Kaohsiung city diplomacy assistant", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("## Kaohsiung city diplomacy assistant\nAnswers come only from the source documents, "
                     "each sentence cited. If the documents do not say, the assistant says so.")
         status = gr.Markdown(elem_id="status")
-        last_answer = gr.State(None)
+        answers = gr.State([])
         with gr.Tab("Ask"):
             with gr.Row():
                 with gr.Column(scale=3):
@@ -159,27 +162,24 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl") -> gr.Bloc
                                        label="Audience", allow_custom_value=True, elem_id="audience")
                 count = gr.Slider(1, 10, value=5, step=1, label="Number of points", elem_id="count")
             draft = gr.Button("Draft talking points", variant="primary", elem_id="draft")
-            points_out = gr.Markdown(elem_id="points", buttons=["copy"]) if _supports_copy() else gr.Markdown(elem_id="points")
+            points_out = gr.Markdown(elem_id="points", buttons=["copy"])
             download = gr.File(label="Download as Markdown", elem_id="download")
+        admin_events = admin_tab(assistant, admin_token) if admin_token else []
 
-        outputs = [chatbot, box, sources, last_answer]
-        send.click(respond, [box, chatbot], outputs, api_name=False)
-        box.submit(respond, [box, chatbot], outputs, api_name=False)
-        clear.click(lambda: ([], "", "", None), None, outputs, api_name=False)
-        chatbot.like(record_feedback, [last_answer, chatbot], None, api_name=False)
+        outputs = [chatbot, box, sources, answers]
+        send.click(respond, [box, chatbot, answers], outputs, api_name=False)
+        box.submit(respond, [box, chatbot, answers], outputs, api_name=False)
+        clear.click(lambda: ([], "", "", []), None, outputs, api_name=False)
+        chatbot.like(record_feedback, [answers, chatbot], None, api_name=False)
         draft.click(draft_points, [topic, audience, count], [points_out, download], api_name=False)
         api_q, api_h, api_out = gr.Textbox(visible=False), gr.JSON(visible=False), gr.JSON(visible=False)
         api_t, api_n, api_a = gr.Textbox(visible=False), gr.Number(visible=False), gr.Textbox(visible=False)
         api_q.submit(ask_api, [api_q, api_h], api_out, api_name="ask")
         api_t.submit(points_api, [api_t, api_n, api_a], api_out, api_name="talking_points")
-        demo.load(status_line, None, status, api_name=False)
+        demo.load(status_line, None, status, api_name=False, queue=False)  # cheap: never takes a queue slot
+        for event in admin_events:
+            event.success(status_line, None, status, api_name=False, queue=False)
     return demo
-
-
-def _supports_copy() -> bool:
-    import inspect
-
-    return "buttons" in inspect.signature(gr.Markdown.__init__).parameters
 
 
 def _plain(content: Any) -> str:
@@ -189,21 +189,62 @@ def _plain(content: Any) -> str:
     return html.unescape(re.sub(r"\\(.)", r"\1", str(content)))
 
 
-def launch(host: str | None = None, port: int | None = None, assistant=None) -> None:
-    """Serve the UI on loopback by default, hardened: no share link, no extra file access, bounded queue."""
-    import os
+def _write_draft(folder: Path, text: str) -> str:
+    """Save a talking-points download in its own sub-folder; drafts older than an hour are removed first."""
+    cutoff = time.time() - 3600
+    for old in folder.glob("*/talking-points.md"):
+        if old.stat().st_mtime < cutoff:
+            shutil.rmtree(old.parent, ignore_errors=True)
+    path = folder / uuid.uuid4().hex / "talking-points.md"
+    path.parent.mkdir()
+    path.write_text(text, encoding="utf-8")
+    return str(path)
 
-    from .assistant import Assistant
 
-    assistant = assistant or Assistant()
-    index_dir = str(Path(assistant.settings.index_dir).resolve())
-    demo = build_ui(assistant, os.environ.get("ASSISTANT_FEEDBACK_FILE", "feedback.jsonl"))
-    demo.queue(default_concurrency_limit=int(os.environ.get("ASSISTANT_CONCURRENCY", "4")),
-               max_size=int(os.environ.get("ASSISTANT_QUEUE_SIZE", "64")))
-    demo.launch(
+def launch_options(settings, host: str | None = None, port: int | None = None) -> dict[str, Any]:
+    """Hardened Gradio launch settings: loopback, no share link, no extra file access, index and corpus blocked."""
+    return dict(
         server_name=host or os.environ.get("ASSISTANT_HOST", "127.0.0.1"),
-        server_port=port or int(os.environ.get("ASSISTANT_PORT", "7860")),
-        share=False, show_error=bool(os.environ.get("ASSISTANT_DEBUG")), max_file_size="20mb",
-        allowed_paths=[], blocked_paths=[index_dir, str(Path(assistant.settings.corpus_dir).resolve())],
+        server_port=port or _env_int("ASSISTANT_PORT", 7860),
+        share=False, show_error=bool(os.environ.get("ASSISTANT_DEBUG")),
+        max_file_size=int(settings.max_file_mb * 2**20), allowed_paths=[],
+        blocked_paths=[str(Path(settings.index_dir).resolve()), str(Path(settings.corpus_dir).resolve())],
         strict_cors=True, enable_monitoring=False, mcp_server=False, footer_links=["api"],
     )
+
+
+def serve(assistant, host: str | None = None, port: int | None = None, *, admin_token: str | None = None,
+          feedback_path: str | Path = "feedback.jsonl", concurrency: int = 4, queue_size: int = 64,
+          block: bool = True) -> gr.Blocks:
+    """Build and start the UI with a bounded queue; `block=False` returns at once (tests, embedding)."""
+    demo = build_ui(assistant, feedback_path, checked_token(admin_token))
+    demo.queue(default_concurrency_limit=concurrency, max_size=queue_size)
+    demo.launch(**launch_options(assistant.settings, host, port), prevent_thread_lock=not block)
+    return demo
+
+
+def web_settings() -> dict[str, Any]:
+    """The UI's own settings from the environment (host and port are read at launch):
+    ASSISTANT_ADMIN_TOKEN (enables the Documents tab), ASSISTANT_FEEDBACK_FILE, ASSISTANT_CONCURRENCY,
+    ASSISTANT_QUEUE_SIZE; ASSISTANT_DEBUG shows server errors in the browser."""
+    env = os.environ.get
+    return {"admin_token": checked_token(env("ASSISTANT_ADMIN_TOKEN")),
+            "feedback_path": env("ASSISTANT_FEEDBACK_FILE", "feedback.jsonl"),
+            "concurrency": _env_int("ASSISTANT_CONCURRENCY", 4), "queue_size": _env_int("ASSISTANT_QUEUE_SIZE", 64)}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, got {raw!r}")
+    return int(raw)
+
+
+def launch(host: str | None = None, port: int | None = None, assistant=None) -> None:
+    """Serve the UI as the environment configures it (see `web_settings`); blocks until stopped."""
+    from .assistant import Assistant
+
+    options = web_settings()
+    serve(assistant or Assistant(), host, port, **options)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import zlib
 from pathlib import Path
 
 import pytest
@@ -56,13 +57,19 @@ def make_assistant(tmp_path, embeddings):
 
 def minimal_pdf(text: str) -> bytes:
     """A valid one-page PDF showing `text` (pypdf can extract it); built by hand to need no PDF writer."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    return one_page_pdf(f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode())
+
+
+def one_page_pdf(content: bytes, deflate: bool = False) -> bytes:
+    """A one-page PDF whose page runs the `content` operators (Flate-compressed when `deflate`)."""
+    stream = zlib.compress(content, 9) if deflate else content
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Length " + str(len(stream)).encode() + (b" /Filter /FlateDecode" if deflate else b"")
+        + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = bytearray(b"%PDF-1.4\n")

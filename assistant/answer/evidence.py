@@ -16,7 +16,8 @@ _NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)+\b|\([\u4e00-\u9fff]{2,4}\
 # Capitalised words that make a multi-word name an institution, place or event rather than a person.
 _NOT_PERSON = frozenset("""city council hall university office government ministry department expo summit park stadium
     center centre institute company association event framework workshop union states kingdom republic festival fest
-    island valley channel airport program programme congress world committee bureau agency school college""".split())
+    island valley channel airport program programme congress world committee bureau agency school college
+    january february march april may june july august september october november december""".split())
 _REASON = re.compile(r"\b(because|due to|since|thanks to|as a result|therefore|thus|so that|based on|resembl\w*|"
                      r"similar\w*|shared|in order to|aim(s|ed)? to|centers on|known for)\b", re.I)
 _PLACE = re.compile(r"\b[A-Z][a-z]+\b")
@@ -43,12 +44,24 @@ def has_answer_type(sentence: str, kind: str, question: str = "") -> bool:
         asked = set(words(question))
         return any(_is_new_person(m.group(), asked) for m in _NAME.finditer(sentence))
     pattern = {"number": _NUMBER, "date": _DATE, "place": _PLACE, "reason": _REASON}.get(kind)
-    return pattern is None or bool(pattern.search(sentence))
+    if pattern is None:
+        return True
+    asked = question.lower()
+    # A number or date the question already states ("in October 2024") is not the answer.
+    return any(m.group().lower() not in asked for m in pattern.finditer(sentence))
 
 
 def _is_new_person(name: str, asked: set[str]) -> bool:
     parts = words(name)
-    return not any(p in _NOT_PERSON for p in parts) and not all(p in asked for p in parts)
+    if any(p in _NOT_PERSON or p in STOPWORDS for p in parts):
+        return False
+    return not all(p in asked for p in parts)
+
+
+def novelty(sentence: str, question: str) -> float:
+    """Share of the sentence's content terms the question does not already contain."""
+    own = set(terms(sentence))
+    return len(own - set(terms(question))) / len(own) if own else 0.0
 
 
 def defines_acronym(question: str, sentence: str) -> bool:
@@ -83,6 +96,7 @@ class Evidence:
     similarity: float = 0.0
     entity_coverage: float = 1.0
     typed: bool = True
+    kind: str = ""
     score: float = 0.0
 
     @property

@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
+from ..retrieve import wants_comparison
 from ..text import sentence_spans, terms
 from ..types import Answer, Citation, Passage
 from .evidence import (
     Evidence, IdfTable, answer_type, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
-    question_entities, weighted_terms,
+    novelty, question_entities, weighted_terms,
 )
 
 ABSTAIN_TEXT = "The documents I have do not answer that question."
-_POINTS = re.compile(r"\b(talking|key|bullet|main)[ -]points?\b|\bdraft\b", re.I)
+_POINTS = re.compile(
+    r"\b(talking|key|bullet|main)[ -]points?\b|\bdraft\b(\s+\w+){0,3}\s+(points|remarks|speech|statement|notes)\b", re.I
+)
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
@@ -41,6 +45,11 @@ class ExtractiveAnswerer:
         self.max_words = max_words
 
     def __call__(self, inputs: dict) -> Answer:
+        answer = self._answer(inputs)
+        # The answer records what the user typed (a Chinese question is answered via its English rendering).
+        return replace(answer, question=inputs.get("original_question") or answer.question)
+
+    def _answer(self, inputs: dict) -> Answer:
         question, passages = inputs["question"], inputs["passages"]
         standalone = inputs.get("standalone") or question
         if inputs.get("mode") == "points":
@@ -48,7 +57,7 @@ class ExtractiveAnswerer:
         candidates = self.score(question, standalone, passages)
         if not candidates or candidates[0].score < self.threshold:
             return Answer(text=ABSTAIN_TEXT, abstained=True, question=question)
-        return compose(question, self.select(candidates))
+        return compose(question, self.select(question, candidates))
 
     def score(self, question: str, standalone: str, passages: list[Passage]) -> list[Evidence]:
         """Every distinct sentence of the passages, scored and sorted best first.
@@ -65,8 +74,10 @@ class ExtractiveAnswerer:
         earlier = [e for e in question_entities(standalone) if e not in entities]
         predicate = weighted_terms(question, idf, leave_out=entity_terms(entities))
         kind = answer_type(question)
-        vectors = self.embeddings.encode([standalone] + [c.text for c in candidates])
-        sims = vectors[1:] @ vectors[0]
+        compared = wants_comparison(question)
+        vectors = self.embeddings.encode([question, standalone] + [c.text for c in candidates])
+        # A follow-up is about its own words first; the conversation only sets the scene.
+        sims = (vectors[2:] @ vectors[0] + vectors[2:] @ vectors[1]) / 2
         for cand, sim in zip(candidates, sims):
             sentence_terms = set(terms(cand.text))
             cand.similarity = float(sim)
@@ -78,21 +89,43 @@ class ExtractiveAnswerer:
             if defines_acronym(question, cand.text):
                 cand.coverage = max(cand.coverage, 0.8)
             where = cand.passage.title + " " + cand.passage.text
-            cand.entity_coverage = entity_coverage(entities, where) * (0.8 + 0.2 * entity_coverage(earlier, where))
+            cand.entity_coverage = (
+                # A comparison is answered one side at a time: each sentence needs one of the compared names.
+                max(entity_coverage([e], where) for e in entities) if compared and entities
+                else entity_coverage(entities, where)
+            ) * (0.8 + 0.2 * entity_coverage(earlier, where))
             cand.typed = has_answer_type(cand.text, kind, standalone)
+            cand.kind = kind
             cand.score = _combine(cand)
         return sorted(candidates, key=lambda c: (-c.score, c.passage_rank))
 
-    def select(self, ranked: list[Evidence]) -> list[Evidence]:
-        """The best sentence plus others that are nearly as good, within the sentence and word budgets."""
-        chosen = [ranked[0]]
-        budget = self.max_words - ranked[0].words
-        for cand in ranked[1:]:
+    def select(self, question: str, ranked: list[Evidence]) -> list[Evidence]:
+        """The best sentence, then others nearly as good that add something (another document, new terms).
+
+        A best sentence that mostly restates the question ("... signed their agreement in 2013") is
+        followed by the sentence after it, where the narrative usually continues with the answer.
+        """
+        best = ranked[0]
+        chosen = [best]
+        if wants_comparison(question):
+            chosen = _one_per_entity(ranked, question_entities(question), self.max_sentences) or chosen
+        budget = self.max_words - sum(c.words for c in chosen)
+        follower = _next_sentence(best, ranked)
+        if follower is not None and len(chosen) == 1 and novelty(best.text, question) < 0.5 and follower.words <= budget:
+            chosen.append(follower)
+            budget -= follower.words
+        docs = {c.passage.doc_id for c in chosen}
+        diverse = sorted(ranked[1:], key=lambda c: -(c.score + (0.1 if c.passage.doc_id not in docs else 0.0)))
+        for cand in diverse:
             if len(chosen) >= self.max_sentences:
                 break
-            if cand.score < max(self.threshold, 0.8 * ranked[0].score) or cand.words > budget:
+            if cand in chosen or cand.words > budget:
+                continue
+            bar = 0.7 if cand.passage.doc_id not in docs else 0.8
+            if cand.score < max(self.threshold, bar * best.score):
                 continue
             chosen.append(cand)
+            docs.add(cand.passage.doc_id)
             budget -= cand.words
         return chosen
 
@@ -113,10 +146,29 @@ class ExtractiveAnswerer:
         return compose(question, [ranked[i] for i in chosen], bullets=True)
 
 
+# How much a sentence lacking the asked-for kind of fact is discounted (a "who" answer needs a name).
+_UNTYPED_PENALTY = {"person": 0.5, "number": 0.6, "date": 0.6}
+
+
+def _one_per_entity(ranked: list[Evidence], entities: list[str], limit: int) -> list[Evidence]:
+    """For comparisons: the best sentence naming each compared entity, so every side gets its evidence."""
+    chosen: list[Evidence] = []
+    for entity in entities:
+        naming = next((c for c in ranked if entity_coverage([entity], c.text) == 1.0), None)
+        if naming is not None and naming not in chosen and len(chosen) < limit:
+            chosen.append(naming)
+    return sorted(chosen, key=ranked.index)
+
+
+def _next_sentence(cand: Evidence, ranked: list[Evidence]) -> Evidence | None:
+    after = [c for c in ranked if c.passage == cand.passage and c.start > cand.end]
+    return min(after, key=lambda c: c.start) if after else None
+
+
 def _combine(cand: Evidence) -> float:
     score = 0.5 * cand.coverage + 0.5 * max(cand.similarity, 0.0)
     score *= 0.2 + 0.8 * cand.entity_coverage**2
-    return score if cand.typed else score * 0.7
+    return score if cand.typed else score * _UNTYPED_PENALTY.get(cand.kind, 0.8)
 
 
 def _sentences(passages: list[Passage]) -> list[Evidence]:
@@ -128,13 +180,18 @@ def _sentences(passages: list[Passage]) -> list[Evidence]:
         for i, (start, end) in enumerate(spans):
             text = passage.text[start:end]
             key = " ".join(text.split())
-            if key in seen or len(text.split()) < 3:
+            if key in seen or _is_heading(text):
                 continue
             seen.add(key)
             before = passage.text[spans[i - 1][0] : spans[i - 1][1]] if i > 0 else ""
             after = passage.text[spans[i + 1][0] : spans[i + 1][1]] if i + 1 < len(spans) else ""
             out.append(Evidence(passage_rank=rank, passage=passage, start=start, end=end, context=f"{before} {after}"))
     return out
+
+
+def _is_heading(text: str) -> bool:
+    """Section titles and captions without a full stop are labels, not statements to quote."""
+    return len(text.split()) < 3 or (not re.search(r"[.!?。！？][\"”’)\]]*$", text) and len(text.split()) < 10)
 
 
 def compose(question: str, chosen: list[Evidence], bullets: bool = False) -> Answer:

@@ -1,0 +1,95 @@
+"""Staff document management: add an uploaded file to the corpus, delete a document, both re-indexed at once.
+
+The corpus folder stays the source of truth (uploads land in `<corpus>/uploads/`), so the index can always
+be rebuilt from it. Every change re-ingests the whole corpus folder: ingest is incremental by content hash,
+and one root keeps doc ids stable (`uploads/<name>`), whatever was added or removed.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from .errors import CorpusError, LoadError
+from .load import load_document
+from .pdf import PdfLimits
+from .types import IngestReport
+
+UPLOAD_TYPES = (".html", ".md", ".pdf", ".txt")
+UPLOAD_FOLDER = "uploads"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def upload_name(name: str) -> str:
+    """A plain file name for the corpus: no folders, no leading dots, only [A-Za-z0-9._-], a supported suffix.
+
+    >>> upload_name("../../etc/Visit Report (2025).PDF")
+    'Visit-Report-2025-.pdf'
+    """
+    base = Path(name.replace("\\", "/")).name
+    suffix = Path(base).suffix.lower()
+    if suffix not in UPLOAD_TYPES:
+        raise LoadError(f"{base or name!r}: unsupported type {suffix or '(none)'}; upload one of {', '.join(UPLOAD_TYPES)}")
+    stem = _UNSAFE.sub("-", Path(base).stem).lstrip(".-")[:100] or "document"
+    return stem + suffix
+
+
+def check_content(name: str, data: bytes, max_bytes: int) -> None:
+    """Refuse a file whose size or content does not match what its name claims (the loader checks the rest)."""
+    if len(data) > max_bytes:
+        raise LoadError(f"{name}: {len(data) / 2**20:.2f} MiB is over the {max_bytes / 2**20:.2f} MiB upload limit")
+    is_pdf = data.startswith(b"%PDF-")
+    if name.endswith(".pdf") and not is_pdf:
+        raise LoadError(f"{name}: the content is not a PDF (no %PDF- header)")
+    if is_pdf and not name.endswith(".pdf"):
+        raise LoadError(f"{name}: the content is a PDF; upload it with a .pdf name")
+
+
+def add_upload(assistant, name: str, data: bytes) -> tuple[str, IngestReport]:
+    """Check an uploaded file by loading it, keep it under `<corpus>/uploads/`, and index it.
+
+    Returns:
+        The new document's id and the ingest report.
+    Raises:
+        LoadError: wrong type, too large, binary, not UTF-8, not a PDF, or no text in it.
+    """
+    corpus = Path(assistant.settings.corpus_dir)
+    max_bytes = int(assistant.settings.max_file_mb * 2**20)
+    safe = upload_name(name)
+    check_content(safe, data, max_bytes)
+    staging = corpus / ".staging"  # a dot folder: never picked up as a document by ingest
+    staging.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=staging) as tmp:
+        staged = Path(tmp) / safe
+        staged.write_bytes(data)
+        try:
+            settings = assistant.settings
+            load_document(staged, Path(tmp), max_bytes, PdfLimits(settings.pdf_timeout_s, settings.pdf_memory_mb))
+        except LoadError as e:  # name the upload, not the staging path
+            raise LoadError(str(e).replace(str(staged), safe)) from e
+        target = corpus / UPLOAD_FOLDER / safe
+        target.parent.mkdir(exist_ok=True)
+        os.replace(staged, target)
+    return f"{UPLOAD_FOLDER}/{Path(safe).stem}", assistant.ingest(progress=False)
+
+
+def delete_document(assistant, doc_id: str) -> IngestReport:
+    """Remove a document's file from the corpus folder and from the index.
+
+    Raises:
+        CorpusError: no such document, its file lies outside the corpus folder, or it is the last one.
+    """
+    documents = assistant.documents()
+    doc = next((d for d in documents if d["doc_id"] == doc_id), None)
+    if doc is None:
+        raise CorpusError(f"no document {doc_id!r} in the index")
+    corpus = Path(assistant.settings.corpus_dir).resolve()
+    source = Path(doc["source"]).resolve()
+    if not source.is_relative_to(corpus):
+        raise CorpusError(f"{doc_id!r} comes from {source}, outside the corpus folder {corpus}; remove it there")
+    if len(documents) == 1:
+        raise CorpusError(f"{doc_id!r} is the only document; add another before deleting it")
+    source.unlink(missing_ok=True)
+    return assistant.ingest(progress=False)
+

@@ -1,0 +1,118 @@
+"""The staff documents tab: list, upload, delete, re-ingest. Built only when an admin token is configured.
+
+Enable it with the environment variable ASSISTANT_ADMIN_TOKEN (at least 16 characters; e.g.
+`python -c "import secrets; print(secrets.token_urlsafe(24))"`). Hiding the tab is not the guard: every
+handler compares the token sent with the request to the configured one, so the API endpoints refuse too.
+All document changes share one queue slot (concurrency 1), so ingests never overlap.
+"""
+from __future__ import annotations
+
+import hmac
+import html
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import gradio as gr
+
+from .documents import UPLOAD_TYPES, add_upload, delete_document
+from .errors import AssistantError, ConfigError
+from .markup import escape_markdown
+
+MIN_TOKEN_CHARS = 16
+COLUMNS = ["doc_id", "title", "date", "chunks", "ingested_at"]
+_ADMIN = {"concurrency_limit": 1, "concurrency_id": "admin"}
+
+
+def checked_token(token: str | None) -> str | None:
+    """The configured token, or None when document management is off; refuse a token too short to be secret."""
+    if not token:
+        return None
+    if len(token) < MIN_TOKEN_CHARS:
+        raise ConfigError(f"ASSISTANT_ADMIN_TOKEN is {len(token)} characters long; use at least {MIN_TOKEN_CHARS}")
+    return token
+
+
+def admin_tab(assistant, secret: str) -> list:
+    """Add the Documents tab to the Blocks being built; every handler checks the token first.
+
+    Returns the tab's events, so the caller can chain a refresh of what depends on the corpus."""
+
+    def require(token: Any) -> None:
+        if not isinstance(token, str) or not hmac.compare_digest(token.encode(), secret.encode()):
+            raise _refusal("Wrong or missing admin token: document changes are refused.", "Not allowed")
+
+    def listing(message: str) -> tuple[str, list[list], dict]:
+        rows = [[_shown(c, d[c]) for c in COLUMNS] for d in assistant.documents()]
+        return message, rows, gr.update(choices=[r[0] for r in rows], value=None)
+
+    def run(action: Callable, *args: Any) -> Any:
+        try:
+            return action(assistant, *args)
+        except AssistantError as e:
+            raise _refusal(html.escape(str(e)), "Refused") from None  # the modal renders HTML
+
+    def unlock(token: str):
+        require(token)
+        return listing(f"{len(assistant.documents())} documents in the index.")
+
+    def upload(token: str, file: str | None, progress=gr.Progress()):
+        require(token)
+        if not file:
+            raise _refusal("Choose a .md, .txt, .html or .pdf file first.", "No file")
+        progress(0.2, desc="Checking and indexing the file")
+        max_bytes = int(assistant.settings.max_file_mb * 2**20)
+        with open(file, "rb") as f:
+            data = f.read(max_bytes + 1)  # one byte over is enough to refuse
+        doc_id, report = run(add_upload, Path(file).name, data)
+        return *listing(f"Added **{escape_markdown(doc_id)}**: {report.summary()}"), None
+
+    def delete(token: str, doc_id: str | None, progress=gr.Progress()):
+        require(token)
+        if not doc_id:
+            raise _refusal("Pick a document to delete first.", "No document")
+        progress(0.2, desc="Removing and re-indexing")
+        report = run(delete_document, doc_id)
+        return listing(f"Deleted **{escape_markdown(doc_id)}**: {report.summary()}")
+
+    def reingest(token: str, progress=gr.Progress()):
+        require(token)
+        progress(0.2, desc="Re-indexing the corpus folder")
+        report = run(lambda a: a.ingest(progress=False))
+        return listing(f"Re-ingested: {report.summary()}")
+
+    with gr.Tab("Documents", elem_id="documents-tab"):
+        gr.Markdown("Staff only. Uploaded originals are kept in the corpus folder so the index can be rebuilt.")
+        with gr.Row():
+            token_box = gr.Textbox(label="Admin token", type="password", elem_id="admin-token", scale=4)
+            unlock_btn = gr.Button("Show documents", elem_id="admin-unlock", scale=1)
+        status = gr.Markdown(elem_id="admin-status")
+        table = gr.Dataframe(headers=COLUMNS, datatype="str", interactive=False, wrap=True,
+                             elem_id="admin-documents")
+        with gr.Row():
+            file = gr.File(label=f"Upload ({', '.join(UPLOAD_TYPES)}, up to {assistant.settings.max_file_mb:g} MiB)",
+                           file_types=list(UPLOAD_TYPES), type="filepath", elem_id="admin-file")
+            with gr.Column():
+                add_btn = gr.Button("Add to corpus", variant="primary", elem_id="admin-add")
+                doc = gr.Dropdown(label="Document", choices=[], elem_id="admin-doc")
+                delete_btn = gr.Button("Delete document", variant="stop", elem_id="admin-delete")
+                reingest_btn = gr.Button("Re-ingest corpus folder", elem_id="admin-reingest")
+        outputs = [status, table, doc]
+        return [
+            unlock_btn.click(unlock, token_box, outputs, api_name="documents", **_ADMIN),
+            add_btn.click(upload, [token_box, file], [*outputs, file], api_name="upload_document", **_ADMIN),
+            delete_btn.click(delete, [token_box, doc], outputs, api_name="delete_document", **_ADMIN),
+            reingest_btn.click(reingest, token_box, outputs, api_name="reingest", **_ADMIN),
+        ]
+
+
+def _shown(column: str, value: Any) -> Any:
+    """Table cell: ingest times as local date and time, everything else as stored."""
+    if column == "ingested_at" and isinstance(value, (int, float)):
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(value))
+    return value
+
+
+def _refusal(message: str, title: str) -> gr.Error:
+    """An error shown to the user (modal toast, or the API client's exception), without a server traceback."""
+    return gr.Error(message, title=title, print_exception=False)

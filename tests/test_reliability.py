@@ -1,0 +1,130 @@
+"""Index lifecycle on real Chroma: re-ingest is idempotent, edits and deletes leave nothing stale, a new embedding
+model is refused or rebuilt but never mixed, `assistant doctor` repairs, and questions keep working during ingest."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from fakes import HashEmbeddings
+from typer.testing import CliRunner
+
+from assistant import Answer, Assistant, ModelMismatchError
+from assistant.cli import app
+from assistant.types import Chunk
+
+VISIT = "kaohsiung-silicon-valley-visit.md"
+
+
+def test_same_file_thrice_then_edited_then_deleted(corpus_copy, make_assistant):
+    a = make_assistant(corpus_copy)
+    path = corpus_copy / VISIT
+    ids = a.store.ids()
+    for _ in range(3):
+        report = a.ingest([path])
+        assert (report.unchanged, report.embedded, report.chunks_added) == (1, 0, 0)
+        assert a.store.ids() == ids == a.record.chunk_ids()
+
+    old = "Cisco and Super Micro Computer"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, "Nvidia and Oracle"), encoding="utf-8")
+    a.ingest()
+    question = "Which tech companies did the delegation plan to visit?"
+    assert not any(old in p.text for p in a.retrieve(question, k=20))
+    assert not any(old in c.text for c in a.store.all_chunks())
+
+    path.unlink()
+    a.ingest()
+    assert not [p for p in a.retrieve("Stanford Silicon Valley delegation Nvidia", k=20)
+                if p.doc_id == "kaohsiung-silicon-valley-visit"]
+    assert a.store.ids() == a.record.chunk_ids()
+
+
+def test_another_embedding_model_is_refused_or_rebuilt_never_mixed(corpus_copy, tmp_path):
+    index = tmp_path / "index"
+    first = Assistant(corpus_dir=corpus_copy, index_dir=index, embeddings=HashEmbeddings(64))
+    count = first.store.count()
+    with pytest.raises(ModelMismatchError, match="built with 'test-hash-64' but 'test-hash-32'.*--rebuild"):
+        Assistant(corpus_dir=corpus_copy, index_dir=index, embeddings=HashEmbeddings(32))
+    result = CliRunner().invoke(app, ["--corpus-dir", str(corpus_copy), "--index-dir", str(index), "ask", "Who?"])
+    assert result.exit_code == 1 and "test-hash-64" in result.output and "--rebuild" in result.output
+
+    second = Assistant(corpus_dir=corpus_copy, index_dir=index, embeddings=HashEmbeddings(32), rebuild=True)
+    stored = second.store.collection.get(include=["embeddings"])
+    assert len(stored["ids"]) == count and {len(v) for v in stored["embeddings"]} == {32}
+    assert second.record.get_meta("model") == "test-hash-32" and second.record.get_meta("dimension") == "32"
+
+    back = Assistant(corpus_dir=corpus_copy, index_dir=index, embeddings=HashEmbeddings(64), rebuild=True,
+                     auto_ingest=False)
+    report = back.ingest()
+    assert report.embedded == 0, "vectors of a model used before are reused, not recomputed"
+    assert {len(v) for v in back.store.collection.get(include=["embeddings"])["embeddings"]} == {64}
+
+
+def test_cli_rebuild_moves_an_index_to_the_configured_model(corpus_copy, tmp_path):
+    index = tmp_path / "index"
+    Assistant(corpus_dir=corpus_copy, index_dir=index, embeddings=HashEmbeddings(64))
+    result = CliRunner().invoke(app, ["--corpus-dir", str(corpus_copy), "--index-dir", str(index), "ingest", "--rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "added 2" in result.output
+    a = Assistant(corpus_dir=corpus_copy, index_dir=index, auto_ingest=False)
+    assert a.record.get_meta("model") == a.embeddings.model_name and a.record.get_meta("dimension") == "384"
+    assert {len(v) for v in a.store.collection.get(include=["embeddings"])["embeddings"]} == {384}
+
+
+def test_doctor_reconciles_and_says_what_it_did(corpus_copy, tmp_path):
+    index = tmp_path / "index"
+    a = Assistant(corpus_dir=corpus_copy, index_dir=index, embeddings=HashEmbeddings())
+    lost = sorted(a.record.chunk_ids())[:3]
+    a.store.delete(lost)
+    stray = Chunk(id="stray", doc_id="gone", text="A chunk no record knows.", chunk_index=0, start=0, end=24)
+    a.store.upsert([stray], np.ones((1, 64), dtype=np.float32) / 8)
+    doctor = ["--index-dir", str(index), "--model", "test-hash-64", "doctor"]
+
+    result = CliRunner().invoke(app, doctor)
+    assert result.exit_code == 0, result.output
+    assert "3 chunks missing, 1 extra" in result.output and "reconciled: 3 restored, 1 removed" in result.output
+    assert a.store.ids() == a.record.chunk_ids()
+    again = CliRunner().invoke(app, doctor)
+    assert again.exit_code == 0 and "repair: none needed" in again.output
+
+    mismatch = CliRunner().invoke(app, ["--index-dir", str(index), "doctor"])
+    assert mismatch.exit_code == 1 and "ingest --rebuild" in mismatch.output
+
+
+def test_questions_during_ingest_all_succeed(corpus_copy, make_assistant):
+    a = make_assistant(corpus_copy)
+    path = corpus_copy / VISIT
+    text = path.read_text(encoding="utf-8")
+    errors: list[BaseException] = []
+    answers: list[Answer] = []
+    writing = threading.Event()
+    writing.set()
+
+    def write() -> None:
+        """At least 4 ingests, and on until the questions have had 8 answers (at most 30 ingests)."""
+        try:
+            for round_ in range(30):
+                path.write_text(text + f"\n\nUpdate {round_}: the delegation added a stop in Austin.\n", encoding="utf-8")
+                a.ingest(progress=False)
+                if round_ >= 3 and len(answers) >= 8:
+                    return
+        finally:
+            writing.clear()
+
+    def chat(question: str) -> None:
+        while writing.is_set():
+            try:
+                answers.append(a.ask(question))
+            except BaseException as e:  # every failure counts, whatever its type
+                errors.append(e)
+
+    threads = [threading.Thread(target=write)] + [
+        threading.Thread(target=chat, args=(q,)) for q in
+        ("How many sister cities does Kaohsiung have?", "Who welcomed the delegation at San Jose City Hall?")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    print(f"\n{len(answers)} answers during the ingests, {len(errors)} errors")
+    assert errors == [] and answers and all(isinstance(x, Answer) for x in answers)
+    assert a.store.ids() == a.record.chunk_ids()

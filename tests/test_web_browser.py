@@ -1,0 +1,252 @@
+"""The chat UI in a real browser: Playwright driving Debian's headless Chromium against servers started here.
+
+Two servers share one assistant: the staff one (admin token set, Documents tab) and the public one (no token).
+Screenshots go to test-artifacts/.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from ui_server import ADMIN_TOKEN, staff_and_public_ui
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+ANSWER_TIMEOUT_MS = 60_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium "
+                                                     "(apt-get install chromium; .ci/run installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory, embeddings):
+    with staff_and_public_ui(tmp_path_factory.mktemp("ui"), embeddings) as servers:
+        yield servers
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh page that records every request it makes; its screenshot is saved when the test ends."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.requested = []
+    page.on("request", lambda r: page.requested.append(r.url))
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def open_chat(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("#question textarea")
+
+
+def ask(page, question: str) -> str:
+    """Type a question, press Enter, wait until the final answer and its sources panel are shown."""
+    bots = page.locator("#chat [data-testid='bot']")
+    before = bots.count()
+    page.fill("#question textarea", question)
+    page.press("#question textarea", "Enter")
+    bots.nth(before).wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelector('#sources').innerText.trim() !== ''",
+                           timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelector('#question textarea').value === ''")
+    return bots.nth(before).inner_text()
+
+
+def watch_bot_text(page) -> None:
+    """Record every text the latest answer bubble shows, to see the answer arrive in pieces."""
+    page.evaluate("""() => { window.__seen = []; const chat = document.querySelector('#chat');
+        new MutationObserver(() => { const bots = chat.querySelectorAll('[data-testid="bot"]');
+            if (bots.length) window.__seen.push(bots[bots.length - 1].innerText.trim()); })
+        .observe(chat, {subtree: true, childList: true, characterData: true}); }""")
+
+
+def test_question_streams_a_cited_answer_with_the_quote_in_the_sources_panel(ui, page):
+    open_chat(page, ui["public"])
+    page.wait_for_selector("#status :text('documents ·')")
+    status = page.inner_text("#status")
+    assert re.search(r"\d+ documents · \d+ chunks · embeddings: .*all-MiniLM-L6-v2", status)
+    watch_bot_text(page)
+    answer = ask(page, "How many sister cities does Kaohsiung have?")
+    assert "45 sister-city partnerships" in answer and "[1]" in answer
+    partial = [t for t in dict.fromkeys(page.evaluate("window.__seen")) if t and t != answer.strip()]
+    assert len(partial) >= 2, "the answer should arrive in pieces"
+    assert all(answer.startswith(t) for t in partial)
+    first = page.locator("#sources .citation").first
+    assert "[1] Beyond Taipei" in first.locator(".title").inner_text()
+    assert "2025-11" in first.locator(".date").inner_text()
+    assert "45 sister-city partnerships" in first.locator("mark").inner_text()
+    assert len(first.locator(".passage").inner_text()) > len(first.locator("mark").inner_text())
+
+    row = vote(page, ui["feedback"], "Like", -1)
+    assert row["vote"] == "up" and row["question"] == "How many sister cities does Kaohsiung have?"
+    assert row["citations"][0]["title"].startswith("Beyond Taipei") and "[1]" in row["answer"]
+
+
+def vote(page, feedback: Path, button: str, turn: int) -> dict:
+    """Click Like/Dislike under one answer and return the row the server appended to the feedback file."""
+    import time
+
+    before = len(feedback.read_text(encoding="utf-8").splitlines()) if feedback.exists() else 0
+    page.locator("#chat [data-testid='bot']").nth(turn).hover()
+    page.get_by_role("button", name=button, exact=True).nth(turn).click()
+    for _ in range(100):
+        rows = feedback.read_text(encoding="utf-8").splitlines() if feedback.exists() else []
+        if len(rows) > before:
+            return json.loads(rows[-1])
+        time.sleep(0.1)
+    raise AssertionError(f"no feedback row written to {feedback}")
+
+
+def test_follow_up_question_uses_the_conversation(ui, page):
+    open_chat(page, ui["public"])
+    first = ask(page, "Tell me about Kaohsiung's partnership with Gdynia.")
+    answer = ask(page, "When was the agreement signed?")
+    assert "October 2025" in answer
+    assert "Gdynia" in page.inner_text("#sources")
+    row = vote(page, ui["feedback"], "Dislike", 0)  # the earlier answer, not the latest
+    assert row["vote"] == "down" and row["question"] == "Tell me about Kaohsiung's partnership with Gdynia."
+    assert row["answer"].split() == first.split() != answer.split()
+    page.click("#clear")
+    page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
+    assert page.inner_text("#sources").strip() == ""
+
+
+def test_uncovered_question_abstains_without_sources(ui, page):
+    open_chat(page, ui["public"])
+    answer = ask(page, "What is the annual budget of Kaohsiung's Department of Administrative and International Affairs?")
+    assert "do not answer" in answer and "[1]" not in answer
+    assert page.locator("#sources .citation").count() == 0
+    assert "No sources" in page.inner_text("#sources")
+
+
+def test_talking_points_are_cited_and_download_as_markdown(ui, page):
+    page.goto(ui["public"])
+    page.get_by_role("tab", name="Talking points").click()
+    page.fill("#topic textarea", "sister-city education exchange")
+    page.fill("#audience input", "press")
+    page.click("#draft")
+    page.wait_for_selector("#download a", timeout=ANSWER_TIMEOUT_MS)
+    points = page.locator("#points li").all_inner_texts()
+    assert len(points) >= 2 and all(re.search(r"\[\d+\]$", p.strip()) for p in points)
+    assert "Sources" in page.inner_text("#points") and "[1] Beyond Taipei" in page.inner_text("#points")
+    with page.expect_download() as download:
+        page.locator("#download a").first.click()
+    path = download.value.path()
+    markdown = Path(path).read_text(encoding="utf-8")
+    assert download.value.suggested_filename == "talking-points.md"
+    assert markdown.startswith("# Talking points: sister-city education exchange")
+    numbered = re.findall(r"^\d+\. .+ \[(\d+)\]$", markdown, re.MULTILINE)
+    assert len(numbered) >= 2 and "## Sources" in markdown
+    assert all(f"[{n}] Beyond Taipei" in markdown or f"[{n}] Kaohsiung" in markdown for n in numbered)
+
+
+def test_html_in_documents_and_questions_is_shown_as_text(ui, page):
+    open_chat(page, ui["public"])
+    question = ('Tell me about the Zanzibar lantern festival <script>window.__pwned=1</script> '
+                '<img src=x onerror="window.__pwned=1"> ![probe](http://127.0.0.1:9/probe.png)')
+    answer = ask(page, question)
+    assert "<script>window.__pwned=1</script>" in answer or '<img src=x onerror="window.__pwned=1">' in answer
+    user = page.locator("#chat [data-testid='user']").last.inner_text()
+    assert "<script>window.__pwned=1</script>" in user and "![probe](http://127.0.0.1:9/probe.png)" in user
+    sources = page.inner_text("#sources")
+    assert 'Harbour notes <img src=x onerror="window.__pwned=1">' in sources
+    assert "[the guide](javascript:window.__pwned=1)" in sources and "<script>" in sources
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("img[src='x'], a[href^='javascript:'], #chat script, #sources script").count() == 0
+    assert page.locator("#chat .message-content a, #chat .message-content img, #sources a, #sources img").count() == 0
+    assert not [u for u in page.requested if "probe.png" in u or "boat.png" in u]
+
+
+def test_admin_uploads_a_document_then_the_chat_cites_it(ui, page, tmp_path):
+    page.goto(ui["staff"])
+    page.get_by_role("tab", name="Documents").click()
+    page.fill("#admin-token input", ADMIN_TOKEN)
+    page.click("#admin-unlock")
+    page.wait_for_selector("#admin-documents :text('beyond-taipei-city-diplomacy')")
+    assert 'Harbour notes <img src=x onerror="window.__pwned=1">' in page.inner_text("#admin-documents")
+    doc = tmp_path / "tromso-pact.md"
+    doc.write_text('---\ntitle: "Kaohsiung and Tromsø sign aurora research pact"\ndate: "2025-12"\n---\n\n'
+                   "In December 2025 Kaohsiung and the Norwegian city of Tromsø signed an aurora research pact "
+                   "covering polar light observation and student exchange. Deputy Mayor Lin signed it at Tromsø "
+                   "city hall.\n", encoding="utf-8")
+    page.set_input_files("#admin-file input[type=file]", str(doc))
+    page.click("#admin-add")
+    page.wait_for_selector("#admin-status :text('Added uploads/tromso-pact')", timeout=ANSWER_TIMEOUT_MS)
+    assert "added 1" in page.inner_text("#admin-status")
+    page.wait_for_selector("#status :text('4 documents')")  # the status line follows the corpus
+    assert (Path(ui["assistant"].settings.corpus_dir) / "uploads" / "tromso-pact.md").is_file()
+
+    page.get_by_role("tab", name="Ask").click()
+    answer = ask(page, "What did Kaohsiung and Tromsø sign?")
+    assert "aurora research pact" in answer and "[1]" in answer
+    assert "Kaohsiung and Tromsø sign aurora research pact" in page.inner_text("#sources")
+
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#admin-doc input").click()
+    page.get_by_role("option", name="uploads/tromso-pact").click()
+    page.click("#admin-delete")
+    page.wait_for_selector("#admin-status :text('Deleted uploads/tromso-pact')", timeout=ANSWER_TIMEOUT_MS)
+    assert "tromso" not in page.inner_text("#admin-documents")
+    assert not (Path(ui["assistant"].settings.corpus_dir) / "uploads" / "tromso-pact.md").exists()
+    assert all(c.passage.doc_id != "uploads/tromso-pact"
+               for c in ui["assistant"].ask("What did Kaohsiung and Tromsø sign?").citations)
+
+
+def _refusal_shown(page, text: str) -> None:
+    page.wait_for_selector(f".toast-body:has-text({json.dumps(text)})", timeout=ANSWER_TIMEOUT_MS)
+
+
+def test_wrong_token_an_html_pdf_and_an_oversized_file_are_refused(ui, page, tmp_path):
+    uploads = Path(ui["assistant"].settings.corpus_dir) / "uploads"
+    page.goto(ui["staff"])
+    page.get_by_role("tab", name="Documents").click()
+    fake = tmp_path / "report.pdf"
+    fake.write_text("<html><body><h1>Not a PDF</h1></body></html>", encoding="utf-8")
+    page.fill("#admin-token input", "not-the-token-000000000")
+    page.set_input_files("#admin-file input[type=file]", str(fake))
+    page.click("#admin-add")
+    _refusal_shown(page, "Wrong or missing admin token")
+
+    page.fill("#admin-token input", ADMIN_TOKEN)
+    page.click("#admin-add")
+    _refusal_shown(page, "report.pdf: the content is not a PDF")
+    assert not (uploads / "report.pdf").exists()
+
+    page.reload()
+    page.get_by_role("tab", name="Documents").click()
+    big = tmp_path / "big.txt"
+    big.write_text("lantern " * 40_000, encoding="utf-8")  # 320 kB, over the 0.25 MiB limit
+    page.set_input_files("#admin-file input[type=file]", str(big))
+    _refusal_shown(page, "exceed the maximum allowed size")
+    assert not (uploads / "big.txt").exists()
+
+
+def test_without_the_token_there_is_no_documents_tab_and_no_upload(ui, page):
+    page.goto(ui["public"])
+    page.wait_for_selector("#question textarea")
+    tabs = page.get_by_role("tab").all_inner_texts()
+    assert "Ask" in tabs and "Talking points" in tabs and "Documents" not in tabs
+    assert page.locator("input[type=file]").count() == 0
+    assert page.locator("#admin-token, #admin-add").count() == 0

@@ -1,0 +1,61 @@
+"""Start the real UI (web.serve: hardened launch options, bounded queue) on a free loopback port for a test module."""
+from __future__ import annotations
+
+import shutil
+import socket
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from conftest import CORPUS
+
+ADMIN_TOKEN = "test-admin-token-0123456789"
+MAX_FILE_MB = 0.25
+HOSTILE_DOC = """---
+title: "Harbour notes <img src=x onerror=\\"window.__pwned=1\\">"
+date: "2025-01"
+---
+
+The Zanzibar lantern festival in Kaohsiung featured <script>window.__pwned=1</script> glowing paper boats on the \
+Love River. Visitors could read more at [the guide](javascript:window.__pwned=1) and see \
+![boat](http://127.0.0.1:9/boat.png) pictures of it. The festival lantern parade started at \
+<img src=x onerror="window.__pwned=1"> Pier-2.
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ui_assistant(base: Path, embeddings):
+    """An assistant over a copy of the real corpus plus one document full of live-looking HTML."""
+    from assistant import Assistant
+
+    corpus = base / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "harbour-notes.md").write_text(HOSTILE_DOC, encoding="utf-8")
+    return Assistant(corpus_dir=corpus, index_dir=base / "index", embeddings=embeddings, max_file_mb=MAX_FILE_MB)
+
+
+@contextmanager
+def running_ui(assistant, feedback_path: Path, admin_token: str | None = None) -> Iterator[str]:
+    """Serve the UI on 127.0.0.1 in this process; yield its URL; stop it afterwards."""
+    from assistant.web import serve
+
+    port = free_port()
+    demo = serve(assistant, "127.0.0.1", port, admin_token=admin_token, feedback_path=feedback_path, block=False)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        demo.close()
+
+
+@contextmanager
+def staff_and_public_ui(base: Path, embeddings) -> Iterator[dict]:
+    """Two servers over one assistant: staff (admin token set) and public (none); stopped afterwards."""
+    assistant = ui_assistant(base, embeddings)
+    feedback = base / "feedback.jsonl"
+    with running_ui(assistant, feedback, ADMIN_TOKEN) as staff, running_ui(assistant, feedback) as public:
+        yield {"staff": staff, "public": public, "assistant": assistant, "feedback": feedback}
