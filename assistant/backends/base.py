@@ -5,7 +5,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import threading
 from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterable
@@ -23,7 +22,9 @@ def cores() -> int:
 
 
 class Runner:
-    """Texts -> pooled float32 vectors (not normalised), one padded batch of similar lengths at a time."""
+    """Texts -> pooled float32 vectors (not normalised), one padded batch of similar lengths at a time.
+
+    Not thread-safe (nor is the fast tokenizer): SentenceEmbeddings makes one call at a time."""
 
     name = "runner"
     max_items = 16
@@ -33,7 +34,6 @@ class Runner:
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.dimension = dimension
-        self.lock = threading.Lock()
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -43,8 +43,7 @@ class Runner:
                 out[index] = rows
                 bar.update(len(index))
 
-            with self.lock:
-                self.run_all(token_batches(ids, self.max_items, self.max_tokens), sink)
+            self.run_all(token_batches(ids, self.max_items, self.max_tokens), sink)
         return out
 
     def encode_one(self, text: str) -> np.ndarray:

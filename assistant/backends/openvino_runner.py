@@ -76,8 +76,7 @@ class OpenVinoRunner(Runner):
 
     def encode_one(self, text: str) -> np.ndarray:
         batch = pad(tokenize(self.tokenizer, [text], self.max_length), np.zeros(1, dtype=np.int64))
-        with self.lock:
-            if self._single is None:
-                self._single = self._compile("LATENCY").create_infer_request()
-            result = self._single.infer({"input_ids": batch.ids, "attention_mask": batch.mask})
-            return np.array(result[0][0], dtype=np.float32)
+        if self._single is None:
+            self._single = self._compile("LATENCY").create_infer_request()
+        result = self._single.infer({"input_ids": batch.ids, "attention_mask": batch.mask})
+        return np.array(result[0][0], dtype=np.float32)
