@@ -141,8 +141,9 @@ def reference_run(tmp_path_factory):
 
 @pytest.mark.parametrize("name", [n for n in BACKENDS if n != "torch-fp32"])
 def test_backend_retrieves_what_fp32_retrieves(name, reference_run, tmp_path):
-    """Same passages as fp32 on every dev question; only near-ties (fused scores a hair apart, e.g. two
-    chunks whose cosines differ by less than the backend's 1e-4 error) may trade places."""
+    """Same passages as fp32 on every dev question and no lost evidence. Near-ties (fused scores a hair
+    apart: two chunks whose cosines differ by less than the backend's error) may trade places, which moves
+    one passage in or out of the top 5 (two for int8, whose error is ~10x larger)."""
     if unavailable(name):
         pytest.skip(unavailable(name))
     questions, expected, recall = reference_run
@@ -150,10 +151,10 @@ def test_backend_retrieves_what_fp32_retrieves(name, reference_run, tmp_path):
     a = Assistant(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", backend=name)
     assert a.embeddings.backend == name, f"{name} fell back: {a.embeddings.trials}"
     got = _top_passages(a, questions)
+    int8 = BACKENDS[name].int8
     for q, passages in got.items():
-        assert len(set(passages) & set(expected[q])) >= 4, (q, passages, expected[q])
-        top = expected[q][:2] if not BACKENDS[name].int8 else expected[q]
-        assert passages[0] in top, (q, passages, expected[q])
+        assert len(set(passages) & set(expected[q])) >= (3 if int8 else 4), (q, passages, expected[q])
+        assert passages[0] in expected[q][: 5 if int8 else 2], (q, passages, expected[q])
     assert _evidence_recall(a, questions) >= recall
 
 
