@@ -5,6 +5,7 @@ their order, and every ratio is against a baseline measured in the same run on t
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import resource
@@ -155,7 +156,9 @@ def bench_embed(texts: list[str], opts: BenchOptions, device: str) -> dict:
     from sentence_transformers import SentenceTransformer
 
     path = resolve_model_path(DEFAULT_MODEL)
-    cache = Path(opts.cache_dir) if opts.cache_dir else default_cache_dir()
+    # Exports of its own per text set, so the int8 backends are calibrated on the benchmark's corpus.
+    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()[:12]
+    cache = (Path(opts.cache_dir) if opts.cache_dir else default_cache_dir()) / "bench" / digest
     warm = texts[:32]
     plain, memory = {}, {}
 
