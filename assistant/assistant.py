@@ -12,7 +12,7 @@ from .answer.evidence import IdfTable
 from .answer.extractive import wants_points
 from .chunk import Chunker
 from .config import Settings
-from .embed import SentenceEmbeddings
+from .embed import SentenceEmbeddings, cpu_features
 from .errors import CorpusError, EmptyQuestionError, QuestionError
 from .health import open_index
 from .ingest import Indexer, check_model, writer_lock
@@ -55,7 +55,7 @@ class Assistant:
                  **fields: Any):
         self.settings = settings or Settings.from_env(corpus_dir=corpus_dir, index_dir=index_dir, **fields)
         s = self.settings
-        self.embeddings = embeddings or SentenceEmbeddings(s.model, s.backend, s.device)
+        self.embeddings = embeddings or SentenceEmbeddings(s.model, s.backend, s.device, cache_dir=s.cache_dir or None)
         self._ingest_lock = threading.Lock()
         self.record = Record(Path(s.index_dir) / "record.sqlite3")
         self.store, self.health = open_index(s, self.record, self.embeddings)
@@ -148,6 +148,7 @@ class Assistant:
             "backend": self.embeddings.backend, "index": self.settings.chroma_url or str(Path(self.settings.index_dir)),
             "health": self.health.summary(),
             "answerer": getattr(self.answer_step, "label", None) or self.settings.answerer,
+            "cpu": cpu_features(),
         }
 
     def documents(self) -> list[dict]:

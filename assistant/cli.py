@@ -1,6 +1,7 @@
 """`assistant` command line: thin commands over the library; AssistantError -> message and exit code 1."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -201,6 +202,42 @@ def status() -> None:
         raise _fail(e)
     for key, value in info.items():
         out.print(f"{key:>10}: {value}", highlight=False)
+
+
+@app.command()
+def bench(
+    handbook: bool = typer.Option(False, "--handbook", help="Use the Debian Administrator's Handbook "
+                                  "(apt-get install debian-handbook) instead of the corpus folder."),
+    corpus: Optional[Path] = typer.Option(None, help="Benchmark on this folder (default: the corpus folder)."),
+    rounds: int = typer.Option(3, help="Alternating rounds; medians are reported."),
+    limit: int = typer.Option(300, help="Most chunks in the embed comparison."),
+    grow: int = typer.Option(5000, help="Also time queries on a store grown to this many chunks (0: skip)."),
+    backends: Optional[str] = typer.Option(None, help="Comma-separated backends to compare (default: all available)."),
+    sections: str = typer.Option("embed,ingest,query", help="Which parts to run."),
+    tiny: bool = typer.Option(False, "--tiny", help="A smoke run of a few seconds (1 round, 16 chunks, 200-chunk store)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON instead of tables."),
+) -> None:
+    """Embedding throughput per backend, ingest vs the naive LangChain pipeline, query latency."""
+    from .bench import HANDBOOK, BenchOptions, render, run_bench
+    from .config import Settings
+
+    try:
+        settings = Settings.from_env(**_overrides)
+        opts = BenchOptions(
+            corpus=HANDBOOK if handbook else corpus or settings.corpus_dir,
+            rounds=1 if tiny else rounds, limit=16 if tiny else limit, grow=200 if tiny else grow,
+            backends=backends.split(",") if backends else None, sections=tuple(sections.split(",")),
+            cache_dir=settings.cache_dir or None, device=settings.device,
+            log=lambda message: err.print(f"[dim]{message}[/]", highlight=False),
+        )
+        with contextlib.redirect_stdout(sys.stderr):  # library progress output must not mix into --json
+            result = run_bench(opts)
+    except AssistantError as e:
+        raise _fail(e)
+    if as_json:
+        print(json.dumps(result, indent=2))
+    else:
+        render(result, out)
 
 
 @app.command()

@@ -24,8 +24,12 @@ class Settings:
     chroma_url: str = _setting("", "URL of a Chroma server (http://host:port); empty = embedded store in index_dir.")
     collection: str = _setting("corpus", "Chroma collection name.")
     model: str = _setting(DEFAULT_MODEL, "Embedding model: a sentence-transformers name or a local path.")
-    backend: str = _setting("auto", "Embedding backend: auto, torch-fp32, torch-bf16, cuda-fp16.")
+    backend: str = _setting("auto", "Embedding backend: auto (fastest that keeps cosine >= 0.999 to fp32, measured "
+                            "once per host), torch-fp32, torch-bf16, torch-bf16-compiled, openvino, openvino-int8, "
+                            "onnx-int8, cuda-fp16.")
     device: str = _setting("", "Torch device for embedding (cpu, cuda); empty = cuda when available, else cpu.")
+    cache_dir: str = _setting("", "Folder for exported embedding models and backend decisions; "
+                               "empty = ~/.cache/kaohsiung-assistant.")
     chunk_tokens: int = _setting(200, "Largest chunk in the model's word pieces (must fit its window).")
     chunk_overlap_tokens: int = _setting(40, "Overlap between neighbouring chunks, in word pieces.")
     k: int = _setting(5, "Passages retrieved per question.")

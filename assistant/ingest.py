@@ -129,10 +129,13 @@ class Indexer:
         texts = [c.text for c in chunks]
         found = self.record.cached_vectors(texts, self.model_key)
         missing = list(dict.fromkeys(t for t in texts if text_hash(t) not in found))
+        missing.sort(key=self.chunker.count_tokens, reverse=True)  # a slice of similar lengths pads little
         show = self.progress and sys.stderr.isatty()
-        for start in tqdm(range(0, len(missing), EMBED_SLICE), disable=not show, unit="slice", desc="embedding"):
-            part = missing[start : start + EMBED_SLICE]
-            found.update({text_hash(t): v for t, v in zip(part, self.embeddings.encode(part))})
+        with tqdm(total=len(missing), disable=not show, unit="chunk", desc="embedding") as bar:
+            for start in range(0, len(missing), EMBED_SLICE):
+                part = missing[start : start + EMBED_SLICE]
+                found.update({text_hash(t): v for t, v in zip(part, self.embeddings.encode(part))})
+                bar.update(len(part))
         report.embedded = len(missing)
         return found
 

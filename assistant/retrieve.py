@@ -6,6 +6,7 @@ import threading
 
 from rank_bm25 import BM25Okapi
 
+from .bm25 import SparseBM25, top
 from .embed import SentenceEmbeddings
 from .store import ChromaStore, to_passage
 from .text import terms
@@ -41,6 +42,7 @@ class LexicalIndex:
         self.chunks = chunks
         self.bm25 = BM25Okapi([terms(c.text) or ["\0"] for c in chunks]) if chunks else None
         self.vocabulary = sorted(self.bm25.idf) if self.bm25 else []
+        self.sparse = SparseBM25(self.bm25) if self.bm25 else None
 
     def expand(self, query_terms: list[str]) -> list[str]:
         """Terse queries abbreviate ("pop", "gov", "tech"): add the corpus terms a short stub begins."""
@@ -54,9 +56,8 @@ class LexicalIndex:
         query_terms = self.expand(terms(query))
         if self.bm25 is None or not query_terms:
             return []
-        scores = self.bm25.get_scores(query_terms)
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])[:n]
-        return [(self.chunks[i], float(scores[i])) for i in order if scores[i] > 0]
+        scores = self.sparse.scores(query_terms)
+        return [(self.chunks[i], float(scores[i])) for i in top(scores, n)]
 
 
 class HybridRetriever:

@@ -87,7 +87,7 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_toke
     def status_line() -> str:
         s = assistant.status()
         return (f"{s['documents']} documents · {s['chunks']} chunks · embeddings: {s['model']} "
-                f"({s['backend']}) · index: {s['index']} · answers: {s.get('answerer', 'extractive')}")
+                f"({s['backend']} · CPU {s.get('cpu', '?')}) · index: {s['index']} · answers: {s.get('answerer', 'extractive')}")
 
     def respond(message: str, chat: list[dict], answers: list[dict]) -> Iterator[tuple]:
         """Stream the answer into the chat; `answers` keeps each turn's JSON for the sources panel and feedback."""
