@@ -75,7 +75,7 @@ def test_chinese_follow_up_uses_the_translated_conversation(shared_assistant):
     assert "53" in answer.text
 
 
-@pytest.mark.parametrize("question", ["高雄和東京簽署了什麼協議?", "高雄市长最喜欢吃什么？"])
+@pytest.mark.parametrize("question", ["高雄和東京簽署了什麼協議?", "高雄有多少座机场？"])
 def test_unanswerable_chinese_question_abstains(shared_assistant, question):
     answer = shared_assistant.ask(question)
     assert answer.abstained and answer.text == ABSTAIN_TEXT and not answer.citations
