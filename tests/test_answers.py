@@ -77,3 +77,12 @@ def test_comparison_cites_each_side(shared_assistant, question):
     assert {c.passage.doc_id for c in answer.citations} == {"beyond-taipei-city-diplomacy", "kaohsiung-silicon-valley-visit"}
     sides = [name for name in ("San Jose", "Dresden", "Gdynia") if name in question]
     assert all(any(name in c.quote for c in answer.citations) for name in sides)
+
+
+@pytest.mark.parametrize("question", [
+    "Who welcomed Chen Chi-mai's delegation at San Jose City Hall?",
+    "Who welcomed the Kaohsiung delegation at San Jose City Hall?",
+])
+def test_the_sentence_that_says_it_beats_its_neighbours(shared_assistant, question):
+    # The sentences around the answer share its words; only the one that says "welcomed by" answers.
+    assert "Matt Mahan" in shared_assistant.ask(question).citations[0].quote

@@ -5,7 +5,7 @@ from conftest import DEV_SET
 from assistant.eval import evaluate, format_report
 
 # Reached on this corpus with the default settings; raise these when answers improve, never lower them silently.
-FLOORS = {"evidence_recall": 1.0, "mrr": 0.85, "fact_accuracy": 0.82, "abstention": 1.0, "cited_evidence": 0.93}
+FLOORS = {"evidence_recall": 1.0, "mrr": 0.85, "fact_accuracy": 0.86, "abstention": 1.0, "cited_evidence": 0.93}
 CEILINGS = {"false_abstention": 0.07}
 
 

@@ -83,7 +83,7 @@ class ExtractiveAnswerer:
             cand.similarity = float(sim)
             if predicate:
                 around = coverage(predicate, sentence_terms | set(terms(cand.context)))
-                cand.coverage = max(coverage(predicate, sentence_terms), 0.7 * around)
+                cand.coverage = max(coverage(predicate, sentence_terms), 0.5 * around)
             else:
                 cand.coverage = entity_coverage(entities, cand.text)
             if defines_acronym(question, cand.text):
