@@ -5,6 +5,7 @@ CUDA) live in `assistant.backends` and are chosen by measurement on this host, n
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from functools import cached_property, lru_cache
@@ -20,6 +21,8 @@ from .backends.base import Runner, cores, model_digest
 from .backends.guard import GUARD_MEAN, ChoiceCache, Trial, choose
 from .config import DEFAULT_MODEL
 from .errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 # The CPU features that decide which backend is fast, as reported by status, CLI and bench.
 REPORTED_FLAGS = ("amx_bf16", "amx_int8", "avx512_bf16", "avx512_fp16", "avx512_vnni", "avx512f", "avx_vnni", "avx2")
@@ -154,6 +157,9 @@ class SentenceEmbeddings(Embeddings):
                 pass
         candidates = auto_candidates(cpu_flags(), self.device == "cuda", unavailable("openvino") is None)
         runner, self.trials = choose(self.requested, candidates, self._build, calibration_sample.sample())
+        if self.requested not in ("auto", runner.name):
+            why = next(t.note for t in self.trials if t.backend == self.requested)
+            log.warning("embedding backend %s missed the quality guard (%s); using %s", self.requested, why, runner.name)
         cache.put(key, runner.name, self.trials)
         return runner
 
