@@ -9,7 +9,6 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 
 from .answer import ExtractiveAnswerer
 from .answer.evidence import IdfTable
-from .answer.extractive import wants_points
 from .chunk import Chunker
 from .config import Settings
 from .embed import SentenceEmbeddings, cpu_features
@@ -18,11 +17,11 @@ from .health import open_index
 from .ingest import Indexer, check_model, writer_lock
 from .pdf import PdfLimits
 from .records import Record
-from .retrieve import HybridRetriever, standalone_question, wants_comparison
+from .question import understand
+from .retrieve import HybridRetriever
 from .store import open_store, wipe_embedded
-from .text import drop_instructions, has_cjk, terms
-from .translate import to_english
-from .types import Answer, IngestReport, Passage
+from .text import has_cjk, terms
+from .types import Answer, IngestReport, Passage, Query
 
 History = list[dict[str, str]]
 
@@ -64,10 +63,9 @@ class Assistant:
         check_model(self.record, self.embeddings.model_name)
         self.retriever = HybridRetriever(self.store, self.embeddings)
         self._idf: tuple[int, IdfTable] | None = None
-        extractive = RunnableLambda(
-            ExtractiveAnswerer(self.embeddings, self.idf, s.abstain_threshold, s.max_answer_sentences, s.max_answer_words)
-        )
-        self.answer_step = answer_step or _configured_step(s, extractive)
+        self.extractive = ExtractiveAnswerer(self.embeddings, self.idf, s.abstain_threshold, s.max_answer_sentences,
+                                             s.max_answer_words)
+        self.answer_step = answer_step or _configured_step(s, RunnableLambda(self.extractive))
         self.chain = (
             RunnableLambda(self._prepare)
             | RunnablePassthrough.assign(passages=RunnableLambda(self._retrieve_step))
@@ -117,6 +115,10 @@ class Assistant:
         inputs = self._prepare({"question": question, "history": history, "k": k})
         return self._retrieve_step(inputs)
 
+    def understand(self, question: str, history: History | None = None) -> Query:
+        """The Query the answer step works from: English rendering, standalone form, answer type, constraints."""
+        return self._prepare({"question": question, "history": history})["query"]
+
     def ask(self, question: str, history: History | None = None) -> Answer:
         """A cited answer, or an abstention (`abstained=True`) when the documents do not hold it."""
         return self.chain.invoke({"question": question, "history": history})
@@ -156,25 +158,22 @@ class Assistant:
 
     # -- chain steps --------------------------------------------------------------------------------
     def _prepare(self, inputs: dict) -> dict:
+        """Check the input, then understand it once (question.py): every later step reads the Query."""
         original = self._check_question(inputs.get("question"))
         history = self._check_history(inputs.get("history"))
-        # Chinese (繁體/简体) questions are searched and answered as their English rendering (translate.py).
-        question, turns = original, history
-        if has_cjk(original) or any(has_cjk(str(m["content"])) for m in history):
-            texts = tuple(c.text for c in self.retriever.lexical().chunks)
-            question = to_english(original, texts)
-            turns = [{**m, "content": to_english(str(m["content"]), texts)} for m in history]
-        mode = inputs.get("mode") or ("points" if wants_points(question) else "answer")
+        texts = tuple(c.text for c in self.retriever.lexical().chunks) if has_cjk(original + str(history)) else ()
+        query = understand(original, history, texts, self.settings.max_history_turns, mode=inputs.get("mode"))
+        mode = "points" if query.mode == "points" else "answer"
         k = inputs.get("k") or (self.settings.k * 2 if mode == "points" else self.settings.k)
-        standalone = standalone_question(question, turns, self.settings.max_history_turns)
+        standalone = query.standalone
         condense = getattr(self.answer_step, "condense", None)
-        if condense is not None and turns:
-            standalone = condense(question, turns) or standalone
-        return {**inputs, "question": question, "original_question": original, "history": history, "mode": mode,
-                "k": k, "standalone": standalone}
+        if condense is not None and history:
+            standalone = condense(query.english, history) or standalone
+        return {**inputs, "question": query.english, "original_question": original, "history": history,
+                "mode": mode, "k": k, "standalone": standalone, "query": query}
 
     def _retrieve_step(self, inputs: dict) -> list[Passage]:
-        return self.retriever.retrieve(inputs["standalone"], inputs["k"], spread=wants_comparison(inputs["question"]))
+        return self.retriever.retrieve(inputs["standalone"], inputs["k"], spread=inputs["query"].mode == "compare")
 
     def idf(self) -> IdfTable:
         lexical = self.retriever.lexical()
@@ -190,7 +189,7 @@ class Assistant:
             raise QuestionError(
                 f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
             )
-        return drop_instructions(question)
+        return question
 
     def _check_history(self, history: Any) -> History:
         if history is None:

@@ -33,7 +33,7 @@ class Settings:
     chunk_tokens: int = _setting(200, "Largest chunk in the model's word pieces (must fit its window).")
     chunk_overlap_tokens: int = _setting(40, "Overlap between neighbouring chunks, in word pieces.")
     k: int = _setting(5, "Passages retrieved per question.")
-    abstain_threshold: float = _setting(0.36, "Evidence score under which the assistant says the documents do not answer.")
+    abstain_threshold: float = _setting(0.38, "Last gate: evidence that meets every constraint of the question must still score this much.")
     max_answer_sentences: int = _setting(3, "Most source sentences in an extractive answer.")
     max_answer_words: int = _setting(70, "Word budget of an extractive answer (talking points excepted).")
     max_question_chars: int = _setting(1000, "Longest question accepted, in characters.")

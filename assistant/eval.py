@@ -1,6 +1,7 @@
 """The scoring rules of shared/eval/README.md: evidence recall@k, MRR, fact accuracy, abstention, citations."""
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -71,16 +72,27 @@ class Scores:
     abstention: float = 0.0
     false_abstention: float = 0.0
     cited_evidence: float = 0.0
+    wrong_answers: float = 0.0
     failing: dict[str, list[str]] = field(default_factory=dict)
 
 
-def run_question(assistant, row: dict, k: int) -> Outcome:
+def replay(assistant, row: dict) -> list[dict[str, str]]:
+    """Ask the row's earlier turns in order; the messages they leave are the question's history."""
     history: list[dict[str, str]] = []
     for turn in row.get("history") or []:
         previous = assistant.ask(turn, history=list(history))
         history += [{"role": "user", "content": turn}, {"role": "assistant", "content": previous.text}]
+    return history
+
+
+def run_question(assistant, row: dict, k: int) -> Outcome:
+    history = replay(assistant, row)
     passages = assistant.retrieve(row["question"], k=k, history=list(history))
-    answer = assistant.ask(row["question"], history=list(history))
+    return judge_answer(row, assistant.ask(row["question"], history=list(history)), passages)
+
+
+def judge_answer(row: dict, answer, passages) -> Outcome:
+    """Score one answer (and the passages retrieved for it) by the rules of shared/eval/README.md."""
     quotes = [e["quote"] for e in row.get("evidence") or []]
     out = Outcome(id=row["id"], kind=row.get("kind", ""), answerable=bool(row.get("answerable", True)),
                   abstained=answer.abstained, answer=answer.text)
@@ -93,6 +105,11 @@ def run_question(assistant, row: dict, k: int) -> Outcome:
     out.correct = (out.answerable and not answer.abstained and short_enough
                    and matches_expectations(answer.text, row.get("expect") or []))
     return out
+
+
+def wrong(o: Outcome) -> bool:
+    """A confident, cited, wrong answer: not abstained, and either unanswerable or missing its facts."""
+    return not o.abstained and (not o.answerable or not o.correct)
 
 
 def score(outcomes: list[Outcome]) -> Scores:
@@ -110,12 +127,14 @@ def score(outcomes: list[Outcome]) -> Scores:
         abstention=share(unanswerable, lambda o: o.abstained),
         false_abstention=share(answerable, lambda o: o.abstained),
         cited_evidence=share(answerable, lambda o: o.cited_evidence),
+        wrong_answers=share(outcomes, wrong),
         failing={
             "evidence": [o.id for o in answerable if o.recall < 1],
             "fact": [o.id for o in answerable if not o.correct],
             "abstention": [o.id for o in unanswerable if not o.abstained],
             "false_abstention": [o.id for o in answerable if o.abstained],
             "citation": [o.id for o in answerable if not o.cited_evidence],
+            "wrong": [o.id for o in outcomes if wrong(o)],
         },
     )
 
@@ -132,7 +151,8 @@ def format_report(result: dict[str, Any]) -> str:
     def line(name: str, s: Scores) -> str:
         return (f"{name:<9} n={s.n:<3} evidence_recall@{result['k']}={s.evidence_recall:.3f}  mrr={s.mrr:.3f}  "
                 f"fact_accuracy={s.fact_accuracy:.3f}  abstention={s.abstention:.3f}  "
-                f"false_abstention={s.false_abstention:.3f}  cited_evidence={s.cited_evidence:.3f}")
+                f"false_abstention={s.false_abstention:.3f}  cited_evidence={s.cited_evidence:.3f}  "
+                f"wrong_answers={s.wrong_answers:.3f}")
 
     head: Scores = result["headline"]
     lines = [line("headline", head)]
@@ -142,3 +162,53 @@ def format_report(result: dict[str, Any]) -> str:
         if ids:
             lines.append(f"failing {name}: {' '.join(ids)}")
     return "\n".join(lines)
+
+
+# -- calibration -------------------------------------------------------------------------------------------
+THRESHOLDS = tuple(round(0.10 + 0.02 * i, 2) for i in range(16))  # 0.10 ... 0.40
+
+
+def utility(outcomes: list[Outcome]) -> float:
+    """What a threshold is chosen for: right answers and right abstentions count 1, a wrong answer costs 2."""
+    return sum((o.correct if o.answerable else o.abstained) - 2 * wrong(o) for o in outcomes)
+
+
+def outcomes_by_threshold(assistant, rows: list[dict], k: int = 5,
+                          thresholds: tuple[float, ...] = THRESHOLDS) -> dict[float, list[Outcome]]:
+    """Every question answered at every threshold, from one retrieval and one scoring per question."""
+    step = assistant.extractive
+    table: dict[float, list[Outcome]] = {t: [] for t in thresholds}
+    for row in rows:
+        history = replay(assistant, row)
+        passages = assistant.retrieve(row["question"], k=k, history=list(history))
+        query = assistant.understand(row["question"], history=list(history))
+        if query.mode == "points":
+            answer = assistant.ask(row["question"], history=list(history))
+            for t in thresholds:
+                table[t].append(judge_answer(row, answer, passages))
+            continue
+        judged = step.judged(query, passages, min(thresholds))
+        for t in thresholds:
+            table[t].append(judge_answer(row, step.decide(query, judged, t), passages))
+    return table
+
+
+def best_threshold(table: dict[float, list[Outcome]], keep: set[str] | None = None) -> float:
+    """The middle of the best-utility band (ties are common on small sets), over the questions in `keep`."""
+    values = {t: utility([o for o in rows if keep is None or o.id in keep]) for t, rows in table.items()}
+    top = max(values.values())
+    best = [t for t, v in sorted(values.items()) if v == top]
+    return best[len(best) // 2]
+
+
+def cross_validate(table: dict[float, list[Outcome]], folds: int = 5) -> dict[str, Any]:
+    """k-fold: choose the threshold on k-1 folds, score the held-out fold with it; all held-out outcomes pooled."""
+    ids = sorted({o.id for o in next(iter(table.values()))}, key=lambda i: hashlib.sha256(i.encode()).hexdigest())
+    held_out: list[Outcome] = []
+    chosen = []
+    for f in range(folds):
+        test = set(ids[f::folds])
+        threshold = best_threshold(table, set(ids) - test)
+        chosen.append(threshold)
+        held_out += [o for o in table[threshold] if o.id in test]
+    return {"thresholds": chosen, "outcomes": held_out}

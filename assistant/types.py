@@ -53,6 +53,49 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Role:
+    """A title the question names, with its modifier and whose it is: 'deputy mayor' of 'Dresden'."""
+
+    title: str
+    modifier: str = ""
+    owner: str = ""
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a question asks, understood once (question.py) and checked against the evidence (answer/constraints.py).
+
+    `mode` is answer, list, compare or points. `answer_type` is the kind of fact that fills the asked slot:
+    person, place, organisation, date, number, money, duration, reason, yesno or description. The
+    constraints (entities, roles, years, months, numbers, ordinals, qualifiers, rate) must all hold in the
+    evidence for the assistant to answer.
+    """
+
+    text: str
+    english: str
+    standalone: str
+    mode: str = "answer"
+    answer_type: str = "description"
+    focus: str = ""
+    entities: tuple[str, ...] = ()
+    context_entities: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
+    years: tuple[str, ...] = ()
+    months: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
+    ordinals: tuple[int, ...] = ()
+    qualifiers: tuple[str, ...] = ()
+    rate: str = ""
+    predicate: tuple[str, ...] = ()
+    language: str = "en"
+
+    @property
+    def plural(self) -> bool:
+        """The question asks for several things (a list, each of both sides, a multi-part question)."""
+        return self.mode in ("list", "compare")
+
+
+@dataclass(frozen=True)
 class Citation:
     """Answer marker `[n]` -> the passage it cites and the exact supporting `quote` inside `passage.text`."""
 

@@ -8,22 +8,19 @@ import numpy as np
 
 from ..retrieve import wants_comparison
 from ..text import sentence_spans, terms
-from ..types import Answer, Citation, Passage
+from ..question import understand, wants_points  # noqa: F401  (wants_points: kept importable here)
+from ..types import Answer, Citation, Passage, Query
+from .constraints import CONFLICT, OK, Verdict, judge
 from .evidence import (
     Evidence, IdfTable, answer_type, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
     novelty, question_entities, weighted_terms,
 )
 
 ABSTAIN_TEXT = "The documents I have do not answer that question."
-_POINTS = re.compile(
-    r"\b(talking|key|bullet|main)[ -]points?\b|\bdraft\b(\s+\w+){0,3}\s+(points|remarks|speech|statement|notes)\b", re.I
-)
+CORRECTION_TEXT = "The documents do not say that"
+CORRECTION_TEXT_ZH = "（以下引用英文資料）文件並未如此記載。"
+_VECTORS_KEPT = 50_000  # about 75 MB of 384-dimension vectors
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-
-
-def wants_points(question: str) -> bool:
-    """A drafting request (talking points, key points) rather than a question."""
-    return bool(_POINTS.search(question))
 
 
 def requested_count(question: str, default: int) -> int:
@@ -43,6 +40,16 @@ class ExtractiveAnswerer:
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.max_words = max_words
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of the texts; source sentences come back question after question, so they are kept."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            if len(self._vectors) + len(missing) > _VECTORS_KEPT:
+                self._vectors.clear()
+            self._vectors.update(zip(missing, self.embeddings.encode(missing)))
+        return np.stack([self._vectors[t] for t in texts])
 
     def __call__(self, inputs: dict) -> Answer:
         answer = self._answer(inputs)
@@ -52,12 +59,36 @@ class ExtractiveAnswerer:
     def _answer(self, inputs: dict) -> Answer:
         question, passages = inputs["question"], inputs["passages"]
         standalone = inputs.get("standalone") or question
-        if inputs.get("mode") == "points":
+        query: Query = inputs.get("query") or understand(question, inputs.get("history"))
+        if inputs.get("mode") == "points" or query.mode == "points":
             return self.points(question, standalone, passages, inputs.get("n") or 5)
-        candidates = self.score(question, standalone, passages)
-        if not candidates or candidates[0].score < self.threshold:
-            return Answer(text=ABSTAIN_TEXT, abstained=True, question=question)
-        return compose(question, self.select(question, candidates))
+        return self.decide(query, self.judged(query, passages, self.threshold), self.threshold)
+
+    def judged(self, query: Query, passages: list[Passage], floor: float) -> list[tuple[Evidence, Verdict]]:
+        """Candidate sentences scoring at least `floor`, best first, each with its constraint verdict."""
+        if self._unknown_entity(query):
+            return []
+        ranked = self.score(query.english, query.standalone, passages)
+        return [(c, judge(query, c)) for c in ranked if c.score >= floor]
+
+    def decide(self, query: Query, judged: list[tuple[Evidence, Verdict]], threshold: float) -> Answer:
+        """Answer from the candidates that meet every constraint; else correct a contradicted premise; else abstain.
+
+        The score threshold is the last gate: only candidates scoring at least `threshold` are considered.
+        """
+        candidates = [(c, v) for c, v in judged if c.score >= threshold]
+        fitting = [c for c, v in candidates if v.status == OK]
+        if fitting:
+            return compose(query.english, self.select(query, fitting))
+        conflict = next(((c, v) for c, v in candidates if v.status == CONFLICT), None)
+        if conflict is not None:
+            return correction(query, *conflict)
+        return Answer(text=ABSTAIN_TEXT, abstained=True, question=query.english)
+
+    def _unknown_entity(self, query: Query) -> bool:
+        """The question names something the documents never mention (Munich): nothing here can answer it."""
+        idf: IdfTable = self.idf_source()
+        return any(not any(idf.known(t) for t in terms(e)) for e in query.entities if terms(e))
 
     def score(self, question: str, standalone: str, passages: list[Passage]) -> list[Evidence]:
         """Every distinct sentence of the passages, scored and sorted best first.
@@ -75,9 +106,9 @@ class ExtractiveAnswerer:
         predicate = weighted_terms(question, idf, leave_out=entity_terms(entities))
         kind = answer_type(question)
         compared = wants_comparison(question)
-        vectors = self.embeddings.encode([question, standalone] + [c.text for c in candidates])
-        # A follow-up is about its own words first; the conversation only sets the scene.
-        sims = (vectors[2:] @ vectors[0] + vectors[2:] @ vectors[1]) / 2
+        vectors = self.vectors([question, standalone] + [c.text for c in candidates])
+        # A follow-up may mean what it says alone or what the conversation makes of it: the closer counts.
+        sims = np.maximum(vectors[2:] @ vectors[0], vectors[2:] @ vectors[1])
         for cand, sim in zip(candidates, sims):
             sentence_terms = set(terms(cand.text))
             cand.similarity = float(sim)
@@ -99,15 +130,16 @@ class ExtractiveAnswerer:
             cand.score = _combine(cand)
         return sorted(candidates, key=lambda c: (-c.score, c.passage_rank))
 
-    def select(self, question: str, ranked: list[Evidence]) -> list[Evidence]:
+    def select(self, query: Query, ranked: list[Evidence]) -> list[Evidence]:
         """The best sentence, then others nearly as good that add something (another document, new terms).
 
         A best sentence that mostly restates the question ("... signed their agreement in 2013") is
         followed by the sentence after it, where the narrative usually continues with the answer.
         """
+        question = query.english
         best = ranked[0]
         chosen = [best]
-        if wants_comparison(question):
+        if query.mode == "compare":
             chosen = _one_per_entity(ranked, question_entities(question), self.max_sentences) or chosen
         budget = self.max_words - sum(c.words for c in chosen)
         follower = _next_sentence(best, ranked)
@@ -122,6 +154,8 @@ class ExtractiveAnswerer:
             if cand in chosen or cand.words > budget:
                 continue
             bar = 0.7 if cand.passage.doc_id not in docs else 0.8
+            if query.plural:
+                bar -= 0.2
             if cand.score < max(self.threshold, bar * best.score):
                 continue
             chosen.append(cand)
@@ -135,7 +169,7 @@ class ExtractiveAnswerer:
         ranked = self.score(question, standalone, passages)
         if not ranked or ranked[0].score < self.threshold * 0.75:
             return Answer(text=ABSTAIN_TEXT, abstained=True, question=question)
-        vectors = self.embeddings.encode([c.text for c in ranked])
+        vectors = self.vectors([c.text for c in ranked])
         chosen: list[int] = []
         for i, cand in enumerate(ranked):
             if len(chosen) >= n:
@@ -192,6 +226,16 @@ def _sentences(passages: list[Passage]) -> list[Evidence]:
 def _is_heading(text: str) -> bool:
     """Section titles and captions without a full stop are labels, not statements to quote."""
     return len(text.split()) < 3 or (not re.search(r"[.!?。！？][\"”’)\]]*$", text) and len(text.split()) < 10)
+
+
+def correction(query: Query, evidence: Evidence, verdict: Verdict) -> Answer:
+    """A false premise: say the documents do not support it, and quote what they do say (abstained, cited)."""
+    lead = CORRECTION_TEXT + (f" ({verdict.reason})" if verdict.reason else "") + ". They say:"
+    if query.language == "zh":
+        lead = CORRECTION_TEXT_ZH + " " + lead
+    quote = evidence.text
+    return Answer(text=f"{lead} {quote} [1]", abstained=True, question=query.text,
+                  citations=[Citation(n=1, passage=evidence.passage, quote=quote)], notes=["premise corrected"])
 
 
 def compose(question: str, chosen: list[Evidence], bullets: bool = False) -> Answer:

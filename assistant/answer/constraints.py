@@ -1,0 +1,202 @@
+"""Does a candidate sentence satisfy every constraint of the Query? ok, missing (look further) or conflict.
+
+The evidence is the sentence, its neighbours and its document's title: names, roles, years, months,
+numbers, ordinals, qualifiers and rates stated by the question must all be there, and the sentence itself
+must fill the asked slot with a span of the right type that the question does not already hold. A
+*conflict* is evidence about the question's subject that says otherwise (2013, not 2016; Deputy Mayor, not
+Mayor; No.2, not third): the answer then corrects the premise instead of answering it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..question import MONTHS, NUMBER_WORDS, ROLE_MODIFIERS, nlp
+from ..text import STOPWORDS, fold_accents, stem, words
+from ..types import Query
+from .evidence import Evidence, entity_coverage
+
+OK, MISSING, CONFLICT = "ok", "missing", "conflict"
+_ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
+                  8: "eighth", 9: "ninth", 10: "tenth"}
+_ORDINAL_IN_TEXT = re.compile(r"\bno\.\s?(\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th)\b|\b(" + "|".join(_ORDINAL_WORDS.values())
+                              + r")\b", re.I)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_MONTH = re.compile(r"\b(" + "|".join(MONTHS) + r")\b", re.I)
+_DAY = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+\d{1,2}\b|\b\d{1,2}\s+(" + "|".join(MONTHS) + r")\b", re.I)
+_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b|\b(" + "|".join(NUMBER_WORDS) + r"|dozens?|hundreds?|thousands?|millions?)\b",
+                     re.I)
+_MONEY = re.compile(r"(NT\$|US\$|\$|€|£|¥)\s?\d|\b\d[\d.,]*\s*(million|billion)?\s*(dollars?|euros?|yuan|yen|pounds?)\b",
+                    re.I)
+_DURATION = re.compile(r"\b(\d+|a few|several|" + "|".join(NUMBER_WORDS) + r")[- ](hours?|days?|weeks?|months?|years?|"
+                       r"decades?)\b|\b(a|one) (day|week|month|year|decade)\b", re.I)
+_RATE_IN_TEXT = r"\b(?:a|per|each|every)\s+{unit}\b|\b{adverb}\b"
+_RATE_ADVERB = {"year": "annual(?:ly)?|yearly", "month": "monthly", "week": "weekly", "day": "daily"}
+# Nationality adjective -> the country's name as documents spell it (the first five letters do the rest).
+_DEMONYMS = {"polish": "poland", "scottish": "scotland", "chinese": "china", "dutch": "netherlands",
+             "french": "france", "spanish": "spain", "british": "britain", "english": "england", "swiss": "switzerland",
+             "filipino": "philippines", "philippine": "philippines", "thai": "thailand", "maldivian": "maldives",
+             "american": "america", "korean": "korea", "vietnamese": "vietnam", "danish": "denmark",
+             "swedish": "sweden", "finnish": "finland", "irish": "ireland", "welsh": "wales", "turkish": "turkey",
+             "czech": "czechia", "greek": "greece", "norwegian": "norway", "belgian": "belgium", "european": "europe"}
+_PERSON_LABELS = {"PERSON"}
+_PLACE_LABELS = {"GPE", "LOC", "FAC"}
+_ORG_LABELS = {"ORG", "FAC", "GPE", "NORP", "PRODUCT", "EVENT"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    reason: str = ""
+
+
+def judge(query: Query, cand: Evidence) -> Verdict:
+    """Check every constraint of the query against one candidate sentence; the first failure decides."""
+    window = f"{cand.text} {cand.context} {cand.passage.title}"
+    for check in (_entities, _qualifiers, _roles, _years, _months, _numbers, _ordinals, _rate):
+        verdict = check(query, cand.text, window)
+        if verdict.status != OK:
+            return verdict
+    return _slot(query, cand.text)
+
+
+def _entities(query: Query, sentence: str, window: str) -> Verdict:
+    missing = [e for e in query.entities if entity_coverage([e], window) < 0.5]
+    return Verdict(MISSING, f"does not name {missing[0]}") if missing else Verdict(OK)
+
+
+def _qualifiers(query: Query, sentence: str, window: str) -> Verdict:
+    present = {stem(w) for w in words(window)}
+    for qualifier in query.qualifiers:
+        forms = {stem(w) for w in words(qualifier)} | {stem(w) for w in words(_DEMONYMS.get(qualifier, ""))}
+        if not any(f in present or (len(f) >= 5 and any(p[:5] == f[:5] for p in present)) for f in forms):
+            return Verdict(MISSING, f"not {qualifier}")
+    return Verdict(OK)
+
+
+def _roles(query: Query, sentence: str, window: str) -> Verdict:
+    """The titles must be there, with their modifier (a Deputy Mayor is not the Mayor) and their owner."""
+    for role in query.roles:
+        found = list(_titles(role.title, window))
+        if not found:
+            return Verdict(MISSING, f"names no {role.title}")
+        same = [owner for owner, modifier in found if bool(modifier) == bool(role.modifier)]
+        if not same:
+            return Verdict(CONFLICT, f"a different {role.title}")
+        if role.owner and not any(not owner or _same_name(role.owner, owner) for owner in same):
+            return Verdict(CONFLICT, f"the {role.title} of another place")
+    return Verdict(OK)
+
+
+def _titles(title: str, text: str):
+    """(owner, modifier) of each mention of a title: "Gdynia Deputy Mayor" -> ("Gdynia", "deputy")."""
+    for match in re.finditer(rf"(?i:\b{re.escape(title)}\b)", text):
+        before = re.findall(r"[\w’'-]+", text[max(0, match.start() - 60) : match.start()])[-2:]
+        modifier = before.pop().lower() if before and before[-1].lower() in ROLE_MODIFIERS else ""
+        owner = before[-1] if before and before[-1][:1].isupper() and before[-1].lower() not in STOPWORDS else ""
+        after = re.match(r"\s+of\s+(?:the\s+)?([A-Z][\w’'-]+)", text[match.end() :])
+        yield (owner or (after.group(1) if after else "")), modifier
+
+
+def _same_name(a: str, b: str) -> bool:
+    return fold_accents(a).lower()[:5] == fold_accents(b).lower()[:5]
+
+
+def _years(query: Query, sentence: str, window: str) -> Verdict:
+    for year in query.years:
+        if year not in window:
+            return _conflict_or_missing(_YEAR.search(sentence), f"not {year}")
+    return Verdict(OK)
+
+
+def _months(query: Query, sentence: str, window: str) -> Verdict:
+    for month in query.months:
+        if not re.search(rf"\b{month}\b", window, re.I):
+            return _conflict_or_missing(_MONTH.search(sentence), f"not {month.title()}")
+    return Verdict(OK)
+
+
+def _numbers(query: Query, sentence: str, window: str) -> Verdict:
+    present = set(_number_values(window))
+    for number in query.numbers:
+        if number not in present:
+            return _conflict_or_missing(present and set(_number_values(sentence)), f"not {number}")
+    return Verdict(OK)
+
+
+def _number_values(text: str) -> list[str]:
+    values = []
+    for match in _NUMBER.finditer(text):
+        token = match.group().lower()
+        values.append(NUMBER_WORDS.get(token, token.replace(",", "")))
+    return values
+
+
+def _ordinals(query: Query, sentence: str, window: str) -> Verdict:
+    stated = {_ordinal_value(m) for m in _ORDINAL_IN_TEXT.finditer(window)}
+    for ordinal in query.ordinals:
+        if ordinal not in stated:
+            return _conflict_or_missing(stated, f"not {_ORDINAL_WORDS.get(ordinal, ordinal)}")
+    return Verdict(OK)
+
+
+def _ordinal_value(match: re.Match) -> int:
+    if match.group(1) or match.group(2):
+        return int(match.group(1) or match.group(2))
+    return next(n for n, w in _ORDINAL_WORDS.items() if w == match.group(3).lower())
+
+
+def _rate(query: Query, sentence: str, window: str) -> Verdict:
+    if not query.rate:
+        return Verdict(OK)
+    pattern = _RATE_IN_TEXT.format(unit=query.rate, adverb=_RATE_ADVERB.get(query.rate, query.rate + "ly"))
+    return Verdict(OK) if re.search(pattern, window, re.I) else Verdict(MISSING, f"no figure per {query.rate}")
+
+
+def _conflict_or_missing(other_found, reason: str) -> Verdict:
+    return Verdict(CONFLICT if other_found else MISSING, reason)
+
+
+def _slot(query: Query, sentence: str) -> Verdict:
+    """The sentence holds a span of the asked type that the question does not already state."""
+    kind = query.answer_type
+    asked = fold_accents(query.english + " " + query.standalone).lower()
+    if kind in ("person", "place", "organisation"):
+        labels = {"person": _PERSON_LABELS, "place": _PLACE_LABELS, "organisation": _ORG_LABELS}[kind]
+        names = [text for text, label in named(sentence) if label in labels]
+        if kind == "person":
+            names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)
+        fresh = [n for n in names if not _stated(n, asked, whole=kind != "person")]
+        return Verdict(OK) if fresh else Verdict(MISSING, f"names no {kind}")
+    pattern = {"date": _YEAR if re.search(r"\b(year)\b", asked) else None, "number": _NUMBER, "money": _MONEY,
+               "duration": _DURATION}.get(kind, "none")
+    if kind == "date" and pattern is None:
+        spans = [m.group() for p in (_DAY, _MONTH, _YEAR) for m in p.finditer(sentence)]
+        spans += [t for t, label in named(sentence) if label == "DATE"]
+        if re.search(r"\bdates?\b|\bwhat day\b", asked):  # "on what dates": a day, not just a year
+            spans = [m.group() for m in _DAY.finditer(sentence)] + [m.group() for m in _MONTH.finditer(sentence)]
+    elif pattern == "none":
+        return Verdict(OK)
+    else:
+        spans = [m.group() for m in pattern.finditer(sentence)]
+    fresh = [s for s in spans if not _stated(s, asked, whole=True)]
+    return Verdict(OK) if fresh else Verdict(MISSING, f"gives no {kind}")
+
+
+def _stated(span: str, asked: str, whole: bool) -> bool:
+    """The question already holds this span (all of it, or for a person any of the name's words suffice)."""
+    parts = [w for w in words(span) if w not in STOPWORDS]
+    if not parts:
+        return True
+    asked_words = set(words(asked))
+    if whole:
+        return fold_accents(span).lower() in asked or all(p in asked_words for p in parts) and len(parts) == 1
+    return all(p in asked_words for p in parts)
+
+
+@lru_cache(maxsize=4096)
+def named(sentence: str) -> tuple[tuple[str, str], ...]:
+    """spaCy's named entities of a source sentence (cached: the same sentences come back question after question)."""
+    doc = nlp()(sentence)
+    return tuple((e.text, e.label_) for e in doc.ents)

