@@ -96,6 +96,8 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
     earlier = [u for u in _user_turns(turns, max_turns)]
     context_entities = tuple(e for u in earlier[-1:] for e in _entities(nlp()(u)) if e not in entities)
     focus = _focus(doc)
+    if focus in ("one", "ones") and earlier:
+        focus = _focus(nlp()(earlier[-1])) or focus  # "Which one is in Poland?" after "How many sister cities ...?"
     return Query(
         text=text, english=english, standalone=standalone,
         mode=mode or _mode(english),
@@ -162,7 +164,7 @@ def _focus(doc: "Doc") -> str:
     for token in doc:
         if token.lower_ in ("which", "what", "whose") and token.dep_ in ("det", "attr", "dep", "nsubj", "dobj"):
             head = token.head
-            if token.dep_ == "det" and head.pos_ in ("NOUN", "PROPN"):
+            if token.dep_ == "det" and head.pos_ in ("NOUN", "PROPN", "NUM"):
                 return head.lower_
         if token.lower_ == "many" and token.head.pos_ == "NOUN":
             return token.head.lower_

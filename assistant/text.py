@@ -21,7 +21,7 @@ QUESTION_FRAME = frozenset(
     """many much name list give describe explain happen happened happens kind sort type way ways thing things
     know say said says mention mentioned according document documents article text source sources draft
     talking point points compare comparison contrast differ difference differences similar similarity
-    similarities both versus""".split()
+    similarities both versus one ones""".split()
 )
 
 _STEMMER = snowballstemmer.stemmer("english")
