@@ -119,6 +119,11 @@ class ExtractiveAnswerer:
                 cand.coverage = entity_coverage(entities, cand.text)
             if defines_acronym(question, cand.text):
                 cand.coverage = max(cand.coverage, 0.8)
+            if kind == "reason" and entities and entity_coverage(entities, cand.text) == 1.0 \
+                    and has_answer_type(cand.text, kind, standalone):
+                # A reason is rarely put in the question's words: naming every party and giving a reason
+                # ("known for ..., highly resembling ...") is half of what the question asks.
+                cand.coverage = max(cand.coverage, 0.5)
             where = cand.passage.title + " " + cand.passage.text
             cand.entity_coverage = (
                 # A comparison is answered one side at a time: each sentence needs one of the compared names.
