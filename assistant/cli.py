@@ -155,18 +155,31 @@ def chat() -> None:
 
 @app.command("eval")
 def evaluate(
-    file: Path = typer.Argument(..., help="Question file (JSONL, format of shared/eval/README.md)."),
+    files: list[Path] = typer.Argument(..., help="Question files (JSONL, format of shared/eval/README.md)."),
     k: int = typer.Option(5, "--k", "-k", help="Passages per question."),
     as_json: bool = typer.Option(False, "--json"),
     answerer: Optional[str] = typer.Option(None, help="Answerer to measure: " + ANSWERER_HELP),
+    cv: int = typer.Option(0, "--cv", min=0, help="Calibrate the abstention threshold on the questions plus "
+                           "generated unanswerable variants, and report N-fold cross-validated figures (e.g. 5)."),
 ) -> None:
-    """Score the assistant on a question file: evidence recall@k, MRR, fact accuracy, abstention."""
-    from .eval import evaluate as run_eval, format_report
+    """Score the assistant on question files: evidence recall@k, MRR, fact accuracy, abstention, wrong answers."""
+    from .eval import calibrate, evaluate as run_eval, format_calibration, format_report, load_questions
 
     if answerer:
         _overrides["answerer"] = answerer
     try:
-        result = run_eval(_assistant(), file, k)
+        if cv:
+            if cv < 2:
+                raise AssistantError("--cv needs at least 2 folds")
+            rows = [row for file in files for row in load_questions(file)]
+            calibration = calibrate(_assistant(), rows, k, cv)
+            if as_json:
+                print(json.dumps(calibration, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else str(o),
+                                 ensure_ascii=False, indent=2))
+            else:
+                out.print(format_calibration(calibration), highlight=False, markup=False)
+            return
+        result = run_eval(_assistant(), list(files), k)
     except AssistantError as e:
         raise _fail(e)
     if as_json:

@@ -139,9 +139,10 @@ def score(outcomes: list[Outcome]) -> Scores:
     )
 
 
-def evaluate(assistant, path: str | Path, k: int = 5) -> dict[str, Any]:
-    """Run every question of a JSONL file; headline scores exclude `zh`, which is scored on its own."""
-    outcomes = [run_question(assistant, row, k) for row in load_questions(path)]
+def evaluate(assistant, path: str | Path | list, k: int = 5) -> dict[str, Any]:
+    """Run every question of one or more JSONL files; headline scores exclude `zh`, which is scored on its own."""
+    paths = path if isinstance(path, (list, tuple)) else [path]
+    outcomes = [run_question(assistant, row, k) for p in paths for row in load_questions(p)]
     headline = [o for o in outcomes if o.kind != "zh"]
     chinese = [o for o in outcomes if o.kind == "zh"]
     return {"k": k, "headline": score(headline), "zh": score(chinese) if chinese else None, "outcomes": outcomes}
@@ -212,3 +213,45 @@ def cross_validate(table: dict[float, list[Outcome]], folds: int = 5) -> dict[st
         chosen.append(threshold)
         held_out += [o for o in table[threshold] if o.id in test]
     return {"thresholds": chosen, "outcomes": held_out}
+
+
+def calibrate(assistant, rows: list[dict], k: int = 5, folds: int = 5) -> dict[str, Any]:
+    """The threshold procedure of the README: the questions plus their generated unanswerable variants, every
+    threshold scored in-sample, the best one chosen, and k-fold cross-validated figures beside it."""
+    from .counterfactual import counterfactuals
+
+    documents = [c.text for c in assistant.retriever.lexical().chunks]
+    generated = counterfactuals(rows, documents)
+    table = outcomes_by_threshold(assistant, rows + generated, k)
+    best = best_threshold(table)
+    cv = cross_validate(table, folds)
+    return {"k": k, "folds": folds, "questions": len(rows), "generated": len(generated), "best": best,
+            "cv_thresholds": cv["thresholds"], "in_sample": _split(table[best]), "cross_validated": _split(cv["outcomes"]),
+            "by_threshold": {t: _split(o) for t, o in table.items()}}
+
+
+def _split(outcomes: list[Outcome]) -> dict[str, Scores]:
+    """Headline (the given questions but zh), generated variants, and zh, each scored on its own."""
+    parts = {"headline": [o for o in outcomes if "-cf-" not in o.id and o.kind != "zh"],
+             "generated": [o for o in outcomes if "-cf-" in o.id],
+             "zh": [o for o in outcomes if o.kind == "zh"]}
+    return {name: score(rows) for name, rows in parts.items() if rows}
+
+
+def format_calibration(result: dict[str, Any]) -> str:
+    def figures(split: dict[str, Scores]) -> str:
+        head, gen = split["headline"], split.get("generated")
+        text = (f"fact {head.fact_accuracy:.3f}  abstention {head.abstention:.3f}  false abstention "
+                f"{head.false_abstention:.3f}  wrong {head.wrong_answers:.3f}  cited {head.cited_evidence:.3f}")
+        if gen:
+            text += f"  | generated abstention {gen.abstention:.3f}"
+        if "zh" in split:
+            text += f"  | zh fact {split['zh'].fact_accuracy:.3f} wrong {split['zh'].wrong_answers:.3f}"
+        return text
+
+    lines = [f"{result['questions']} questions + {result['generated']} generated unanswerable variants, k={result['k']}"]
+    lines += [f"  threshold {t:.2f}: {figures(split)}" for t, split in result["by_threshold"].items()]
+    lines.append(f"in-sample  (threshold {result['best']:.2f}): {figures(result['in_sample'])}")
+    chosen = " ".join(f"{t:.2f}" for t in result["cv_thresholds"])
+    lines.append(f"{result['folds']}-fold CV (thresholds {chosen}): {figures(result['cross_validated'])}")
+    return "\n".join(lines)

@@ -61,6 +61,7 @@ _ENTITY_LABELS = {"PERSON", "GPE", "ORG", "FAC", "LOC", "EVENT", "PRODUCT", "WOR
 _LIST = re.compile(r"^\s*(list|name|what are|which are)\b|\b(each|every|all the|both)\b|\band (in )?(what|which|when)\b",
                    re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_INSTRUCTING = frozenset("compare contrast name list describe explain tell give summarise summarize show draft write".split())
 
 
 @lru_cache(maxsize=1)
@@ -145,6 +146,8 @@ def _entities(doc: "Doc") -> tuple[str, ...]:
         if token is not None and token.i not in skipped and (token.i in named or _proper(token)):
             run.append(token)
             continue
+        if run and run[0].i == 0 and (run[0].pos_ == "VERB" or run[0].lower_ in _INSTRUCTING):
+            run = run[1:]  # "Compare Kaohsiung's ...": the imperative is not part of the name
         if run:
             name = re.sub(r"^(the|a|an)\s+", "", doc[run[0].i : run[-1].i + 1].text, flags=re.I)
             name = re.sub(r"[’']s$", "", name).strip(" -—–")

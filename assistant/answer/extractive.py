@@ -62,7 +62,8 @@ class ExtractiveAnswerer:
         query: Query = inputs.get("query") or understand(question, inputs.get("history"))
         if inputs.get("mode") == "points" or query.mode == "points":
             return self.points(question, standalone, passages, inputs.get("n") or 5)
-        return self.decide(query, self.judged(query, passages, self.threshold), self.threshold)
+        floor = 0.0 if query.mode == "compare" else self.threshold  # each side's best sentence may score less
+        return self.decide(query, self.judged(query, passages, floor), self.threshold)
 
     def judged(self, query: Query, passages: list[Passage], floor: float) -> list[tuple[Evidence, Verdict]]:
         """Candidate sentences scoring at least `floor`, best first, each with its constraint verdict."""
@@ -77,9 +78,9 @@ class ExtractiveAnswerer:
         The score threshold is the last gate: only candidates scoring at least `threshold` are considered.
         """
         candidates = [(c, v) for c, v in judged if c.score >= threshold]
-        fitting = [c for c, v in candidates if v.status == OK]
-        if fitting:
-            return compose(query.english, self.select(query, fitting))
+        fitting = [c for c, v in judged if v.status == OK]
+        if fitting and fitting[0].score >= threshold:
+            return compose(query.english, self.select(query, fitting, threshold))
         conflict = next(((c, v) for c, v in candidates if v.status == CONFLICT), None)
         if conflict is not None:
             return correction(query, *conflict)
@@ -135,7 +136,7 @@ class ExtractiveAnswerer:
             cand.score = _combine(cand)
         return sorted(candidates, key=lambda c: (-c.score, c.passage_rank))
 
-    def select(self, query: Query, ranked: list[Evidence]) -> list[Evidence]:
+    def select(self, query: Query, ranked: list[Evidence], threshold: float | None = None) -> list[Evidence]:
         """The best sentence, then others nearly as good that add something (another document, new terms).
 
         A best sentence that mostly restates the question ("... signed their agreement in 2013") is
@@ -145,7 +146,7 @@ class ExtractiveAnswerer:
         best = ranked[0]
         chosen = [best]
         if query.mode == "compare":
-            chosen = _one_per_entity(ranked, question_entities(question), self.max_sentences) or chosen
+            chosen = _one_per_entity(ranked, list(query.entities), self.max_sentences) or chosen
         budget = self.max_words - sum(c.words for c in chosen)
         follower = _next_sentence(best, ranked)
         if follower is not None and len(chosen) == 1 and novelty(best.text, question) < 0.5 and follower.words <= budget:
@@ -161,7 +162,7 @@ class ExtractiveAnswerer:
             bar = 0.7 if cand.passage.doc_id not in docs else 0.8
             if query.plural:
                 bar -= 0.2
-            if cand.score < max(self.threshold, bar * best.score):
+            if cand.score < max(self.threshold if threshold is None else threshold, bar * best.score):
                 continue
             chosen.append(cand)
             docs.add(cand.passage.doc_id)
