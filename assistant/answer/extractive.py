@@ -19,6 +19,9 @@ from .evidence import (
 ABSTAIN_TEXT = "The documents I have do not answer that question."
 CORRECTION_TEXT = "The documents do not say that"
 CORRECTION_TEXT_ZH = "（以下引用英文資料）文件並未如此記載。"
+_ENUMERATION_START = re.compile(r"^(first(ly)?|first of all|to begin with)\b", re.I)
+_ENUMERATION_NEXT = re.compile(r"^(second(ly)?|third(ly)?|fourth(ly)?|fifth(ly)?|next|finally|lastly)\b", re.I)
+_ENUMERATION_SLACK = 6  # words an enumeration may run over the budget: its last item completes the answer
 _VECTORS_KEPT = 50_000  # about 75 MB of 384-dimension vectors
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
@@ -149,9 +152,18 @@ class ExtractiveAnswerer:
             chosen = _one_per_entity(ranked, list(query.entities), self.max_sentences) or chosen
         budget = self.max_words - sum(c.words for c in chosen)
         follower = _next_sentence(best, ranked)
-        if follower is not None and len(chosen) == 1 and novelty(best.text, question) < 0.5 and follower.words <= budget:
+        restates = novelty(best.text, question) < 0.5
+        # "Why ...?" answered by a sentence that only sets the scene: the reason often follows ("These visits aim to").
+        gives_reason = query.answer_type == "reason" and not best.typed and follower is not None and follower.typed
+        if follower is not None and len(chosen) == 1 and (restates or gives_reason) and follower.words <= budget:
             chosen.append(follower)
             budget -= follower.words
+        if len(chosen) == 1:
+            for item in _enumeration(best):  # "First, ... Second, ... Third, ...": the list is the answer
+                if item.words > budget + _ENUMERATION_SLACK:
+                    break
+                chosen.append(item)
+                budget -= item.words
         docs = {c.passage.doc_id for c in chosen}
         diverse = sorted(ranked[1:], key=lambda c: -(c.score + (0.1 if c.passage.doc_id not in docs else 0.0)))
         for cand in diverse:
@@ -198,6 +210,20 @@ def _one_per_entity(ranked: list[Evidence], entities: list[str], limit: int) -> 
         if naming is not None and naming not in chosen and len(chosen) < limit:
             chosen.append(naming)
     return sorted(chosen, key=ranked.index)
+
+
+def _enumeration(first: Evidence) -> list[Evidence]:
+    """The items that follow a sentence opening an enumeration ("First, ..."), in the same passage."""
+    if not _ENUMERATION_START.match(first.text):
+        return []
+    items = []
+    for start, end in sentence_spans(first.passage.text):
+        if start <= first.start:
+            continue
+        if not _ENUMERATION_NEXT.match(first.passage.text[start:end]):
+            break
+        items.append(replace(first, start=start, end=end, context=""))
+    return items
 
 
 def _next_sentence(cand: Evidence, ranked: list[Evidence]) -> Evidence | None:
