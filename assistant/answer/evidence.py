@@ -130,13 +130,19 @@ def coverage(question_terms: dict[str, float], text_terms: set[str]) -> float:
     total = sum(question_terms.values())
     if total == 0:
         return 0.0
-    hit = sum(w for t, w in question_terms.items() if t in text_terms or _prefix_hit(t, text_terms))
+    hit = sum(w for t, w in question_terms.items()
+              if t in text_terms or _prefix_hit(t, text_terms) or _shared_root(t, text_terms))
     return hit / total
 
 
 def _prefix_hit(term: str, text_terms: set[str]) -> bool:
     # Terse queries abbreviate ("pop" for population): a stub of 3+ letters matching a longer term counts.
     return len(term) >= 3 and term.isalpha() and any(len(x) > len(term) and x.startswith(term) for x in text_terms)
+
+
+def _shared_root(term: str, text_terms: set[str]) -> bool:
+    # Stems of one word family that the stemmer leaves apart ("definit" / "defin"): the text's is a 5+ letter prefix.
+    return term.isalpha() and any(4 < len(x) < len(term) <= len(x) + 3 and term.startswith(x) for x in text_terms)
 
 
 def entity_coverage(entities: list[str], context: str) -> float:
