@@ -242,10 +242,11 @@ def _numbers(doc: "Doc") -> tuple[str, ...]:
 
 
 def _counts_the_answer(token: "Token") -> bool:
+    """"which two cities", "name the two localities", "three talking points": how many things to give back."""
     head = token.head
     asks = {"which", "what", "name", "list", "draft", "write", "give", "the", "these", "those", "both"}
     before = {t.lower_ for t in head.lefts} | {t.lower_ for t in token.doc[max(0, token.i - 2) : token.i]}
-    return bool(before & asks) or head.lower_ in ("points", "talking")
+    return (bool(before & asks) and head.tag_ in ("NNS", "NNPS")) or head.lower_ in ("points", "talking")
 
 
 def _ordinals(doc: "Doc") -> tuple[int, ...]:

@@ -63,10 +63,15 @@ def judge(query: Query, cand: Evidence) -> Verdict:
 
 def _entities(query: Query, sentence: str, window: str) -> Verdict:
     """Every name the question states, or for a comparison one of the compared sides."""
-    missing = [e for e in query.entities if entity_coverage([e], window) < 0.5]
+    missing = [e for e in query.entities if entity_coverage([e], window) < _needed_share(e)]
     if query.mode == "compare" and len(missing) < len(query.entities):
         return Verdict(OK)
     return Verdict(MISSING, f"does not name {missing[0]}") if missing else Verdict(OK)
+
+
+def _needed_share(name: str) -> float:
+    """A short name must be there whole ("New York" is not "new"); a long one mostly ("San Jose City Hall")."""
+    return 1.0 if len([w for w in words(name) if w not in STOPWORDS]) <= 2 else 0.5
 
 
 def _qualifiers(query: Query, sentence: str, window: str) -> Verdict:
