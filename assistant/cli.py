@@ -64,6 +64,8 @@ def _print_answer(answer, as_json: bool = False) -> None:
     if as_json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
+    if answer.corrected:
+        out.print("[bold yellow]Correction[/] — the documents contradict the question:", highlight=False)
     out.print(answer.text, highlight=False)
     if answer.citations:
         out.print()

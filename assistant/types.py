@@ -109,7 +109,11 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    """An answer whose text carries `[n]` markers; `abstained` is True when the documents do not answer."""
+    """An answer whose text carries `[n]` markers; `abstained` is True when the documents do not answer.
+
+    A correction (`corrected`) is an abstention that keeps its citations: the question's premise is
+    contradicted by the documents, and the answer quotes what they say instead.
+    """
 
     text: str
     citations: list[Citation] = field(default_factory=list)
@@ -117,11 +121,17 @@ class Answer:
     question: str = ""
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def corrected(self) -> bool:
+        """The question's premise was wrong: the answer says so (abstained) and cites what the documents say."""
+        return self.abstained and bool(self.citations)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "text": self.text,
             "abstained": self.abstained,
+            "corrected": self.corrected,
             "citations": [c.to_dict() for c in self.citations],
             "notes": list(self.notes),
         }

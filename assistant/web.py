@@ -35,9 +35,12 @@ def render_sources(answer: Answer | None) -> str:
     """HTML list of cited sources: title, date and the quote highlighted inside its passage."""
     if answer is None:
         return ""
-    if answer.abstained:
+    if answer.abstained and not answer.citations:
         return '<div class="sources abstained">No sources: the documents do not answer this question.</div>'
     items = "".join(_source_item(c) for c in answer.citations)
+    if answer.corrected:
+        return (f'<div class="sources correction"><h4>Correction: what the documents say instead</h4>'
+                f'<ol class="citations">{items}</ol></div>')
     return f'<div class="sources"><h4>Sources</h4><ol class="citations">{items}</ol></div>'
 
 
@@ -59,6 +62,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     return {
         "text": answer.text,
         "abstained": answer.abstained,
+        "corrected": answer.corrected,
         "citations": [
             {"n": c.n, "title": c.passage.title, "date": c.passage.date, "doc_id": c.passage.doc_id,
              "quote": c.quote} for c in answer.citations
@@ -103,7 +107,7 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_toke
                 shown += piece
                 yield chat + [{"role": "assistant", "content": escape_markdown(shown)}], "", "", answers
         except AssistantError as e:
-            reply = {"text": f"⚠ {e}", "abstained": True, "citations": []}
+            reply = {"text": f"⚠ {e}", "abstained": True, "corrected": False, "citations": []}
             yield chat + [{"role": "assistant", "content": escape_markdown(reply["text"])}], "", "", answers + [reply]
 
     def ask_api(question: str, history: list[dict] | None = None) -> dict:

@@ -28,7 +28,7 @@ def client(url: str):
 def test_ask_returns_structured_json_with_cited_quotes(ui):
     result = client(ui["public"]).predict("Who welcomed Chen Chi-mai's delegation at San Jose City Hall?", [],
                                           api_name="/ask")
-    assert set(result) == {"text", "abstained", "citations"}
+    assert set(result) == {"text", "abstained", "corrected", "citations"}
     assert result["abstained"] is False and "Matt Mahan" in result["text"]
     for c in result["citations"]:
         assert set(c) == {"n", "title", "date", "doc_id", "quote"}

@@ -151,7 +151,7 @@ class ExtractiveAnswerer:
         if query.mode == "compare":
             chosen = _one_per_entity(ranked, list(query.entities), self.max_sentences) or chosen
         budget = self.max_words - sum(c.words for c in chosen)
-        follower = _next_sentence(best, ranked)
+        follower = _next_sentence(best)
         restates = novelty(best.text, question) < 0.5
         # "Why ...?" answered by a sentence that only sets the scene: the reason often follows ("These visits aim to").
         gives_reason = query.answer_type == "reason" and not best.typed and follower is not None and follower.typed
@@ -226,9 +226,14 @@ def _enumeration(first: Evidence) -> list[Evidence]:
     return items
 
 
-def _next_sentence(cand: Evidence, ranked: list[Evidence]) -> Evidence | None:
-    after = [c for c in ranked if c.passage == cand.passage and c.start > cand.end]
-    return min(after, key=lambda c: c.start) if after else None
+def _next_sentence(cand: Evidence) -> Evidence | None:
+    """The sentence after `cand` in its passage (whatever it scored), typed for the same kind of answer."""
+    spans = [(start, end) for start, end in sentence_spans(cand.passage.text) if start > cand.end]
+    if not spans:
+        return None
+    start, end = spans[0]
+    text = cand.passage.text[start:end]
+    return replace(cand, start=start, end=end, context="", typed=has_answer_type(text, cand.kind))
 
 
 def _combine(cand: Evidence) -> float:
