@@ -89,7 +89,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
     text = drop_instructions(" ".join(typed.split()))
     history = history or []
     chinese = has_cjk(text) or any(has_cjk(str(m.get("content", ""))) for m in history)
-    english = _month_names(to_english(text, corpus_texts)) if chinese else text
+    english = to_english(_month_names(text), corpus_texts) if chinese else text
     turns = [{**m, "content": to_english(str(m.get("content", "")), corpus_texts)} for m in history] if chinese else history
     standalone = standalone_question(english, turns, max_turns)
     doc = nlp()(english)
@@ -118,9 +118,9 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
     )
 
 
-def _month_names(rendered: str) -> str:
-    """A rendered Chinese date "10 month" (10月) is October: a month, not a number to check."""
-    return re.sub(r"\b(1[0-2]|[1-9]) month\b", lambda m: MONTHS[int(m.group(1)) - 1].title(), rendered)
+def _month_names(chinese: str) -> str:
+    """"10月" is October: a month to check, not the number 10 (rendered before the dictionary sees it)."""
+    return re.sub(r"(?<!\d)(1[0-2]|0?[1-9])\s*月", lambda m: f" {MONTHS[int(m.group(1)) - 1].title()} ", chinese)
 
 
 def _user_turns(history: list[dict], max_turns: int) -> list[str]:

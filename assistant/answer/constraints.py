@@ -15,7 +15,7 @@ from functools import lru_cache
 from ..question import MONTHS, NUMBER_WORDS, ROLE_MODIFIERS, nlp
 from ..text import STOPWORDS, fold_accents, stem, words
 from ..types import Query
-from .evidence import Evidence, entity_coverage
+from .evidence import Evidence, entity_coverage, neighbour
 
 OK, MISSING, CONFLICT = "ok", "missing", "conflict"
 _ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
@@ -47,18 +47,32 @@ _ORG_LABELS = {"ORG", "FAC", "GPE", "NORP", "PRODUCT", "EVENT"}
 
 @dataclass(frozen=True)
 class Verdict:
+    """ok, missing or conflict, why, and where the asked-for span is when a neighbour holds it (-1 before, +1 after)."""
+
     status: str
     reason: str = ""
+    neighbour: int = 0
 
 
 def judge(query: Query, cand: Evidence) -> Verdict:
     """Check every constraint of the query against one candidate sentence; the first failure decides."""
     window = f"{cand.text} {cand.context} {cand.passage.title}"
-    for check in (_entities, _qualifiers, _roles, _years, _months, _numbers, _ordinals, _rate):
+    for check in (_entities, _roles, _years, _months, _numbers, _ordinals, _rate):
         verdict = check(query, cand.text, window)
         if verdict.status != OK:
             return verdict
-    return _slot(query, cand.text)
+    # A nationality describes the asked-for thing, which the passage may name sentences away ("... of Poland").
+    verdict = _qualifiers(query, cand.text, f"{cand.passage.title} {cand.passage.text}")
+    if verdict.status != OK:
+        return verdict
+    verdict = _slot(query, cand.text)
+    if verdict.status == MISSING:
+        # "Convening experts from 21 countries, ..." follows the sentence that names the workshop.
+        for step in (1, -1):
+            other = neighbour(cand, step)
+            if other is not None and _slot(query, other.text).status == OK:
+                return Verdict(OK, neighbour=step)
+    return verdict
 
 
 def _entities(query: Query, sentence: str, window: str) -> Verdict:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..text import STOPWORDS, has_cjk, stem, terms, words
+from ..text import STOPWORDS, has_cjk, sentence_spans, stem, terms, words
 from ..types import Passage
 
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)\b", re.I)
@@ -106,6 +106,16 @@ class Evidence:
     @property
     def words(self) -> int:
         return len(self.text.split())
+
+
+def neighbour(cand: Evidence, step: int) -> Evidence | None:
+    """The sentence `step` places after (or before, when negative) `cand` in its passage."""
+    spans = sentence_spans(cand.passage.text)
+    at = next((i for i, (start, _) in enumerate(spans) if start >= cand.start), None)
+    if at is None or not 0 <= at + step < len(spans):
+        return None
+    start, end = spans[at + step]
+    return replace(cand, start=start, end=end, context="")
 
 
 class IdfTable:

@@ -13,7 +13,7 @@ from ..types import Answer, Citation, Passage, Query
 from .constraints import CONFLICT, OK, Verdict, judge
 from .evidence import (
     Evidence, IdfTable, answer_type, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
-    novelty, question_entities, weighted_terms,
+    neighbour, novelty, question_entities, weighted_terms,
 )
 
 ABSTAIN_TEXT = "The documents I have do not answer that question."
@@ -81,9 +81,10 @@ class ExtractiveAnswerer:
         The score threshold is the last gate: only candidates scoring at least `threshold` are considered.
         """
         candidates = [(c, v) for c, v in judged if c.score >= threshold]
-        fitting = [c for c, v in judged if v.status == OK]
-        if fitting and fitting[0].score >= threshold:
-            return compose(query.english, self.select(query, fitting, threshold))
+        fitting = [(c, v) for c, v in judged if v.status == OK]
+        if fitting and fitting[0][0].score >= threshold:
+            chosen = self.select(query, [c for c, _ in fitting], threshold)
+            return compose(query.english, _with_neighbour(chosen, fitting[0][1].neighbour))
         conflict = next(((c, v) for c, v in candidates if v.status == CONFLICT), None)
         if conflict is not None:
             return correction(query, *conflict)
@@ -210,6 +211,16 @@ def _one_per_entity(ranked: list[Evidence], entities: list[str], limit: int) -> 
         if naming is not None and naming not in chosen and len(chosen) < limit:
             chosen.append(naming)
     return sorted(chosen, key=ranked.index)
+
+
+def _with_neighbour(chosen: list[Evidence], step: int) -> list[Evidence]:
+    """The best sentence with the neighbour that holds the asked-for span, in reading order."""
+    best = chosen[0]
+    other = neighbour(best, step) if step else None
+    if other is None or any((c.passage, c.start) == (other.passage, other.start) for c in chosen):
+        return chosen
+    pair = [other, best] if step < 0 else [best, other]
+    return pair + chosen[1:]
 
 
 def _enumeration(first: Evidence) -> list[Evidence]:
