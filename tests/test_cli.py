@@ -63,3 +63,22 @@ def test_eval_prints_headline_zh_and_failures(cli, tmp_path):
     bad.write_text("{not json", encoding="utf-8")
     broken = cli("eval", str(bad))
     assert broken.exit_code == 1 and "not valid JSON" in broken.output
+
+
+def test_eval_takes_several_files_and_cross_validates(cli, tmp_path):
+    rows = [{"id": "a1", "question": "How many sister cities does Kaohsiung have?", "history": [], "kind": "factoid",
+             "answerable": True, "expect": [["45"]], "evidence": []},
+            {"id": "a2", "question": "When did the Pier 2 Artist in Residence program begin?", "history": [],
+             "kind": "factoid", "answerable": True, "expect": [["2015"]], "evidence": []},
+            {"id": "u1", "question": "What is the population of Gdynia?", "history": [], "kind": "unanswerable",
+             "answerable": False, "expect": [], "evidence": []}]
+    first, second = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    first.write_text("\n".join(json.dumps(r) for r in rows[:2]), encoding="utf-8")
+    second.write_text(json.dumps(rows[2]), encoding="utf-8")
+    plain = cli("eval", str(first), str(second))
+    assert plain.exit_code == 0, plain.output
+    assert "n=3" in plain.output and "fact_accuracy=1.000" in plain.output and "wrong_answers=0.000" in plain.output
+    calibrated = cli("eval", str(first), str(second), "--cv", "2")
+    assert calibrated.exit_code == 0, calibrated.output
+    assert "generated unanswerable variants" in calibrated.output and "2-fold CV" in calibrated.output
+    assert cli("eval", str(first), "--cv", "1").exit_code != 0
