@@ -136,9 +136,13 @@ class Assistant:
         yield answer
 
     def talking_points(self, topic: str, n: int = 5, audience: str | None = None) -> Answer:
-        """Distinct cited points on a topic, for a meeting or speech (audience is noted, not invented)."""
+        """Distinct cited points on a topic, for a meeting or speech.
+
+        The audience sets the emphasis: the press and a council get points with figures first, a foreign
+        delegation points naming partner cities, the general public the shorter points.
+        """
         answer = self.chain.invoke({"question": topic, "history": None, "mode": "points", "n": n,
-                                    "k": max(self.settings.k * 2, n + 3)})
+                                    "k": max(self.settings.k * 2, n + 3), "audience": audience})
         if audience and not answer.abstained:
             answer.notes.append(f"audience: {audience}")
         return answer

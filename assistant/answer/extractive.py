@@ -11,6 +11,7 @@ from ..text import sentence_spans, terms
 from ..question import understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
 from .constraints import CONFLICT, OK, Verdict, judge
+from .points import arrange, audience_emphasis, decontextualise, is_point
 from .evidence import (
     Evidence, IdfTable, answer_type, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
     neighbour, novelty, question_entities, weighted_terms,
@@ -64,7 +65,7 @@ class ExtractiveAnswerer:
         standalone = inputs.get("standalone") or question
         query: Query = inputs.get("query") or understand(question, inputs.get("history"))
         if inputs.get("mode") == "points" or query.mode == "points":
-            return self.points(question, standalone, passages, inputs.get("n") or 5)
+            return self.points(question, standalone, passages, inputs.get("n") or 5, inputs.get("audience"))
         floor = 0.0 if query.mode == "compare" else self.threshold  # each side's best sentence may score less
         return self.decide(query, self.judged(query, passages, floor), self.threshold)
 
@@ -182,21 +183,25 @@ class ExtractiveAnswerer:
             budget -= cand.words
         return chosen
 
-    def points(self, question: str, standalone: str, passages: list[Passage], default_n: int) -> Answer:
-        """Distinct, cited talking points: high-scoring sentences that say different things."""
+    def points(self, question: str, standalone: str, passages: list[Passage], default_n: int,
+               audience: str | None = None) -> Answer:
+        """Distinct, cited talking points: high-scoring statements that say different things, decontextualised
+        (points.py) and arranged for the audience."""
         n = requested_count(question, default_n)
-        ranked = self.score(question, standalone, passages)
+        ranked = [c for c in self.score(question, standalone, passages) if is_point(c)]
         if not ranked or ranked[0].score < self.threshold * 0.75:
             return Answer(text=ABSTAIN_TEXT, abstained=True, question=question)
         vectors = self.vectors([c.text for c in ranked])
         chosen: list[int] = []
-        for i, cand in enumerate(ranked):
-            if len(chosen) >= n:
+        for i in range(len(ranked)):
+            if len(chosen) >= 2 * n:  # a wider pool lets the audience choose
                 break
-            if cand.words < 6 or any(float(vectors[i] @ vectors[j]) > 0.75 for j in chosen):
-                continue
-            chosen.append(i)
-        return compose(question, [ranked[i] for i in chosen], bullets=True)
+            if not any(float(vectors[i] @ vectors[j]) > 0.75 for j in chosen):
+                chosen.append(i)
+        picked = arrange([ranked[i] for i in chosen], audience_emphasis(audience), n)
+        answer = compose(question, picked, bullets=True)
+        lines = [f"- {decontextualise(c)} [{i}]" for i, c in enumerate(picked, 1)]
+        return replace(answer, text="\n".join(lines))
 
 
 # How much a sentence lacking the asked-for kind of fact is discounted (a "who" answer needs a name).

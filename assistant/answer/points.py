@@ -1,0 +1,97 @@
+"""Talking points a staff member can paste: distinct source sentences, decontextualised the journalists' way.
+
+A point is a verbatim quote in which every word that is not the source's own stands in square brackets:
+a relative time is resolved from the document's date ("This July" -> "[In July 2025]"), and a sentence that
+opens with a pronoun takes the name the passage gave just before ("She discloses" -> "[Chang Yen-ching]
+discloses"). The citation keeps the exact quote. The audience decides what comes first and what is left out.
+"""
+from __future__ import annotations
+
+import re
+
+from ..question import MONTHS, nlp
+from .evidence import Evidence
+
+_AUDIENCES = {
+    # what a reader in that role looks for first: the press figures and dates, a delegation its own city ...
+    "press": "figures",
+    "journalist": "figures",
+    "council": "figures",
+    "delegation": "partners",
+    "foreign": "partners",
+    "public": "short",
+    "visitor": "short",
+}
+_FIGURE = re.compile(r"\d")
+_SHORT_WORDS = 30
+_HOME = {"kaohsiung", "taiwan", "taipei"}
+_REFERENCE = re.compile(r"^(\[\d+\]\s*)?(author['’]s interview|ibid\b|image:|source:)", re.I)
+_RELATIVE_MONTH = re.compile(r"\b([Tt]his|[Ll]ast) (" + "|".join(m.title() for m in MONTHS) + r")\b")
+_RELATIVE_YEAR = re.compile(r"\b([Tt]his|[Ll]ast) year\b")
+_OPENING_PRONOUN = re.compile(r"^(She|He|They)\b(?!\s+(?:is|are|was|were)\s+(?:a|an|the)\b)")
+
+
+def is_point(cand: Evidence) -> bool:
+    """A statement worth pasting: not a footnote, caption or fragment."""
+    return cand.words >= 6 and not _REFERENCE.match(cand.text)
+
+
+def audience_emphasis(audience: str | None) -> str:
+    """'figures', 'partners', 'short' or '' for the audience named (matched on its words)."""
+    for word in re.findall(r"\w+", (audience or "").lower()):
+        if word.rstrip("s") in _AUDIENCES:
+            return _AUDIENCES[word.rstrip("s")]
+    return ""
+
+
+def arrange(points: list[Evidence], emphasis: str, n: int) -> list[Evidence]:
+    """The n points the audience needs most, best-scoring first within each group."""
+    if emphasis == "figures":
+        keyed = sorted(points, key=lambda c: not _FIGURE.search(c.text))
+    elif emphasis == "partners":
+        keyed = sorted(points, key=lambda c: not _names_a_partner(c.text))
+    elif emphasis == "short":
+        keyed = sorted(points, key=lambda c: c.words > _SHORT_WORDS)
+    else:
+        keyed = points
+    return keyed[:n]
+
+
+def _names_a_partner(sentence: str) -> bool:
+    return any(label == "GPE" and text.lower() not in _HOME for text, label in _entities(sentence))
+
+
+def decontextualise(cand: Evidence) -> str:
+    """The quote with bracketed context a reader needs when it stands alone."""
+    text = cand.text
+    year = _year(cand.passage.date)
+    if year:
+        text = _RELATIVE_MONTH.sub(lambda m: _bracket(m, f"in {m.group(2)} {year - (m.group(1).lower() == 'last')}"),
+                                   text)
+        text = _RELATIVE_YEAR.sub(lambda m: _bracket(m, f"in {year - (m.group(1).lower() == 'last')}"), text)
+    opening = _OPENING_PRONOUN.match(text)
+    if opening and opening.group(1) != "They":
+        name = _last_person(cand.passage.text[: cand.start])
+        if name:
+            text = f"[{name}]" + text[opening.end() :]
+    return text
+
+
+def _bracket(match: re.Match, words: str) -> str:
+    return "[" + (words[:1].upper() + words[1:] if match.group(0)[:1].isupper() else words) + "]"
+
+
+def _year(date: str) -> int | None:
+    found = re.match(r"^(\d{4})", date or "")
+    return int(found.group(1)) if found else None
+
+
+def _last_person(before: str) -> str:
+    people = [text for text, label in _entities(before[-1500:]) if label == "PERSON"]
+    return people[-1] if people else ""
+
+
+def _entities(text: str) -> list[tuple[str, str]]:
+    from .constraints import named
+
+    return list(named(text))
