@@ -39,8 +39,9 @@ def is_point(cand: Evidence) -> bool:
 def audience_emphasis(audience: str | None) -> str:
     """'figures', 'partners', 'short' or '' for the audience named (matched on its words)."""
     for word in re.findall(r"\w+", (audience or "").lower()):
-        if word.rstrip("s") in _AUDIENCES:
-            return _AUDIENCES[word.rstrip("s")]
+        for form in (word, word[:-1] if word.endswith("s") else word):
+            if form in _AUDIENCES:
+                return _AUDIENCES[form]
     return ""
 
 

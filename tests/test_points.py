@@ -1,0 +1,56 @@
+"""Talking points a staff member can paste: bracketed context, no footnotes, an audience that changes the draft."""
+import re
+
+from assistant.answer.evidence import Evidence
+from assistant.answer.points import audience_emphasis, decontextualise, is_point
+from assistant.types import Passage
+
+TEXT = ("Chang Yen-ching is the director-general of the department. She discloses that schools sign agreements. "
+        "This July, the Head of the office met the mayor. Last year, the company invested in a fab.")
+
+
+def sentence(text: str, date: str = "2025-11") -> Evidence:
+    passage = Passage(text=TEXT, doc_id="d", title="T", date=date, source="", chunk_index=0, start=0,
+                      end=len(TEXT), score=1.0)
+    start = TEXT.index(text)
+    return Evidence(passage_rank=0, passage=passage, start=start, end=start + len(text))
+
+
+def test_relative_times_are_resolved_from_the_document_date_in_brackets():
+    assert decontextualise(sentence("This July, the Head of the office met the mayor.")) == \
+        "[In July 2025], the Head of the office met the mayor."
+    assert decontextualise(sentence("Last year, the company invested in a fab.")) == \
+        "[In 2024], the company invested in a fab."
+    undated = sentence("This July, the Head of the office met the mayor.", date="")
+    assert decontextualise(undated) == undated.text
+
+
+def test_an_opening_pronoun_takes_the_name_the_passage_gave():
+    assert decontextualise(sentence("She discloses that schools sign agreements.")) == \
+        "[Chang Yen-ching] discloses that schools sign agreements."
+
+
+def test_footnotes_and_captions_are_not_points():
+    for text in ("Author’s interview with the Director-General, Chang Yen-ching, November 16, 2025.",
+                 "Image: A map of Kaohsiung’s city-to-city partnerships and friends."):
+        p = Passage(text=text, doc_id="d", title="T", date="", source="", chunk_index=0, start=0, end=len(text), score=1)
+        assert not is_point(Evidence(passage_rank=0, passage=p, start=0, end=len(text)))
+    assert is_point(sentence("She discloses that schools sign agreements."))
+
+
+def test_the_audience_is_read_from_its_words():
+    assert audience_emphasis("press") == "figures" and audience_emphasis("foreign delegation") == "partners"
+    assert audience_emphasis("general public") == "short" and audience_emphasis(None) == ""
+
+
+def test_points_quote_verbatim_and_the_audience_changes_the_draft(shared_assistant):
+    default = shared_assistant.talking_points("cooperation with European cities", n=4)
+    delegation = shared_assistant.talking_points("cooperation with European cities", n=4, audience="foreign delegation")
+    assert not default.abstained and len(default.citations) == 4
+    for answer in (default, delegation):
+        for c, line in zip(answer.citations, answer.text.splitlines()):
+            assert c.quote in c.passage.text
+            # outside the brackets, every word of the point is the source's own
+            assert re.sub(r"\[[^\]]*\]", "", line[2:]).strip().rsplit(" ", 1)[0].strip() in c.quote
+    assert [c.quote for c in delegation.citations] != [c.quote for c in default.citations]
+    assert "delegation" in " ".join(delegation.notes)
