@@ -164,11 +164,21 @@ def _proper(token: "Token") -> bool:
 
 def _focus(doc: "Doc") -> str:
     """The noun a "which/what/how many <noun>" question asks about ("schools" in "Which Dresden schools ...")."""
+    kinds = PERSON_NOUNS | PLACE_NOUNS | ORG_NOUNS | TIME_NOUNS
     for token in doc:
-        if token.lower_ in ("which", "what", "whose") and token.dep_ in ("det", "attr", "dep", "nsubj", "dobj"):
-            head = token.head
-            if token.dep_ == "det" and head.pos_ in ("NOUN", "PROPN", "NUM"):
-                return head.lower_
+        if token.lower_ in ("which", "what", "whose"):
+            # A kind-noun right after the question word, even where the parse attaches it elsewhere
+            # (a word-by-word rendering: "Which Poland city Kaohsiung ...").
+            phrase = []
+            for t in doc[token.i + 1 : token.i + 4]:
+                if t.pos_ not in ("ADJ", "PROPN", "NOUN", "NUM"):
+                    break
+                phrase.append(t.lower_)
+            kind = next((w for w in reversed(phrase) if w in kinds), "")
+            if kind:
+                return kind
+            if token.dep_ == "det" and token.head.pos_ in ("NOUN", "PROPN", "NUM"):
+                return token.head.lower_
         if token.lower_ == "many" and token.head.pos_ == "NOUN":
             return token.head.lower_
     return ""

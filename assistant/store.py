@@ -131,7 +131,8 @@ class ChromaStore:
 
         return Chroma(
             collection_name=self.name, embedding_function=self.embeddings, client=self.client,
-            collection_metadata={"hnsw:space": "cosine"},
+            # One HNSW build thread: a multi-threaded rebuild left a vector unreachable in 1 of 60 trials, 0 with one.
+            collection_metadata={"hnsw:space": "cosine", "hnsw:num_threads": 1},
         )
 
     @property

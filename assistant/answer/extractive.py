@@ -19,7 +19,8 @@ from .evidence import (
 
 ABSTAIN_TEXT = "The documents I have do not answer that question."
 CORRECTION_TEXT = "The documents do not say that"
-CORRECTION_TEXT_ZH = "（以下引用英文資料）文件並未如此記載。"
+QUOTES_ENGLISH_ZH = "（以下引用英文原文資料）"  # a Chinese question is answered with quotes from English sources
+CORRECTION_TEXT_ZH = "（以下引用英文原文資料）文件並未如此記載。"
 _ENUMERATION_START = re.compile(r"^(first(ly)?|first of all|to begin with)\b", re.I)
 _ENUMERATION_NEXT = re.compile(r"^(second(ly)?|third(ly)?|fourth(ly)?|fifth(ly)?|next|finally|lastly)\b", re.I)
 _ENUMERATION_SLACK = 6  # words an enumeration may run over the budget: its last item completes the answer
@@ -85,7 +86,8 @@ class ExtractiveAnswerer:
         fitting = [(c, v) for c, v in judged if v.status == OK]
         if fitting and fitting[0][0].score >= threshold:
             chosen = self.select(query, [c for c, _ in fitting], threshold)
-            return compose(query.english, _with_neighbour(chosen, fitting[0][1].neighbour))
+            answer = compose(query.english, _with_neighbour(chosen, fitting[0][1].neighbour))
+            return replace(answer, text=f"{QUOTES_ENGLISH_ZH} {answer.text}") if query.language == "zh" else answer
         conflict = next(((c, v) for c, v in candidates if v.status == CONFLICT), None)
         if conflict is not None:
             return correction(query, *conflict)
