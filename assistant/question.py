@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .errors import ConfigError
-from .retrieve import standalone_question, wants_comparison
+from .retrieve import refers_back, standalone_question, wants_comparison
 from .text import STOPWORDS, drop_instructions, fold_accents, has_cjk, terms, words
 from .translate import to_english
 from .types import Query, Role
@@ -91,9 +91,10 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
     chinese = has_cjk(text) or any(has_cjk(str(m.get("content", ""))) for m in history)
     english = to_english(_month_names(text), corpus_texts) if chinese else text
     turns = [{**m, "content": to_english(str(m.get("content", "")), corpus_texts)} for m in history] if chinese else history
-    standalone = standalone_question(english, turns, max_turns)
     doc = nlp()(english)
     entities = _entities(doc)
+    # A question that names what it is about and does not point back stands alone, however short it is.
+    standalone = english if entities and not refers_back(english) else standalone_question(english, turns, max_turns)
     earlier = [u for u in _user_turns(turns, max_turns)]
     context_entities = tuple(e for u in earlier[-1:] for e in _entities(nlp()(u)) if e not in entities)
     focus = _focus(doc)

@@ -23,9 +23,17 @@ _ANAPHORA = re.compile(
 )
 
 
+_ELLIPSIS = re.compile(r"^\s*(what|how) about\b|^\s*and\b|\b(which|that|this|the) ones?\b", re.I)
+
+
 def wants_comparison(question: str) -> bool:
     """Comparison and "both" questions need evidence from more than one document."""
     return bool(_COMPARISON.search(question))
+
+
+def refers_back(question: str) -> bool:
+    """The question leans on what was said before: a pronoun, "the same", "what about ..."."""
+    return bool(_ANAPHORA.search(question) or _ELLIPSIS.match(question))
 
 
 def standalone_question(question: str, history: list[dict] | None, max_turns: int = 20) -> str:
@@ -34,7 +42,7 @@ def standalone_question(question: str, history: list[dict] | None, max_turns: in
     users = [u for u in users if isinstance(u, str) and u.strip() and u.strip() != question.strip()]
     if not users:
         return question
-    if _ANAPHORA.search(question) or len(set(terms(question, drop_frame=True))) <= 4:
+    if refers_back(question) or len(set(terms(question, drop_frame=True))) <= 4:
         return f"{question} {users[-1]}"
     return question
 

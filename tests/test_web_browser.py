@@ -250,3 +250,29 @@ def test_without_the_token_there_is_no_documents_tab_and_no_upload(ui, page):
     assert "Ask" in tabs and "Talking points" in tabs and "Documents" not in tabs
     assert page.locator("input[type=file]").count() == 0
     assert page.locator("#admin-token, #admin-add").count() == 0
+
+
+def test_every_example_question_is_answered_with_sources(ui, page):
+    from assistant.web import EXAMPLES
+
+    open_chat(page, ui["public"])
+    for question in EXAMPLES:
+        answer = ask(page, question)
+        assert "[1]" in answer and "do not answer" not in answer, question
+        assert page.locator("#sources .citation").count() >= 1, question
+
+
+def test_which_one_is_in_poland_follows_the_sister_city_question(ui, page):
+    open_chat(page, ui["public"])
+    assert "45" in ask(page, "How many sister cities does Kaohsiung have?")
+    answer = ask(page, "Which one is in Poland?")
+    assert "Gdynia" in answer and "[1]" in answer
+    assert "Poland" in page.locator("#sources mark").first.inner_text()
+
+
+def test_a_false_premise_is_shown_as_a_correction_with_its_source(ui, page):
+    open_chat(page, ui["public"])
+    answer = ask(page, "Why did the Maldives reject the pact Kaohsiung and Malé signed in 2016?")
+    assert "do not say that" in answer and "[1]" in answer
+    assert "Correction" in page.inner_text("#sources")
+    assert "2013" in page.locator("#sources mark").first.inner_text()

@@ -24,6 +24,7 @@ CORRECTION_TEXT_ZH = "（以下引用英文原文資料）文件並未如此記�
 _ENUMERATION_START = re.compile(r"^(first(ly)?|first of all|to begin with)\b", re.I)
 _ENUMERATION_NEXT = re.compile(r"^(second(ly)?|third(ly)?|fourth(ly)?|fifth(ly)?|next|finally|lastly)\b", re.I)
 _ENUMERATION_SLACK = 6  # words an enumeration may run over the budget: its last item completes the answer
+CONFLICT_SHARE = 0.75  # of the threshold, that a contradicting sentence needs to correct the premise
 _VECTORS_KEPT = 50_000  # about 75 MB of 384-dimension vectors
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
@@ -67,7 +68,7 @@ class ExtractiveAnswerer:
         query: Query = inputs.get("query") or understand(question, inputs.get("history"))
         if inputs.get("mode") == "points" or query.mode == "points":
             return self.points(question, standalone, passages, inputs.get("n") or 5, inputs.get("audience"))
-        floor = 0.0 if query.mode == "compare" else self.threshold  # each side's best sentence may score less
+        floor = 0.0 if query.mode == "compare" else CONFLICT_SHARE * self.threshold  # a side or a contradiction
         return self.decide(query, self.judged(query, passages, floor), self.threshold)
 
     def judged(self, query: Query, passages: list[Passage], floor: float) -> list[tuple[Evidence, Verdict]]:
@@ -82,13 +83,14 @@ class ExtractiveAnswerer:
 
         The score threshold is the last gate: only candidates scoring at least `threshold` are considered.
         """
-        candidates = [(c, v) for c, v in judged if c.score >= threshold]
         fitting = [(c, v) for c, v in judged if v.status == OK]
         if fitting and fitting[0][0].score >= threshold:
             chosen = self.select(query, [c for c, _ in fitting], threshold)
             answer = compose(query.english, _with_neighbour(chosen, fitting[0][1].neighbour))
             return replace(answer, text=f"{QUOTES_ENGLISH_ZH} {answer.text}") if query.language == "zh" else answer
-        conflict = next(((c, v) for c, v in candidates if v.status == CONFLICT), None)
+        # A contradiction of the question's own subject is strong evidence even when it scores a little less.
+        conflict = next(((c, v) for c, v in judged if v.status == CONFLICT and c.score >= CONFLICT_SHARE * threshold),
+                        None)
         if conflict is not None:
             return correction(query, *conflict)
         return Answer(text=ABSTAIN_TEXT, abstained=True, question=query.english)
