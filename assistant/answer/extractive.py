@@ -114,6 +114,8 @@ class ExtractiveAnswerer:
         entities = question_entities(question)
         earlier = [e for e in question_entities(standalone) if e not in entities]
         predicate = weighted_terms(question, idf, leave_out=entity_terms(entities))
+        # A follow-up's words and the turn it follows, together: "their statement" + "Kaohsiung and the Maldives".
+        resolved = weighted_terms(standalone, idf) if standalone != question else {}
         kind = answer_type(question)
         compared = wants_comparison(question)
         vectors = self.vectors([question, standalone] + [c.text for c in candidates])
@@ -124,7 +126,8 @@ class ExtractiveAnswerer:
             cand.similarity = float(sim)
             if predicate:
                 around = coverage(predicate, sentence_terms | set(terms(cand.context)))
-                cand.coverage = max(coverage(predicate, sentence_terms), 0.5 * around)
+                own = coverage(predicate, sentence_terms)
+                cand.coverage = max(own, 0.5 * around, (own + coverage(resolved, sentence_terms)) / 2 if resolved else 0.0)
             else:
                 cand.coverage = entity_coverage(entities, cand.text)
             if defines_acronym(question, cand.text):
