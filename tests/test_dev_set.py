@@ -9,11 +9,11 @@ DEV2_SET = DEV_SET.with_name("dev2.jsonl")
 # Reached on this corpus with the default settings; raise these when answers improve, never lower them silently.
 FLOORS = {
     "dev.jsonl": {"evidence_recall": 1.0, "mrr": 0.83, "fact_accuracy": 0.86, "abstention": 1.0, "cited_evidence": 0.93},
-    "dev2.jsonl": {"evidence_recall": 0.94, "mrr": 0.74, "fact_accuracy": 0.56, "abstention": 1.0, "cited_evidence": 0.72},
+    "dev2.jsonl": {"evidence_recall": 0.94, "mrr": 0.74, "fact_accuracy": 0.60, "abstention": 1.0, "cited_evidence": 0.76},
 }
 CEILINGS = {
     "dev.jsonl": {"false_abstention": 0.07, "wrong_answers": 0.07},
-    "dev2.jsonl": {"false_abstention": 0.24, "wrong_answers": 0.15},
+    "dev2.jsonl": {"false_abstention": 0.20, "wrong_answers": 0.15},
 }
 needs_sets = pytest.mark.skipif(not (DEV_SET.exists() and DEV2_SET.exists()),
                                 reason="../shared/eval/dev.jsonl and dev2.jsonl are not beside the checkout")
