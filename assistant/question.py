@@ -93,8 +93,10 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
     turns = [{**m, "content": to_english(str(m.get("content", "")), corpus_texts)} for m in history] if chinese else history
     doc = nlp()(english)
     entities = _entities(doc)
-    # A question that names what it is about and does not point back stands alone, however short it is.
-    standalone = english if entities and not refers_back(english) else standalone_question(english, turns, max_turns)
+    # A question that names what it relates ("Why is Gdynia a natural partner for Kaohsiung?") and does not point
+    # back stands alone, however short it is; one name alone ("the PRC official involved") may lean on the turn before.
+    alone = len(entities) >= 2 and not refers_back(english)
+    standalone = english if alone else standalone_question(english, turns, max_turns)
     earlier = [u for u in _user_turns(turns, max_turns)]
     context_entities = tuple(e for u in earlier[-1:] for e in _entities(nlp()(u)) if e not in entities)
     focus = _focus(doc)
