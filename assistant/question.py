@@ -113,6 +113,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         years=tuple(dict.fromkeys(_YEAR.findall(english))),
         months=tuple(m for m in MONTHS if re.search(rf"\b{m}\b", english.lower()) and not _is_may_verb(doc, m)),
         numbers=_numbers(doc),
+        count=_count(doc),
         ordinals=_ordinals(doc),
         qualifiers=_qualifiers(doc, focus),
         rate=_rate(english),
@@ -260,6 +261,15 @@ def _counts_the_answer(token: "Token") -> bool:
     asks = {"which", "what", "name", "list", "draft", "write", "give", "the", "these", "those", "both"}
     before = {t.lower_ for t in head.lefts} | {t.lower_ for t in token.doc[max(0, token.i - 2) : token.i]}
     return (bool(before & asks) and head.tag_ in ("NNS", "NNPS")) or head.lower_ in ("points", "talking")
+
+
+def _count(doc: "Doc") -> int:
+    """How many things the question asks for ("Which two foreign cities ...": 2); 0 when it does not say."""
+    for token in doc:
+        value = NUMBER_WORDS.get(token.lower_, token.text)
+        if token.like_num and value.isdigit() and int(value) <= 10 and _counts_the_answer(token):
+            return int(value)
+    return 0
 
 
 def _ordinals(doc: "Doc") -> tuple[int, ...]:

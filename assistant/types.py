@@ -68,7 +68,7 @@ class Query:
     `mode` is answer, list, compare or points. `answer_type` is the kind of fact that fills the asked slot:
     person, place, organisation, date, number, money, duration, reason, yesno or description. The
     constraints (entities, roles, years, months, numbers, ordinals, qualifiers, rate) must all hold in the
-    evidence for the assistant to answer.
+    evidence for the assistant to answer; `count` is how many things it asks for ("which two cities": 2).
     """
 
     text: str
@@ -83,6 +83,7 @@ class Query:
     years: tuple[str, ...] = ()
     months: tuple[str, ...] = ()
     numbers: tuple[str, ...] = ()
+    count: int = 0
     ordinals: tuple[int, ...] = ()
     qualifiers: tuple[str, ...] = ()
     rate: str = ""

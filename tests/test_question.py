@@ -37,6 +37,7 @@ def test_dates_numbers_and_ordinals_are_constraints():
 
 def test_a_count_of_what_is_asked_for_is_not_a_constraint():
     assert understand("Which two foreign cities signed agreements?").numbers == ()
+    assert understand("Which two foreign cities signed agreements?").count == 2
     assert understand("Name the three U.S. localities Kaohsiung engaged with.").numbers == ()
     assert understand("When did the Pier 15 program begin?").numbers == ("15",)
 

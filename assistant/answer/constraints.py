@@ -189,12 +189,7 @@ def _slot(query: Query, sentence: str) -> Verdict:
     kind = query.answer_type
     asked = fold_accents(query.english + " " + query.standalone).lower()
     if kind in ("person", "place", "organisation"):
-        labels = {"person": _PERSON_LABELS, "place": _PLACE_LABELS, "organisation": _ORG_LABELS}[kind]
-        names = [text for text, label in named(sentence) if label in labels]
-        if kind == "person":
-            names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)
-        fresh = [n for n in names if not _stated(n, asked, whole=kind != "person")]
-        return Verdict(OK) if fresh else Verdict(MISSING, f"names no {kind}")
+        return Verdict(OK) if fresh_names(query, sentence) else Verdict(MISSING, f"names no {kind}")
     pattern = {"date": _YEAR if re.search(r"\b(year)\b", asked) else None, "number": _NUMBER, "money": _MONEY,
                "duration": _DURATION}.get(kind, "none")
     if kind == "date" and pattern is None:
@@ -208,6 +203,17 @@ def _slot(query: Query, sentence: str) -> Verdict:
         spans = [m.group() for m in pattern.finditer(sentence)]
     fresh = [s for s in spans if not _stated(s, asked, whole=True)]
     return Verdict(OK) if fresh else Verdict(MISSING, f"gives no {kind}")
+
+
+def fresh_names(query: Query, sentence: str) -> list[str]:
+    """Names of the asked kind (person, place, organisation) in the sentence that the question does not state."""
+    kind = query.answer_type
+    asked = fold_accents(query.english + " " + query.standalone).lower()
+    labels = {"person": _PERSON_LABELS, "place": _PLACE_LABELS, "organisation": _ORG_LABELS}.get(kind, set())
+    names = [text for text, label in named(sentence) if label in labels]
+    if kind == "person":
+        names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)
+    return [n for n in names if not _stated(n, asked, whole=kind != "person")]
 
 
 def _stated(span: str, asked: str, whole: bool) -> bool:

@@ -10,7 +10,7 @@ from ..retrieve import wants_comparison
 from ..text import sentence_spans, terms
 from ..question import understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
-from .constraints import CONFLICT, OK, Verdict, judge
+from .constraints import CONFLICT, OK, Verdict, fresh_names, judge
 from .points import arrange, audience_emphasis, decontextualise, is_point
 from .evidence import (
     Evidence, IdfTable, answer_type, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
@@ -24,6 +24,7 @@ CORRECTION_TEXT_ZH = "（以下引用英文原文資料）文件並未如此記�
 _ENUMERATION_START = re.compile(r"^(first(ly)?|first of all|to begin with)\b", re.I)
 _ENUMERATION_NEXT = re.compile(r"^(second(ly)?|third(ly)?|fourth(ly)?|fifth(ly)?|next|finally|lastly)\b", re.I)
 _ENUMERATION_SLACK = 6  # words an enumeration may run over the budget: its last item completes the answer
+_NAMED_KINDS = frozenset({"person", "place", "organisation"})
 CONFLICT_SHARE = 0.75  # of the threshold, that a contradicting sentence needs to correct the premise
 _VECTORS_KEPT = 50_000  # about 75 MB of 384-dimension vectors
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
@@ -86,7 +87,8 @@ class ExtractiveAnswerer:
         fitting = [(c, v) for c, v in judged if v.status == OK]
         if fitting and fitting[0][0].score >= threshold:
             chosen = self.select(query, [c for c, _ in fitting], threshold)
-            answer = compose(query.english, _with_neighbour(chosen, fitting[0][1].neighbour))
+            chosen = self.complete(query, _with_neighbour(chosen, fitting[0][1].neighbour), [c for c, _ in fitting])
+            answer = compose(query.english, chosen)
             return replace(answer, text=f"{QUOTES_ENGLISH_ZH} {answer.text}") if query.language == "zh" else answer
         # A contradiction of the question's own subject is strong evidence even when it scores a little less.
         conflict = next(((c, v) for c, v in judged if v.status == CONFLICT and c.score >= CONFLICT_SHARE * threshold),
@@ -188,6 +190,23 @@ class ExtractiveAnswerer:
             chosen.append(cand)
             docs.add(cand.passage.doc_id)
             budget -= cand.words
+        return chosen
+
+    def complete(self, query: Query, chosen: list[Evidence], fitting: list[Evidence]) -> list[Evidence]:
+        """"Which two cities ...": add fitting sentences that name another one until the answer names as many as
+        asked, within the word budget. It only adds to an answer already decided, never turns an abstention into one."""
+        if query.count < 2 or query.answer_type not in _NAMED_KINDS:
+            return chosen
+        names = {n for c in chosen for n in fresh_names(query, c.text)}
+        budget = self.max_words - sum(c.words for c in chosen)
+        for cand in fitting:
+            if len(names) >= query.count:
+                break
+            new = set(fresh_names(query, cand.text)) - names
+            if cand not in chosen and new and cand.words <= budget:
+                chosen = chosen + [cand]
+                names |= new
+                budget -= cand.words
         return chosen
 
     def points(self, question: str, standalone: str, passages: list[Passage], default_n: int,
