@@ -21,21 +21,7 @@ _NOT_PERSON = frozenset("""city council hall university office government minist
 _REASON = re.compile(r"\b(because|due to|since|thanks to|as a result|therefore|thus|so that|based on|resembl\w*|"
                      r"similar\w*|shared|in order to|aim(s|ed)? to|centers on|known for)\b", re.I)
 _PLACE = re.compile(r"\b[A-Z][a-z]+\b")
-_ASK_NUMBER = re.compile(r"\bhow (many|much|long|far|big|large)\b|\b(count|number|pop|population|percent)\b", re.I)
-_ASK_DATE = re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince when\b", re.I)
-_ASK_PERSON = re.compile(r"\bwho\b|\bwhom\b|\bwhich (professor|official|mayor|director|person|people)\b", re.I)
-_ASK_PLACE = re.compile(r"\bwhere\b|\bwhich (city|country|cities|countries|place)\b", re.I)
-_ASK_REASON = re.compile(r"^\s*why\b|\bwhat (is|was) the reason\b", re.I)
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
-
-
-def answer_type(question: str) -> str:
-    """The kind of fact a question asks for: number, date, person, place, or '' (anything)."""
-    for kind, pattern in (("number", _ASK_NUMBER), ("date", _ASK_DATE), ("person", _ASK_PERSON),
-                          ("place", _ASK_PLACE), ("reason", _ASK_REASON)):
-        if pattern.search(question):
-            return kind
-    return ""
 
 
 def has_answer_type(sentence: str, kind: str, question: str = "") -> bool:

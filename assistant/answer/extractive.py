@@ -13,7 +13,7 @@ from ..types import Answer, Citation, Passage, Query
 from .constraints import CONFLICT, OK, Verdict, fresh_names, judge
 from .points import arrange, audience_emphasis, decontextualise, is_point
 from .evidence import (
-    Evidence, IdfTable, answer_type, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
+    Evidence, IdfTable, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
     neighbour, novelty, question_entities, weighted_terms,
 )
 
@@ -24,6 +24,9 @@ CORRECTION_TEXT_ZH = "（以下引用英文原文資料）文件並未如此記�
 _ENUMERATION_START = re.compile(r"^(first(ly)?|first of all|to begin with)\b", re.I)
 _ENUMERATION_NEXT = re.compile(r"^(second(ly)?|third(ly)?|fourth(ly)?|fifth(ly)?|next|finally|lastly)\b", re.I)
 _ENUMERATION_SLACK = 6  # words an enumeration may run over the budget: its last item completes the answer
+# The Query's answer types as the sentence scorer tells them apart (has_answer_type); others take any sentence.
+_SCORED_KIND = {"person": "person", "place": "place", "organisation": "place", "date": "date", "number": "number",
+                "money": "number", "duration": "number", "reason": "reason"}
 _NAMED_KINDS = frozenset({"person", "place", "organisation"})
 CONFLICT_SHARE = 0.75  # of the threshold, that a contradicting sentence needs to correct the premise
 _VECTORS_KEPT = 50_000  # about 75 MB of 384-dimension vectors
@@ -64,11 +67,10 @@ class ExtractiveAnswerer:
         return replace(answer, question=inputs.get("original_question") or answer.question)
 
     def _answer(self, inputs: dict) -> Answer:
-        question, passages = inputs["question"], inputs["passages"]
-        standalone = inputs.get("standalone") or question
-        query: Query = inputs.get("query") or understand(question, inputs.get("history"))
+        passages = inputs["passages"]
+        query: Query = inputs.get("query") or understand(inputs["question"], inputs.get("history"))
         if inputs.get("mode") == "points" or query.mode == "points":
-            return self.points(question, standalone, passages, inputs.get("n") or 5, inputs.get("audience"))
+            return self.points(query, passages, inputs.get("n") or 5, inputs.get("audience"))
         floor = 0.0 if query.mode == "compare" else CONFLICT_SHARE * self.threshold  # a side or a contradiction
         return self.decide(query, self.judged(query, passages, floor), self.threshold)
 
@@ -76,7 +78,7 @@ class ExtractiveAnswerer:
         """Candidate sentences scoring at least `floor`, best first, each with its constraint verdict."""
         if self._unknown_entity(query):
             return []
-        ranked = self.score(query.english, query.standalone, passages)
+        ranked = self.score(query, passages)
         return [(c, judge(query, c)) for c in ranked if c.score >= floor]
 
     def decide(self, query: Query, judged: list[tuple[Evidence, Verdict]], threshold: float) -> Answer:
@@ -102,13 +104,14 @@ class ExtractiveAnswerer:
         idf: IdfTable = self.idf_source()
         return any(not any(idf.known(t) for t in terms(e)) for e in query.entities if terms(e))
 
-    def score(self, question: str, standalone: str, passages: list[Passage]) -> list[Evidence]:
+    def score(self, query: Query, passages: list[Passage]) -> list[Evidence]:
         """Every distinct sentence of the passages, scored and sorted best first.
 
         The score asks three things: does the sentence say what the question asks about (IDF-weighted
         coverage of the question's predicate terms, in the sentence or its neighbours), does it mean
         something close (embedding similarity), and is it about the entities the question names.
         """
+        question, standalone = query.english, query.standalone
         candidates = _sentences(passages)
         if not candidates:
             return []
@@ -118,7 +121,7 @@ class ExtractiveAnswerer:
         predicate = weighted_terms(question, idf, leave_out=entity_terms(entities))
         # A follow-up's words and the turn it follows, together: "their statement" + "Kaohsiung and the Maldives".
         resolved = weighted_terms(standalone, idf) if standalone != question else {}
-        kind = answer_type(question)
+        kind = _SCORED_KIND.get(query.answer_type, "")
         compared = wants_comparison(question)
         vectors = self.vectors([question, standalone] + [c.text for c in candidates])
         # A follow-up may mean what it says alone or what the conversation makes of it: the closer counts.
@@ -209,12 +212,12 @@ class ExtractiveAnswerer:
                 budget -= cand.words
         return chosen
 
-    def points(self, question: str, standalone: str, passages: list[Passage], default_n: int,
-               audience: str | None = None) -> Answer:
+    def points(self, query: Query, passages: list[Passage], default_n: int, audience: str | None = None) -> Answer:
         """Distinct, cited talking points: high-scoring statements that say different things, decontextualised
         (points.py) and arranged for the audience."""
+        question = query.english
         n = requested_count(question, default_n)
-        ranked = [c for c in self.score(question, standalone, passages) if is_point(c)]
+        ranked = [c for c in self.score(query, passages) if is_point(c)]
         if not ranked or ranked[0].score < self.threshold * 0.75:
             return Answer(text=ABSTAIN_TEXT, abstained=True, question=question)
         vectors = self.vectors([c.text for c in ranked])
