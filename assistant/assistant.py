@@ -117,7 +117,7 @@ class Assistant:
 
     def understand(self, question: str, history: History | None = None) -> Query:
         """The Query the answer step works from: English rendering, standalone form, answer type, constraints."""
-        return self._prepare({"question": question, "history": history})["query"]
+        return self._query(self._check_question(question), self._check_history(history))
 
     def ask(self, question: str, history: History | None = None) -> Answer:
         """A cited answer, or an abstention (`abstained=True`) when the documents do not hold it."""
@@ -165,8 +165,7 @@ class Assistant:
         """Check the input, then understand it once (question.py): every later step reads the Query."""
         original = self._check_question(inputs.get("question"))
         history = self._check_history(inputs.get("history"))
-        texts = tuple(c.text for c in self.retriever.lexical().chunks) if has_cjk(original + str(history)) else ()
-        query = understand(original, history, texts, self.settings.max_history_turns, mode=inputs.get("mode"))
+        query = self._query(original, history, inputs.get("mode"))
         mode = "points" if query.mode == "points" else "answer"
         k = inputs.get("k") or (self.settings.k * 2 if mode == "points" else self.settings.k)
         standalone = query.standalone
@@ -175,6 +174,11 @@ class Assistant:
             standalone = condense(query.english, history) or standalone
         return {**inputs, "question": query.english, "original_question": original, "history": history,
                 "mode": mode, "k": k, "standalone": standalone, "query": query}
+
+    def _query(self, question: str, history: History, mode: str | None = None) -> Query:
+        # Chinese is rendered with the documents' own spellings and senses (translate.py).
+        texts = tuple(c.text for c in self.retriever.lexical().chunks) if has_cjk(question + str(history)) else ()
+        return understand(question, history, texts, self.settings.max_history_turns, mode=mode)
 
     def _retrieve_step(self, inputs: dict) -> list[Passage]:
         return self.retriever.retrieve(inputs["standalone"], inputs["k"], spread=inputs["query"].mode == "compare")

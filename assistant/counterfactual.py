@@ -16,7 +16,9 @@ from .question import nlp
 from .text import normalise, sentence_spans
 
 _SWAPPABLE = ("GPE", "PERSON", "ORG")
-_ATTRIBUTES = ("What is the population of {}?", "What is the annual budget of {}?", "In what year was {} founded?")
+# (question, the word that would give it away when it shares a sentence with the place)
+_ATTRIBUTES = (("What is the population of {}?", "population"), ("What is the annual budget of {}?", "annual"),
+               ("In what year was {} founded?", "founded"))
 
 
 def counterfactuals(rows: list[dict], documents: list[str]) -> list[dict]:
@@ -97,9 +99,7 @@ def _absent_attribute(question: str, sentences: list[str]) -> str | None:
     places = [e.text for e in nlp()(question).ents if e.label_ == "GPE" and e.text[:1].isupper()]
     for place in places:
         name = normalise(place)
-        for template in _ATTRIBUTES:
-            word = template.split()[3] if "annual" in template else ("population" if "population" in template
-                                                                     else "founded")
+        for template, word in _ATTRIBUTES:
             if not any(name in s and word in s for s in sentences):
                 return template.format(place)
     return None

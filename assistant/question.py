@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .errors import ConfigError
-from .retrieve import refers_back, standalone_question, wants_comparison
+from .retrieve import refers_back, standalone_question, user_turns, wants_comparison
 from .text import STOPWORDS, drop_instructions, fold_accents, has_cjk, terms, words
 from .translate import to_english
 from .types import Query, Role
@@ -31,7 +31,7 @@ _POINTS = re.compile(
 )
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
              "ninth": 9, "tenth": 10}
 _ORDINAL_FORM = re.compile(r"^(\d{1,2})(st|nd|rd|th)$")
 NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -60,7 +60,7 @@ _RATE_UNIT = {"annual": "year", "annually": "year", "yearly": "year", "monthly":
 _ENTITY_LABELS = {"PERSON", "GPE", "ORG", "FAC", "LOC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
 _LIST = re.compile(r"^\s*(list|name|what are|which are)\b|\b(each|every|all the|both)\b|\band (in )?(what|which|when)\b",
                    re.I)
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _INSTRUCTING = frozenset("compare contrast name list describe explain tell give summarise summarize show draft write".split())
 
 
@@ -97,11 +97,12 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
     # back stands alone, however short it is; one name alone ("the PRC official involved") may lean on the turn before.
     alone = len(entities) >= 2 and not refers_back(english)
     standalone = english if alone else standalone_question(english, turns, max_turns)
-    earlier = [u for u in _user_turns(turns, max_turns)]
-    context_entities = tuple(e for u in earlier[-1:] for e in _entities(nlp()(u)) if e not in entities)
+    earlier = user_turns(turns, max_turns)
+    previous = nlp()(earlier[-1]) if earlier else None
+    context_entities = tuple(e for e in _entities(previous) if e not in entities) if previous is not None else ()
     focus = _focus(doc)
-    if focus in ("one", "ones") and earlier:
-        focus = _focus(nlp()(earlier[-1])) or focus  # "Which one is in Poland?" after "How many sister cities ...?"
+    if focus in ("one", "ones") and previous is not None:
+        focus = _focus(previous) or focus  # "Which one is in Poland?" after "How many sister cities ...?"
     return Query(
         text=text, english=english, standalone=standalone,
         mode=mode or _mode(english),
@@ -110,7 +111,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         entities=entities,
         context_entities=context_entities,
         roles=_roles(doc),
-        years=tuple(dict.fromkeys(_YEAR.findall(english))),
+        years=tuple(dict.fromkeys(YEAR.findall(english))),
         months=tuple(m for m in MONTHS if re.search(rf"\b{m}\b", english.lower()) and not _is_may_verb(doc, m)),
         numbers=_numbers(doc),
         count=_count(doc),
@@ -125,10 +126,6 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
 def _month_names(chinese: str) -> str:
     """"10月" is October: a month to check, not the number 10 (rendered before the dictionary sees it)."""
     return re.sub(r"(?<!\d)(1[0-2]|0?[1-9])\s*月", lambda m: f" {MONTHS[int(m.group(1)) - 1].title()} ", chinese)
-
-
-def _user_turns(history: list[dict], max_turns: int) -> list[str]:
-    return [str(m.get("content", "")) for m in history[-max_turns:] if m.get("role") == "user"]
 
 
 def _mode(question: str) -> str:
@@ -246,7 +243,7 @@ def _numbers(doc: "Doc") -> tuple[str, ...]:
     out = []
     for token in doc:
         hyphenated = any(0 <= j < len(doc) and doc[j].text == "-" for j in (token.i - 1, token.i + 1))
-        if (token.like_num and not _YEAR.fullmatch(token.text) and token.lower_ not in {*_ORDINALS, "one"}
+        if (token.like_num and not YEAR.fullmatch(token.text) and token.lower_ not in {*ORDINALS, "one"}
                 and not (hyphenated and token.is_alpha)):
             value = NUMBER_WORDS.get(token.lower_, token.text.replace(",", ""))
             if not re.fullmatch(r"\d+(\.\d+)?", value) or _counts_the_answer(token):
@@ -276,8 +273,8 @@ def _ordinals(doc: "Doc") -> tuple[int, ...]:
     out = []
     for token in doc:
         form = _ORDINAL_FORM.match(token.lower_)
-        if token.lower_ in _ORDINALS:
-            out.append(_ORDINALS[token.lower_])
+        if token.lower_ in ORDINALS:
+            out.append(ORDINALS[token.lower_])
         elif form:
             out.append(int(form.group(1)))
     return tuple(dict.fromkeys(out))

@@ -36,10 +36,14 @@ def refers_back(question: str) -> bool:
     return bool(_ANAPHORA.search(question) or _ELLIPSIS.match(question))
 
 
+def user_turns(history: list[dict], max_turns: int = 20) -> list[str]:
+    """What the user said in the last `max_turns` messages, oldest first."""
+    return [str(m.get("content", "")) for m in history[-max_turns:] if m.get("role") == "user"]
+
+
 def standalone_question(question: str, history: list[dict] | None, max_turns: int = 20) -> str:
     """Resolve a follow-up against the conversation: add the previous user turn when the question leans on it."""
-    users = [m.get("content", "") for m in (history or [])[-max_turns:] if m.get("role") == "user"]
-    users = [u for u in users if isinstance(u, str) and u.strip() and u.strip() != question.strip()]
+    users = [u for u in user_turns(history or [], max_turns) if u.strip() and u.strip() != question.strip()]
     if not users:
         return question
     if refers_back(question) or len(set(terms(question, drop_frame=True))) <= 4:

@@ -44,6 +44,7 @@ _QUESTION_WORDS = {
 QUESTION_WORDS = {word: english for english, words in _QUESTION_WORDS.items() for word in words.split()}
 _COUNTING = {"how many", "which"}  # a measure word after these adds nothing: 幾個, 哪位 教授
 _NUMERALS = set("一二三四五六七八九十兩两百千萬万幾几")
+_NOT_SOUNDS = {*QUESTION_WORDS, *_NUMERALS}  # single characters that never spell part of a name
 _NOISE = re.compile(r"^([\w-]+ )?variant of|^(see|also|surname|used in|pr\.|abbr\.) |^Taiwan pr|^CL:|"
                     r"^\((classical|literary|old|archaic|dialect|slang|Buddhism)\)")
 _GRAMMATICAL = re.compile(r"^(particle|marker|classifier)\b")
@@ -84,10 +85,12 @@ def _cedict_lines() -> Iterator[str]:
 
 
 @lru_cache(maxsize=1)
-def _read_cedict() -> tuple[dict[str, list[tuple[bool, str]]], dict[str, str]]:
-    """Parse the data file once: entries by word in both scripts, and traditional -> simplified characters."""
+def _read_cedict() -> tuple[dict[str, list[tuple[bool, str]]], dict[str, str], dict[str, str]]:
+    """Parse the data file once: entries by word in both scripts, traditional -> simplified characters, and each
+    character's first reading without tones ("德" -> "de")."""
     entries: dict[str, list[tuple[bool, str]]] = {}
     chars: dict[str, str] = {}
+    readings: dict[str, str] = {}
     for line in _cedict_lines():
         heads, _, rest = line.partition(" [")
         traditional, _, simplified = heads.partition(" ")
@@ -98,7 +101,11 @@ def _read_cedict() -> tuple[dict[str, list[tuple[bool, str]]], dict[str, str]]:
             for t, s in zip(traditional, simplified):
                 if t != s:
                     chars.setdefault(t, s)
-    return entries, chars
+        if len(traditional) == 1:
+            syllable = re.sub(r"\d", "", pinyin).lower().replace("u:", "u")
+            readings.setdefault(traditional, syllable)
+            readings.setdefault(simplified, syllable)
+    return entries, chars, readings
 
 
 def to_simplified(text: str) -> str:
@@ -138,18 +145,9 @@ def corpus_names(texts: tuple[str, ...]) -> dict[str, str]:
     return names
 
 
-@lru_cache(maxsize=1)
 def pinyin_chars() -> dict[str, str]:
     """Each character's first reading without tones ("德" -> "de"), from the dictionary's own readings."""
-    readings: dict[str, str] = {}
-    for line in _cedict_lines():
-        heads, _, rest = line.partition(" [")
-        traditional, _, simplified = heads.partition(" ")
-        if len(traditional) == 1:
-            syllable = re.sub(r"\d", "", rest.partition("]")[0]).lower().replace("u:", "u")
-            readings.setdefault(traditional, syllable)
-            readings.setdefault(simplified, syllable)
-    return readings
+    return _read_cedict()[2]
 
 
 def corpus_spellings(texts: tuple[str, ...]) -> dict[str, str]:
@@ -209,7 +207,7 @@ class Translator:
         i = 0
         while i < len(words):
             end = i
-            while end < len(words) and len(words[end]) == 1 and words[end] not in {*QUESTION_WORDS, *_NUMERALS}:
+            while end < len(words) and len(words[end]) == 1 and words[end] not in _NOT_SOUNDS:
                 end += 1
             found = next(((j, name) for j in range(end, i + 2, -1)
                           if (name := transliterated("".join(words[i:j]), self.spellings))), None)

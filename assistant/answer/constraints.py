@@ -12,17 +12,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..question import MONTHS, NUMBER_WORDS, ROLE_MODIFIERS, nlp
+from ..question import MONTHS, NUMBER_WORDS, ORDINALS, ROLE_MODIFIERS, YEAR, nlp
 from ..text import STOPWORDS, fold_accents, stem, words
 from ..types import Query
 from .evidence import Evidence, entity_coverage, neighbour
 
 OK, MISSING, CONFLICT = "ok", "missing", "conflict"
-_ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
-                  8: "eighth", 9: "ninth", 10: "tenth"}
+_ORDINAL_WORDS = {n: word for word, n in ORDINALS.items()}
 _ORDINAL_IN_TEXT = re.compile(r"\bno\.\s?(\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th)\b|\b(" + "|".join(_ORDINAL_WORDS.values())
                               + r")\b", re.I)
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MONTH = re.compile(r"\b(" + "|".join(MONTHS) + r")\b", re.I)
 _DAY = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+\d{1,2}\b|\b\d{1,2}\s+(" + "|".join(MONTHS) + r")\b", re.I)
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b|\b(" + "|".join(NUMBER_WORDS) + r"|dozens?|hundreds?|thousands?|millions?)\b",
@@ -132,7 +130,7 @@ def _same_name(a: str, b: str) -> bool:
 def _years(query: Query, sentence: str, window: str) -> Verdict:
     for year in query.years:
         if year not in window:
-            return _conflict_or_missing(_YEAR.search(sentence), f"not {year}")
+            return _conflict_or_missing(YEAR.search(sentence), f"not {year}")
     return Verdict(OK)
 
 
@@ -170,7 +168,7 @@ def _ordinals(query: Query, sentence: str, window: str) -> Verdict:
 def _ordinal_value(match: re.Match) -> int:
     if match.group(1) or match.group(2):
         return int(match.group(1) or match.group(2))
-    return next(n for n, w in _ORDINAL_WORDS.items() if w == match.group(3).lower())
+    return ORDINALS[match.group(3).lower()]
 
 
 def _rate(query: Query, sentence: str, window: str) -> Verdict:
@@ -190,10 +188,10 @@ def _slot(query: Query, sentence: str) -> Verdict:
     asked = fold_accents(query.english + " " + query.standalone).lower()
     if kind in ("person", "place", "organisation"):
         return Verdict(OK) if fresh_names(query, sentence) else Verdict(MISSING, f"names no {kind}")
-    pattern = {"date": _YEAR if re.search(r"\b(year)\b", asked) else None, "number": _NUMBER, "money": _MONEY,
+    pattern = {"date": YEAR if re.search(r"\b(year)\b", asked) else None, "number": _NUMBER, "money": _MONEY,
                "duration": _DURATION}.get(kind, "none")
     if kind == "date" and pattern is None:
-        spans = [m.group() for p in (_DAY, _MONTH, _YEAR) for m in p.finditer(sentence)]
+        spans = [m.group() for p in (_DAY, _MONTH, YEAR) for m in p.finditer(sentence)]
         spans += [t for t, label in named(sentence) if label == "DATE"]
         if re.search(r"\bdates?\b|\bwhat day\b", asked):  # "on what dates": a day, not just a year
             spans = [m.group() for m in _DAY.finditer(sentence)] + [m.group() for m in _MONTH.finditer(sentence)]

@@ -20,7 +20,7 @@ from .evidence import (
 ABSTAIN_TEXT = "The documents I have do not answer that question."
 CORRECTION_TEXT = "The documents do not say that"
 QUOTES_ENGLISH_ZH = "（以下引用英文原文資料）"  # a Chinese question is answered with quotes from English sources
-CORRECTION_TEXT_ZH = "（以下引用英文原文資料）文件並未如此記載。"
+CORRECTION_TEXT_ZH = QUOTES_ENGLISH_ZH + "文件並未如此記載。"
 _ENUMERATION_START = re.compile(r"^(first(ly)?|first of all|to begin with)\b", re.I)
 _ENUMERATION_NEXT = re.compile(r"^(second(ly)?|third(ly)?|fourth(ly)?|fifth(ly)?|next|finally|lastly)\b", re.I)
 _ENUMERATION_SLACK = 6  # words an enumeration may run over the budget: its last item completes the answer
@@ -273,12 +273,8 @@ def _enumeration(first: Evidence) -> list[Evidence]:
 
 def _next_sentence(cand: Evidence) -> Evidence | None:
     """The sentence after `cand` in its passage (whatever it scored), typed for the same kind of answer."""
-    spans = [(start, end) for start, end in sentence_spans(cand.passage.text) if start > cand.end]
-    if not spans:
-        return None
-    start, end = spans[0]
-    text = cand.passage.text[start:end]
-    return replace(cand, start=start, end=end, context="", typed=has_answer_type(text, cand.kind))
+    after = neighbour(cand, 1)
+    return None if after is None else replace(after, typed=has_answer_type(after.text, cand.kind))
 
 
 def _combine(cand: Evidence) -> float:

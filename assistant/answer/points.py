@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ..question import MONTHS, nlp
+from ..question import MONTHS
+from .constraints import named
 from .evidence import Evidence
 
 _AUDIENCES = {
@@ -59,7 +60,7 @@ def arrange(points: list[Evidence], emphasis: str, n: int) -> list[Evidence]:
 
 
 def _names_a_partner(sentence: str) -> bool:
-    return any(label == "GPE" and text.lower() not in _HOME for text, label in _entities(sentence))
+    return any(label == "GPE" and text.lower() not in _HOME for text, label in named(sentence))
 
 
 def decontextualise(cand: Evidence) -> str:
@@ -88,11 +89,5 @@ def _year(date: str) -> int | None:
 
 
 def _last_person(before: str) -> str:
-    people = [text for text, label in _entities(before[-1500:]) if label == "PERSON"]
+    people = [text for text, label in named(before[-1500:]) if label == "PERSON"]
     return people[-1] if people else ""
-
-
-def _entities(text: str) -> list[tuple[str, str]]:
-    from .constraints import named
-
-    return list(named(text))
