@@ -176,8 +176,10 @@ class Assistant:
                 "mode": mode, "k": k, "standalone": standalone, "query": query}
 
     def _query(self, question: str, history: History, mode: str | None = None) -> Query:
-        # Chinese is rendered with the documents' own spellings and senses (translate.py).
-        texts = tuple(c.text for c in self.retriever.lexical().chunks) if has_cjk(question + str(history)) else ()
+        # Chinese is rendered with the documents' own spellings and senses (translate.py); a lower-case query takes
+        # the documents' capitals (question.spelled_out).
+        wanted = has_cjk(question + str(history)) or question == question.lower()
+        texts = tuple(c.text for c in self.retriever.lexical().chunks) if wanted else ()
         return understand(question, history, texts, self.settings.max_history_turns, mode=mode)
 
     def _retrieve_step(self, inputs: dict) -> list[Passage]:

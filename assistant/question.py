@@ -12,6 +12,7 @@ never a particular question.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from .errors import ConfigError
 from .retrieve import refers_back, standalone_question, user_turns, wants_comparison
 from .text import STOPWORDS, drop_instructions, fold_accents, has_cjk, terms, words
 from .translate import to_english
-from .types import Query, Role
+from .types import Action, Query, Role
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -43,7 +44,8 @@ PERSON_NOUNS = frozenset("""person people mayor official officials professor pro
     leader leaders member members deputy politician politicians""".split())
 PLACE_NOUNS = frozenset("""city cities country countries place places venue venues location locations region regions
     port ports island islands town towns state states capital capitals nation nations municipality municipalities
-    locality localities destination destinations""".split())
+    locality localities destination destinations partner partners partnership partnerships counterpart
+    counterparts""".split())  # in city diplomacy a partner is a city
 ORG_NOUNS = frozenset("""company companies office offices organisation organisations organization organizations
     school schools university universities airline airlines airport airports bureau agency agencies institution
     institutions firm firms platform platforms accelerator accelerators ministry ministries department
@@ -89,10 +91,11 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
     text = drop_instructions(" ".join(typed.split()))
     history = history or []
     chinese = has_cjk(text) or any(has_cjk(str(m.get("content", ""))) for m in history)
-    english = to_english(_month_names(text), corpus_texts) if chinese else text
+    english = to_english(_month_names(text), corpus_texts) if chinese else spelled_out(text, corpus_texts)
     turns = [{**m, "content": to_english(str(m.get("content", "")), corpus_texts)} for m in history] if chinese else history
     doc = nlp()(english)
-    entities = _entities(doc)
+    # A search-box query has no grammar to find names by: its names are the words the documents capitalise.
+    entities = _cased_names(english) if english != text and not chinese else _entities(doc)
     # A question that names what it relates ("Why is Gdynia a natural partner for Kaohsiung?") and does not point
     # back stands alone, however short it is; one name alone ("the PRC official involved") may lean on the turn before.
     alone = len(entities) >= 2 and not refers_back(english)
@@ -113,14 +116,48 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         roles=_roles(doc),
         years=tuple(dict.fromkeys(YEAR.findall(english))),
         months=tuple(m for m in MONTHS if re.search(rf"\b{m}\b", english.lower()) and not _is_may_verb(doc, m)),
-        numbers=_numbers(doc),
-        count=_count(doc),
+        numbers=_numbers(doc, focus),
+        count=_count(doc, focus),
         ordinals=_ordinals(doc),
         qualifiers=_qualifiers(doc, focus),
         rate=_rate(english),
         predicate=tuple(dict.fromkeys(terms(english, drop_frame=True))),
         language="zh" if has_cjk(text) else "en",
+        actions=_actions(doc),
     )
+
+
+# Search-box shorthand, spelled out so that the answer type and the checks can read it.
+_SHORTHAND = {"yr": "year", "yrs": "years", "abt": "about", "re": "about", "govt": "government", "dept": "department",
+              "intl": "international", "mtg": "meeting", "amt": "amount", "qty": "quantity", "pct": "percent",
+              "approx": "approximately", "ppl": "people", "bc": "because"}
+_NUMBER_OF = re.compile(r"(?:\bno\.|\bnum\b|#)\s*(?=of\b)")
+
+
+def spelled_out(question: str, corpus_texts: tuple[str, ...] = ()) -> str:
+    """A lower-case search-box query ("kaohsiung male sister city yr") in the words and capitals the documents
+    use ("Kaohsiung Male sister city year"), so that its names are found as names."""
+    if question != question.lower() or has_cjk(question):
+        return question
+    casing = corpus_casing(corpus_texts)
+    spelled = [casing.get(w, w) for w in (_SHORTHAND.get(w, w) for w in _NUMBER_OF.sub("number ", question).split())]
+    # Two names side by side that the documents never write together are two names: "Kaohsiung, Male".
+    return " ".join(f"{a}," if a[:1].isupper() and b[:1].isupper() and not any(f"{a} {b}" in t for t in corpus_texts)
+                    else a for a, b in zip(spelled, spelled[1:] + [""])).strip()
+
+
+@lru_cache(maxsize=4)
+def corpus_casing(texts: tuple[str, ...]) -> dict[str, str]:
+    """Lower-case word -> the capitalised form the documents write it in mid-sentence, where that form is the usual one."""
+    forms: Counter[str] = Counter()
+    for text in texts:
+        forms.update(m.group() for m in re.finditer(r"(?<![.!?:\n]\s)(?<!^)\b[A-Za-z][\w'-]*", text))
+    best: dict[str, tuple[int, str]] = {}
+    for form, count in forms.items():
+        low = form.lower()
+        if low not in STOPWORDS and form != low and count > forms[low] and count > best.get(low, (0, ""))[0]:
+            best[low] = (count, form)
+    return {low: form for low, (_, form) in best.items()}
 
 
 def _month_names(chinese: str) -> str:
@@ -134,6 +171,12 @@ def _mode(question: str) -> str:
     if wants_comparison(question):
         return "compare"
     return "list" if _LIST.search(question) else "answer"
+
+
+def _cased_names(spelled: str) -> tuple[str, ...]:
+    """Runs of capitalised words in a spelled-out query ("Kaohsiung, Male sister city year" -> Kaohsiung, Male)."""
+    runs = re.findall(r"[A-Z][\w'-]*(?: [A-Z][\w'-]*)*", spelled)
+    return tuple(dict.fromkeys(r for r in runs if r.lower() not in ROLE_TITLES | set(MONTHS)))
 
 
 def _entities(doc: "Doc") -> tuple[str, ...]:
@@ -195,7 +238,7 @@ def _answer_type(doc: "Doc", focus: str) -> str:
         return "duration"
     if re.search(r"\bhow (many|old|far|big|large)\b|\b(count|number of|population|pop|percent)\b", text):
         return "number"
-    if re.search(r"\bwhen\b|\bsince when\b|\b(what|which) (year|date|month|day)s?\b", text):
+    if re.search(r"\bwhen\b|\bsince when\b|\b(what|which) (year|date|month|day)s?\b|\b(year|date|month)s?\W*$", text):
         return "date"
     if re.search(r"^\s*(why)\b|\bwhat (is|was) the reason\b|\bfor what reason\b", text):
         return "reason"
@@ -237,34 +280,63 @@ def _owner(token: "Token") -> str:
     return ""
 
 
-def _numbers(doc: "Doc") -> tuple[str, ...]:
-    """Numbers the question states as facts ("45 sister cities", "2-nanometer"), not counts of what it asks for
-    ("which two cities", "three talking points")."""
+# Verbs that name no event of their own ("What did Kaohsiung do ...", "What is it trying to become?").
+_LIGHT_VERBS = frozenset("""be have do get make take go come become want try seem mean know call see give use need
+    happen include involve show help let put keep find think work plan look allow hope expect continue describe explain
+    name list compare draft write summarise summarize consider regard stand""".split())
+
+
+def _actions(doc: "Doc") -> tuple[Action, ...]:
+    """The events the question asks about: "Who led the delegation?" -> lead (delegation)."""
+    out = []
+    for token in doc:
+        if token.pos_ != "VERB" or token.i == 0 or token.lemma_.lower() in _LIGHT_VERBS:
+            continue
+        obj = next((c.lemma_.lower() for c in token.children if c.dep_ in ("dobj", "obj") and c.pos_ == "NOUN"), "")
+        out.append(Action(token.lemma_.lower(), obj))
+    return tuple(dict.fromkeys(out))
+
+
+_AMOUNT = re.compile(r"[A-Z]{0,3}[$€£¥](\d[\d,]*(?:\.\d+)?)")  # "NT$500" is the number 500
+
+
+def _numbers(doc: "Doc", focus: str = "") -> tuple[str, ...]:
+    """Numbers the question states as facts ("45 sister cities", "2-nanometer", "NT$500 million"), not counts of
+    what it asks for ("which two cities", "three talking points")."""
     out = []
     for token in doc:
         hyphenated = any(0 <= j < len(doc) and doc[j].text == "-" for j in (token.i - 1, token.i + 1))
-        if (token.like_num and not YEAR.fullmatch(token.text) and token.lower_ not in {*ORDINALS, "one"}
+        amount = _AMOUNT.fullmatch(token.text)
+        if amount:
+            out.append(amount.group(1).replace(",", ""))
+        elif (token.like_num and not YEAR.fullmatch(token.text) and token.lower_ not in {*ORDINALS, "one"}
                 and not (hyphenated and token.is_alpha)):
             value = NUMBER_WORDS.get(token.lower_, token.text.replace(",", ""))
-            if not re.fullmatch(r"\d+(\.\d+)?", value) or _counts_the_answer(token):
+            if not re.fullmatch(r"\d+(\.\d+)?", value) or _counts_the_answer(token, focus):
                 continue
             out.append(value)
     return tuple(dict.fromkeys(out))
 
 
-def _counts_the_answer(token: "Token") -> bool:
-    """"which two cities", "name the two localities", "three talking points": how many things to give back."""
+def _counts_the_answer(token: "Token", focus: str = "") -> bool:
+    """"which two cities", "name the two localities", "three talking points": how many things to give back.
+    A number on another noun than the asked-for one, or in a prepositional phrase, is a stated fact ("which
+    achievements ... in the five sessions")."""
     head = token.head
+    if head.lower_ in ("points", "talking"):
+        return True
+    if (focus and head.lower_ != focus.lower()) or (head.dep_ == "pobj" and head.head.lower_ != "of"):
+        return False  # "in the four sessions" sets the scene; "which of the two cities" still counts
     asks = {"which", "what", "name", "list", "draft", "write", "give", "the", "these", "those", "both"}
     before = {t.lower_ for t in head.lefts} | {t.lower_ for t in token.doc[max(0, token.i - 2) : token.i]}
-    return (bool(before & asks) and head.tag_ in ("NNS", "NNPS")) or head.lower_ in ("points", "talking")
+    return bool(before & asks) and head.tag_ in ("NNS", "NNPS")
 
 
-def _count(doc: "Doc") -> int:
+def _count(doc: "Doc", focus: str = "") -> int:
     """How many things the question asks for ("Which two foreign cities ...": 2); 0 when it does not say."""
     for token in doc:
         value = NUMBER_WORDS.get(token.lower_, token.text)
-        if token.like_num and value.isdigit() and int(value) <= 10 and _counts_the_answer(token):
+        if token.like_num and value.isdigit() and int(value) <= 10 and _counts_the_answer(token, focus):
             return int(value)
     return 0
 

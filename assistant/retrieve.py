@@ -10,7 +10,7 @@ from rank_bm25 import BM25Okapi
 from .bm25 import SparseBM25, top
 from .embed import SentenceEmbeddings
 from .store import ChromaStore, to_passage
-from .text import terms
+from .text import DEMONYMS, stem, terms
 from .types import Chunk, Passage
 
 RRF_K = 60
@@ -51,6 +51,9 @@ def standalone_question(question: str, history: list[dict] | None, max_turns: in
     return question
 
 
+_COUNTRY_TERMS = {stem(adjective): terms(country) for adjective, country in DEMONYMS.items()}
+
+
 class LexicalIndex:
     """BM25 over every stored chunk, rebuilt when the store's contents change."""
 
@@ -61,9 +64,11 @@ class LexicalIndex:
         self.sparse = SparseBM25(self.bm25) if self.bm25 else None
 
     def expand(self, query_terms: list[str]) -> list[str]:
-        """Terse queries abbreviate ("pop", "gov", "tech"): add the corpus terms a short stub begins."""
+        """Terse queries abbreviate ("pop", "gov", "tech"): add the corpus terms a short stub begins.
+        A nationality also asks for its country ("German cities": Dresden, Germany)."""
         extra = []
         for term in query_terms:
+            extra += _COUNTRY_TERMS.get(term, [])
             if 3 <= len(term) <= 4 and term.isalpha():
                 extra += [v for v in self.vocabulary if v.startswith(term) and v != term][:3]
         return query_terms + extra

@@ -98,6 +98,18 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return cleaned
 
 
+# Nationality adjective -> the country's name as documents spell it (the first five letters do the rest).
+DEMONYMS = {"polish": "poland", "scottish": "scotland", "chinese": "china", "dutch": "netherlands",
+            "french": "france", "spanish": "spain", "british": "britain", "english": "england", "swiss": "switzerland",
+            "filipino": "philippines", "philippine": "philippines", "thai": "thailand", "maldivian": "maldives",
+            "american": "america", "korean": "korea", "vietnamese": "vietnam", "danish": "denmark",
+            "swedish": "sweden", "finnish": "finland", "irish": "ireland", "welsh": "wales", "turkish": "turkey",
+            "czech": "czechia", "greek": "greece", "norwegian": "norway", "belgian": "belgium", "european": "europe",
+            "german": "germany", "japanese": "japan", "italian": "italy", "indian": "india", "russian": "russia",
+            "taiwanese": "taiwan", "malaysian": "malaysia", "indonesian": "indonesia", "australian": "australia",
+            "canadian": "canada", "mexican": "mexico", "brazilian": "brazil", "israeli": "israel"}
+
+
 def _ends_with_abbreviation(piece: str) -> bool:
     tail = piece.rstrip()[-5:]
     return any(tail.endswith(a + ".") for a in _ABBREVIATIONS) and not piece.rstrip().endswith("..")

@@ -62,13 +62,21 @@ class Role:
 
 
 @dataclass(frozen=True)
+class Action:
+    """An event the question asks about: the verb's lemma and its object ("sign" "agreement")."""
+
+    verb: str
+    object: str = ""
+
+
+@dataclass(frozen=True)
 class Query:
     """What a question asks, understood once (question.py) and checked against the evidence (answer/constraints.py).
 
     `mode` is answer, list, compare or points. `answer_type` is the kind of fact that fills the asked slot:
     person, place, organisation, date, number, money, duration, reason, yesno or description. The
-    constraints (entities, roles, years, months, numbers, ordinals, qualifiers, rate) must all hold in the
-    evidence for the assistant to answer; `count` is how many things it asks for ("which two cities": 2).
+    constraints (entities, roles, years, months, numbers, ordinals, qualifiers, rate, actions) must all hold in
+    the evidence for the assistant to answer; `count` is how many things it asks for ("which two cities": 2).
     """
 
     text: str
@@ -89,6 +97,7 @@ class Query:
     rate: str = ""
     predicate: tuple[str, ...] = ()
     language: str = "en"
+    actions: tuple[Action, ...] = ()
 
     @property
     def plural(self) -> bool:

@@ -1,7 +1,7 @@
 """Question understanding (question.py): the real spaCy pipeline turns what was typed into a Query."""
 import pytest
 
-from assistant.question import understand
+from assistant.question import spelled_out, understand
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -40,6 +40,21 @@ def test_a_count_of_what_is_asked_for_is_not_a_constraint():
     assert understand("Which two foreign cities signed agreements?").count == 2
     assert understand("Name the three U.S. localities Kaohsiung engaged with.").numbers == ()
     assert understand("When did the Pier 15 program begin?").numbers == ("15",)
+
+
+def test_a_number_on_another_noun_or_in_an_amount_is_a_constraint():
+    sessions = understand("Which achievements did Kaohsiung present in the five online sessions?")
+    assert sessions.numbers == ("5",) and sessions.count == 0
+    assert understand("Why did the concerts bring in NT$500 million?").numbers == ("500",)
+
+
+def test_a_terse_query_is_spelled_out_in_the_documents_words():
+    documents = ("Ties between Kaohsiung and Male began early. The port of Kaohsiung met the mayor of Male.",)
+    assert spelled_out("kaohsiung male sister city yr", documents) == "Kaohsiung, Male sister city year"
+    assert spelled_out("no. of sister cities", documents) == "number of sister cities"
+    assert spelled_out("Kaohsiung sister cities", documents) == "Kaohsiung sister cities"  # typed with care: kept
+    terse = understand("kaohsiung male sister city yr", corpus_texts=documents)
+    assert terse.entities == ("Kaohsiung", "Male") and terse.answer_type == "date"
 
 
 def test_entities_join_names_and_leave_out_the_imperative():

@@ -13,6 +13,8 @@ from assistant.web import EXAMPLES
     ("What did the Maldives say after Kaohsiung and Malé signed their sister-city agreement in 2017?", "2013"),
     ("Kaohsiung is fourth in Taiwan by number of sister cities; which cities rank higher?", "No.2"),
     ("Which mayor of Gdynia spoke at the Kaohsiung Smart City Summit & Expo in March 2025?", "Deputy Mayor"),
+    ("How did the Blackpink concerts earn NT$800 million for the city?", "NT$300 million"),           # an amount
+    ("What did Kaohsiung show in the four IURC online sessions it has attended?", "two online sessions"),  # a count
 ])
 def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_assistant, question, truth):
     answer = shared_assistant.ask(question)

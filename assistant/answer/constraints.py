@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..question import MONTHS, NUMBER_WORDS, ORDINALS, ROLE_MODIFIERS, YEAR, nlp
-from ..text import STOPWORDS, fold_accents, stem, words
+from ..question import MONTHS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, YEAR, nlp
+from ..text import DEMONYMS, STOPWORDS, fold_accents, stem, terms, words
 from ..types import Query
 from .evidence import Evidence, entity_coverage, neighbour
 
@@ -31,13 +31,6 @@ _DURATION = re.compile(r"\b(\d+|a few|several|" + "|".join(NUMBER_WORDS) + r")[-
                        r"decades?)\b|\b(a|one) (day|week|month|year|decade)\b", re.I)
 _RATE_IN_TEXT = r"\b(?:a|per|each|every)\s+{unit}\b|\b{adverb}\b"
 _RATE_ADVERB = {"year": "annual(?:ly)?|yearly", "month": "monthly", "week": "weekly", "day": "daily"}
-# Nationality adjective -> the country's name as documents spell it (the first five letters do the rest).
-_DEMONYMS = {"polish": "poland", "scottish": "scotland", "chinese": "china", "dutch": "netherlands",
-             "french": "france", "spanish": "spain", "british": "britain", "english": "england", "swiss": "switzerland",
-             "filipino": "philippines", "philippine": "philippines", "thai": "thailand", "maldivian": "maldives",
-             "american": "america", "korean": "korea", "vietnamese": "vietnam", "danish": "denmark",
-             "swedish": "sweden", "finnish": "finland", "irish": "ireland", "welsh": "wales", "turkish": "turkey",
-             "czech": "czechia", "greek": "greece", "norwegian": "norway", "belgian": "belgium", "european": "europe"}
 _PERSON_LABELS = {"PERSON"}
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
 _ORG_LABELS = {"ORG", "FAC", "GPE", "NORP", "PRODUCT", "EVENT"}
@@ -67,19 +60,30 @@ def judge(query: Query, cand: Evidence) -> Verdict:
     verdict = _qualifiers(query, cand.text, f"{cand.passage.title} {cand.passage.text}")
     if verdict.status != OK:
         return verdict
+    verdict = _actions(query, cand.text)
+    if verdict.status != OK:
+        return verdict
     verdict = _slot(query, cand.text)
     if verdict.status == MISSING:
         # "Convening experts from 21 countries, ..." follows the sentence that names the workshop.
         for step in (1, -1):
             other = neighbour(cand, step)
-            if other is not None and _slot(query, other.text).status == OK:
+            if other is not None and _on_topic(query, other.text) and _slot(query, other.text).status == OK:
                 return Verdict(OK, neighbour=step)
     return verdict
 
 
+def _on_topic(query: Query, sentence: str) -> bool:
+    """The sentence shares a word of what is asked, beyond the names ("the workshop"): a neighbour that only
+    names some place or person is not where the answer continues."""
+    names = {t for e in query.entities + query.context_entities for t in terms(e)}
+    return bool((set(query.predicate) - names) & set(terms(sentence)))
+
+
 def _entities(query: Query, sentence: str, window: str) -> Verdict:
     """Every name the question states, or for a comparison one of the compared sides."""
-    missing = [e for e in query.entities if entity_coverage([e], window) < _needed_share(e)]
+    missing = [e for e in query.entities
+               if entity_coverage([e], window) < _needed_share(e) or entity_coverage(_distinctive(e), window) < 0.5]
     if query.mode == "compare" and len(missing) < len(query.entities):
         return Verdict(OK)
     return Verdict(MISSING, f"does not name {missing[0]}") if missing else Verdict(OK)
@@ -90,10 +94,21 @@ def _needed_share(name: str) -> float:
     return 1.0 if len([w for w in words(name) if w not in STOPWORDS]) <= 2 else 0.5
 
 
+# Words many names share: "Glasgow City Council" is not named by a passage about Edinburgh's city council.
+_GENERIC_NAME_WORDS = PLACE_NOUNS | ORG_NOUNS | frozenset("""council councils county hall centre center stadium museum
+    park district province government metropolitan municipal national international""".split())
+
+
+def _distinctive(name: str) -> list[str]:
+    """The words of a name that tell it from others of its kind (at least one of them must be there)."""
+    own = [w for w in words(name) if w.lower() not in _GENERIC_NAME_WORDS and w.lower() not in STOPWORDS]
+    return own if len(own) < len(words(name)) else []
+
+
 def _qualifiers(query: Query, sentence: str, window: str) -> Verdict:
     present = {stem(w) for w in words(window)}
     for qualifier in query.qualifiers:
-        forms = {stem(w) for w in words(qualifier)} | {stem(w) for w in words(_DEMONYMS.get(qualifier, ""))}
+        forms = {stem(w) for w in words(qualifier)} | {stem(w) for w in words(DEMONYMS.get(qualifier, ""))}
         if not any(f in present or (len(f) >= 5 and any(p[:5] == f[:5] for p in present)) for f in forms):
             return Verdict(MISSING, f"not {qualifier}")
     return Verdict(OK)
@@ -199,8 +214,26 @@ def _slot(query: Query, sentence: str) -> Verdict:
         return Verdict(OK)
     else:
         spans = [m.group() for m in pattern.finditer(sentence)]
+        if kind == "number":  # a year or a date's day is not a count ("In October 2024, ..." holds no number)
+            spans = [s for s in spans if not YEAR.fullmatch(s)]
+            if not _counts_focus(query, sentence):
+                return Verdict(MISSING, f"does not count {query.focus}")
     fresh = [s for s in spans if not _stated(s, asked, whole=True)]
     return Verdict(OK) if fresh else Verdict(MISSING, f"gives no {kind}")
+
+
+def _counts_focus(query: Query, sentence: str) -> bool:
+    """"How many students ...?" is not answered by "220 sister-school ties": the counted noun must be there."""
+    focus = query.focus.lower()
+    if not focus or focus in ("times", "much", "many") or not focus.isalpha() or query.language == "zh":
+        return True
+    if focus in _HEADCOUNT:  # "how many people": visitors, participants and fans are people too
+        return any(entity_coverage([noun], sentence) == 1.0 for noun in _HEADCOUNT)
+    return entity_coverage([focus], sentence) == 1.0
+
+
+_HEADCOUNT = frozenset("""people persons visitors participants attendees tourists guests delegates residents members
+    students artists experts representatives officials spectators fans audience crowd""".split())
 
 
 def fresh_names(query: Query, sentence: str) -> list[str]:
@@ -225,8 +258,44 @@ def _stated(span: str, asked: str, whole: bool) -> bool:
     return all(p in asked_words for p in parts)
 
 
-@lru_cache(maxsize=4096)
 def named(sentence: str) -> tuple[tuple[str, str], ...]:
-    """spaCy's named entities of a source sentence (cached: the same sentences come back question after question)."""
+    """spaCy's named entities of a source sentence."""
+    return _parsed(sentence)[0]
+
+
+@lru_cache(maxsize=4096)
+def _parsed(sentence: str) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    """Named entities and lemmas of a source sentence (cached: the same sentences come back question after question)."""
     doc = nlp()(sentence)
-    return tuple((e.text, e.label_) for e in doc.ents)
+    return tuple((e.text, e.label_) for e in doc.ents), frozenset(t.lemma_.lower() for t in doc if t.is_alpha)
+
+
+# Verbs that report one event in other words ("signed" / "inked", "led" / "headed").
+_SAME_EVENT = {verb: frozenset(group.split()) for group in (
+    "sign ink conclude seal formalise formalize agree", "lead head chair direct helm",
+    "meet welcome receive host greet", "visit travel tour", "discuss talk exchange share converse",
+    "say tell state indicate note claim argue disclose remark add explain emphasise emphasize stress mention announce "
+    "declare warn speak", "reject invalidate cancel refuse annul void", "postpone delay suspend shelve stall",
+    "attend participate join", "found establish launch create", "invest fund finance", "build construct")
+    for verb in group.split()}
+
+
+def _actions(query: Query, sentence: str) -> Verdict:
+    """The sentence reports the asked event: its verb (or one of the same event), a noun of the verb's family
+    ("agreement" for agree), or for what/when/where questions the event's object ("the agreement ... signed").
+    A sentence that only names the people or places of the question ("Chang indicated that delegations ...")
+    does not say who led them."""
+    if query.answer_type in ("reason", "description") or query.mode in ("points", "compare", "list"):
+        return Verdict(OK)
+    lemmas = _parsed(sentence)[1]
+    for action in query.actions:
+        if action.verb not in _SAME_EVENT:  # other verbs are paraphrased too freely to demand
+            continue
+        same = _SAME_EVENT[action.verb]
+        stub = action.verb[:5] if len(action.verb) >= 4 else action.verb
+        if same & lemmas or any(lemma.startswith(stub) for lemma in lemmas):
+            continue
+        if query.answer_type != "person" and action.object and action.object in lemmas:
+            continue
+        return Verdict(MISSING, f"does not say {action.verb}")
+    return Verdict(OK)

@@ -123,6 +123,8 @@ class ExtractiveAnswerer:
         resolved = weighted_terms(standalone, idf) if standalone != question else {}
         kind = _SCORED_KIND.get(query.answer_type, "")
         compared = wants_comparison(question)
+        # "What is the IURC?", "What does GCTF stand for?": the sentence that spells the acronym out answers it.
+        spells_out = query.answer_type == "description" or re.search(r"\b(stands? for|short for)\b", question, re.I)
         vectors = self.vectors([question, standalone] + [c.text for c in candidates])
         # A follow-up may mean what it says alone or what the conversation makes of it: the closer counts.
         sims = np.maximum(vectors[2:] @ vectors[0], vectors[2:] @ vectors[1])
@@ -133,11 +135,14 @@ class ExtractiveAnswerer:
                 around = coverage(predicate, sentence_terms | set(terms(cand.context)))
                 own = coverage(predicate, sentence_terms)
                 cand.coverage = max(own, 0.5 * around, (own + coverage(resolved, sentence_terms)) / 2 if resolved else 0.0)
+                before = neighbour(cand, -1) if _CONTINUES.match(cand.text) else None
+                if before is not None:  # "Convening experts from 21 countries, the workshop ...": one statement
+                    cand.coverage = max(cand.coverage, coverage(predicate, sentence_terms | set(terms(before.text))))
             else:
                 cand.coverage = entity_coverage(entities, cand.text)
-            if defines_acronym(question, cand.text):
+            if spells_out and defines_acronym(question, cand.text):
                 cand.coverage = max(cand.coverage, 0.8)
-            if kind == "reason" and entities and entity_coverage(entities, cand.text) == 1.0 \
+            if kind == "reason" and len(entities) >= 2 and entity_coverage(entities, cand.text) == 1.0 \
                     and has_answer_type(cand.text, kind, standalone):
                 # A reason is rarely put in the question's words: naming every party and giving a reason
                 # ("known for ..., highly resembling ...") is half of what the question asks.
@@ -234,6 +239,8 @@ class ExtractiveAnswerer:
 
 
 # How much a sentence lacking the asked-for kind of fact is discounted (a "who" answer needs a name).
+# A sentence that opens with a participle or a pronoun carries on the one before it.
+_CONTINUES = re.compile(r"(?!During\b)[A-Z][a-z]+(?:ing|ed)\b|(?:It|Its|They|Their|This|These|He|She|His|Her)\b")
 _UNTYPED_PENALTY = {"person": 0.5, "number": 0.6, "date": 0.6}
 
 
