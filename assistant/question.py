@@ -129,7 +129,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
 
 # Search-box shorthand, spelled out so that the answer type and the checks can read it.
 _SHORTHAND = {"yr": "year", "yrs": "years", "abt": "about", "re": "about", "govt": "government", "dept": "department",
-              "intl": "international", "mtg": "meeting", "amt": "amount", "qty": "quantity", "pct": "percent",
+              "intl": "international", "dep": "deputy", "mtg": "meeting", "amt": "amount", "qty": "quantity", "pct": "percent",
               "approx": "approximately", "ppl": "people", "bc": "because"}
 _NUMBER_OF = re.compile(r"(?:\bno\.|\bnum\b|#)\s*(?=of\b)")
 
@@ -270,14 +270,19 @@ def _roles(doc: "Doc") -> tuple[Role, ...]:
 def _owner(token: "Token") -> str:
     for child in token.children:
         if child.dep_ == "poss" and child.pos_ == "PROPN":
-            return child.text
+            return _whole_name(child)
         if child.dep_ == "prep" and child.lower_ == "of":
             obj = next((c for c in child.children if c.dep_ == "pobj" and c.pos_ == "PROPN"), None)
             if obj is not None:
-                return obj.text
+                return _whole_name(obj)
         if child.dep_ == "compound" and child.pos_ == "PROPN":
-            return child.text
+            return _whole_name(child)
     return ""
+
+
+def _whole_name(token: "Token") -> str:
+    """"San Jose's mayor": the owner is San Jose, not Jose."""
+    return " ".join(t.text for t in [*(c for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"), token])
 
 
 # Verbs that name no event of their own ("What did Kaohsiung do ...", "What is it trying to become?").

@@ -54,3 +54,14 @@ def test_points_quote_verbatim_and_the_audience_changes_the_draft(shared_assista
             assert re.sub(r"\[[^\]]*\]", "", line[2:]).strip().rsplit(" ", 1)[0].strip() in c.quote
     assert [c.quote for c in delegation.citations] != [c.quote for c in default.citations]
     assert "delegation" in " ".join(delegation.notes)
+
+
+def test_points_on_a_named_partnership_come_from_sentences_about_it(shared_assistant):
+    points = shared_assistant.ask("Prepare three talking points on the Kaohsiung–Gdynia partnership.")
+    assert not points.abstained and len(points.citations) == 3
+    assert sum("Gdynia" in c.passage.text for c in points.citations) >= 2
+
+
+def test_points_on_a_partner_the_documents_never_name_are_refused(shared_assistant):
+    points = shared_assistant.ask("Prepare three talking points on the Kaohsiung–Munich partnership.")
+    assert points.abstained and not points.citations

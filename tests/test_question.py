@@ -28,6 +28,7 @@ def test_roles_keep_their_modifier_and_owner():
     assert [(r.title, r.modifier, r.owner) for r in deputy] == [("mayor", "deputy", "Dresden")]
     mayor = understand("Which mayor of Gdynia signed the agreement?").roles
     assert [(r.title, r.modifier, r.owner) for r in mayor] == [("mayor", "", "Gdynia")]
+    assert [r.owner for r in understand("What did San Jose's mayor praise?").roles] == ["San Jose"]
 
 
 def test_dates_numbers_and_ordinals_are_constraints():

@@ -223,7 +223,10 @@ class ExtractiveAnswerer:
         question = query.english
         n = requested_count(question, default_n)
         ranked = [c for c in self.score(query, passages) if is_point(c)]
-        if not ranked or ranked[0].score < self.threshold * 0.75:
+        # Points on a named topic ("the Kaohsiung–Gdynia partnership") need sentences about all of it, not the
+        # request's words; a topic the documents do not name gets none.
+        on_topic = bool(query.entities) and bool(ranked) and ranked[0].entity_coverage == 1.0
+        if not ranked or self._unknown_entity(query) or ranked[0].score < self.threshold * (0.5 if on_topic else 0.75):
             return Answer(text=ABSTAIN_TEXT, abstained=True, question=question)
         vectors = self.vectors([c.text for c in ranked])
         chosen: list[int] = []
@@ -238,9 +241,9 @@ class ExtractiveAnswerer:
         return replace(answer, text="\n".join(lines))
 
 
-# How much a sentence lacking the asked-for kind of fact is discounted (a "who" answer needs a name).
 # A sentence that opens with a participle or a pronoun carries on the one before it.
 _CONTINUES = re.compile(r"(?!During\b)[A-Z][a-z]+(?:ing|ed)\b|(?:It|Its|They|Their|This|These|He|She|His|Her)\b")
+# How much a sentence lacking the asked-for kind of fact is discounted (a "who" answer needs a name).
 _UNTYPED_PENALTY = {"person": 0.5, "number": 0.6, "date": 0.6}
 
 
