@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import CorpusError, LoadError
-from .load import load_document
+from .load import load_document, real_path
 from .pdf import PdfLimits
 from .types import IngestReport
 
@@ -85,9 +85,9 @@ def delete_document(assistant, doc_id: str) -> IngestReport:
     if doc is None:
         raise CorpusError(f"no document {doc_id!r} in the index")
     corpus = Path(assistant.settings.corpus_dir).resolve()
-    source = Path(doc["source"]).resolve()
+    source = real_path(doc["source"]).resolve()
     if not source.is_relative_to(corpus):
-        raise CorpusError(f"{doc_id!r} comes from {source}, outside the corpus folder {corpus}; remove it there")
+        raise CorpusError(f"{doc_id!r} comes from {doc['source']}, outside the corpus folder {corpus}; remove it there")
     if len(documents) == 1:
         raise CorpusError(f"{doc_id!r} is the only document; add another before deleting it")
     source.unlink(missing_ok=True)

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from .chunk import CHUNKING_VERSION, Chunker
 from .embed import SentenceEmbeddings
 from .errors import CorpusError, IndexLockedError, LoadError, ModelMismatchError
-from .load import discover, load_document
+from .load import discover, load_document, real_path
 from .pdf import PdfLimits
 from .records import Record, text_hash
 from .store import ChromaStore
@@ -160,7 +160,7 @@ class Indexer:
         folders = [p.resolve() for p in paths if p.is_dir()]
         present = {d.doc_id for d in docs}
         for doc_id, (_, _, source) in known.items():
-            src = Path(source).resolve()
+            src = real_path(source).resolve()
             if doc_id in present or src.exists() or not any(src.is_relative_to(f) for f in folders):
                 continue
             ids = self.record.chunk_ids(doc_id)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Callable, Iterator
@@ -77,11 +78,28 @@ def supported(path: Path) -> bool:
     return path.suffix.lower() in LOADERS
 
 
+def shown(path: Path | str) -> str:
+    """The path as text that can be printed and stored: bytes of a non-UTF-8 name become `\\xNN`.
+
+    >>> shown(os.fsdecode(b"caf\\xe9.md"))
+    'caf\\\\xe9.md'
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def real_path(text: str) -> Path:
+    """The file that `shown` printed as `text` (a name that really holds `\\xNN` wins)."""
+    if Path(text).exists():
+        return Path(text)
+    raw = re.sub(rb"\\x([89a-f][0-9a-f])", lambda m: bytes([int(m.group(1), 16)]), text.encode())
+    return Path(os.fsdecode(raw))
+
+
 def discover(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
     """Yield (file, root) for every supported file under `paths`; a folder is walked recursively."""
     for root in paths:
         if not root.exists():
-            raise CorpusError(f"{root}: no such file or folder")
+            raise CorpusError(f"{shown(root)}: no such file or folder")
         if root.is_file():
             yield root, root.parent
             continue
@@ -92,26 +110,27 @@ def discover(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
 
 def doc_id_for(file: Path, root: Path) -> str:
     """Stable id: the path under its root without suffix, e.g. `news/visit` for corpus/news/visit.md."""
-    return file.relative_to(root).with_suffix("").as_posix()
+    return shown(file.relative_to(root).with_suffix("").as_posix())
 
 
 def load_document(file: Path, root: Path, max_bytes: int, pdf_limits: PdfLimits = PdfLimits()) -> Document:
     """Read one file into a Document, or raise LoadError naming the problem (PDFs parse under `pdf_limits`)."""
+    name = Path(shown(file))  # messages and the record need text, whatever bytes the file name holds
     loader = LOADERS.get(file.suffix.lower())
     if loader is None:
-        raise LoadError(f"{file}: unsupported type {file.suffix or '(none)'}; use one of {', '.join(sorted(LOADERS))}")
+        raise LoadError(f"{name}: unsupported type {name.suffix or '(none)'}; use one of {', '.join(sorted(LOADERS))}")
     size = file.stat().st_size
     if size > max_bytes:
-        raise LoadError(f"{file}: {size / 2**20:.1f} MiB is over the {max_bytes / 2**20:.1f} MiB limit")
+        raise LoadError(f"{name}: {size / 2**20:.1f} MiB is over the {max_bytes / 2**20:.1f} MiB limit")
     data = file.read_bytes()
-    text, meta = load_pdf(data, file, pdf_limits) if loader is load_pdf else loader(data, file)
+    text, meta = load_pdf(data, name, pdf_limits) if loader is load_pdf else loader(data, name)
     if not text.strip():
-        raise LoadError(f"{file}: no text found")
+        raise LoadError(f"{name}: no text found")
     return Document(
         doc_id=doc_id_for(file, root),
         text=text,
-        source=str(file),
-        title=str(meta.get("title") or file.stem.replace("-", " ").replace("_", " ")),
+        source=str(name),
+        title=str(meta.get("title") or name.stem.replace("-", " ").replace("_", " ")),
         date=str(meta.get("date") or ""),
         url=str(meta.get("url") or ""),
         language=str(meta.get("language") or ""),
