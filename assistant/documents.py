@@ -12,8 +12,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import CorpusError, LoadError
-from .load import load_document, real_path
-from .pdf import PdfLimits
+from .load import DocumentLimits, load_document, real_path
 from .types import IngestReport
 
 UPLOAD_TYPES = (".html", ".md", ".pdf", ".txt")
@@ -52,20 +51,19 @@ def add_upload(assistant, name: str, data: bytes) -> tuple[str, IngestReport]:
     Returns:
         The new document's id and the ingest report.
     Raises:
-        LoadError: wrong type, too large, binary, not UTF-8, not a PDF, or no text in it.
+        LoadError: wrong type, too large, binary, not UTF-8, not a PDF, no text in it, or over a document limit.
     """
     corpus = Path(assistant.settings.corpus_dir)
-    max_bytes = int(assistant.settings.max_file_mb * 2**20)
+    limits = DocumentLimits.from_settings(assistant.settings)
     safe = upload_name(name)
-    check_content(safe, data, max_bytes)
+    check_content(safe, data, limits.max_bytes)
     staging = corpus / ".staging"  # a dot folder: never picked up as a document by ingest
     staging.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=staging) as tmp:
         staged = Path(tmp) / safe
         staged.write_bytes(data)
         try:
-            settings = assistant.settings
-            load_document(staged, Path(tmp), max_bytes, PdfLimits(settings.pdf_timeout_s, settings.pdf_memory_mb))
+            assistant.indexer(progress=False).chunks(load_document(staged, Path(tmp), limits))
         except LoadError as e:  # name the upload, not the staging path
             raise LoadError(str(e).replace(str(staged), safe)) from e
         target = corpus / UPLOAD_FOLDER / safe

@@ -15,8 +15,7 @@ from tqdm import tqdm
 from .chunk import CHUNKING_VERSION, Chunker
 from .embed import SentenceEmbeddings
 from .errors import CorpusError, IndexLockedError, LoadError, ModelMismatchError
-from .load import discover, load_document, real_path
-from .pdf import PdfLimits
+from .load import DocumentLimits, discover, load_document, real_path
 from .records import Record, text_hash
 from .store import ChromaStore
 from .sync import reconcile
@@ -73,15 +72,13 @@ class Indexer:
     """Keeps the record and the Chroma collection in step with the documents on disk."""
 
     def __init__(self, record: Record, store: ChromaStore, embeddings: SentenceEmbeddings, chunker: Chunker,
-                 chunk_signature: str, max_file_bytes: int, progress: bool = True,
-                 pdf_limits: PdfLimits = PdfLimits()):
+                 chunk_signature: str, limits: DocumentLimits = DocumentLimits(), progress: bool = True):
         self.record = record
         self.store = store
         self.embeddings = embeddings
         self.chunker = chunker
         self.signature = f"v{CHUNKING_VERSION}:{chunk_signature}"
-        self.max_file_bytes = max_file_bytes
-        self.pdf_limits = pdf_limits
+        self.limits = limits
         self.progress = progress
 
     @property
@@ -99,7 +96,13 @@ class Indexer:
         known = self.record.document_state()
         changed = [d for d in docs if known.get(d.doc_id, ("", "", ""))[:2] != (d.content_hash, self.signature)]
         report.unchanged = len(docs) - len(changed)
-        chunked = {d.doc_id: self.chunker.split(d) for d in changed}
+        chunked = {}
+        for doc in changed:
+            try:
+                chunked[doc.doc_id] = self.chunks(doc)
+            except LoadError as e:  # skipped like an unreadable file: an earlier version stays indexed
+                report.errors.append(str(e))
+        changed = [d for d in changed if d.doc_id in chunked]
         vectors = self._vectors([c for cs in chunked.values() for c in cs], report)
         self.record.set_meta({"model": self.model_key, "dimension": str(self.embeddings.dimension),
                               "backend": self.embeddings.backend, "chunking": self.signature})
@@ -110,12 +113,20 @@ class Indexer:
         report.seconds = time.perf_counter() - started
         return report
 
+    def chunks(self, doc: Document) -> list[Chunk]:
+        """The document's chunks, or LoadError when there are more than the limit allows."""
+        chunks = self.chunker.split(doc)
+        if len(chunks) > self.limits.max_chunks:
+            raise LoadError(f"{doc.source}: {len(chunks):,} chunks is over the {self.limits.max_chunks:,}-chunk "
+                            "limit (ASSISTANT_MAX_DOCUMENT_CHUNKS)")
+        return chunks
+
     def _load(self, paths: list[Path], report: IngestReport) -> list[Document]:
         files = list(discover(paths))
         docs: list[Document] = []
         for file, root in files:
             try:
-                docs.append(load_document(file, root, self.max_file_bytes, self.pdf_limits))
+                docs.append(load_document(file, root, self.limits))
             except LoadError as e:
                 report.errors.append(str(e))
         if not docs:

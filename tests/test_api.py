@@ -20,7 +20,7 @@ def test_passage_offsets_point_into_the_document(shared_assistant):
     from pathlib import Path
 
     for p in shared_assistant.retrieve("Gdynia shipbuilding port", k=3):
-        doc = load_document(Path(p.source), Path(p.source).parent, 2**24)
+        doc = load_document(Path(p.source), Path(p.source).parent)
         assert doc.text[p.start : p.end] == p.text
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
@@ -40,3 +41,56 @@ def test_the_cli_ingests_past_a_non_utf8_name_and_prints_it(tmp_path):
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert "added 1" in result.output
     assert f"skipped: {Path(corpus, 'empty-')}\\xe9.txt: no text found" in " ".join(result.output.split())
+
+
+def alias_bomb() -> str:
+    """The issue's 346-byte front matter: 8 chained anchors, each nine aliases of the one before (9**9 strings)."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for before, name in zip("abcdefg", "bcdefgh"):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{before}"] * 9) + "]")
+    return "---\n" + "\n".join(lines) + "\ntitle: [" + ",".join(["*h"] * 9) + "]\n---\nThe amber quokka.\n"
+
+
+def test_documents_that_expand_past_a_limit_are_skipped_by_name_and_the_rest_ingested(tmp_path, make_assistant):
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "bomb.md").write_text(alias_bomb(), encoding="utf-8")
+    (corpus / "listed.md").write_text("---\ntitle: [a, b]\n---\nThe amber quokka.\n", encoding="utf-8")
+    (corpus / "long-title.md").write_text(f"---\ntitle: {'x' * 1001}\n---\nThe amber quokka.\n", encoding="utf-8")
+    (corpus / "long.txt").write_text("The harbour wall is long. " * 300, encoding="utf-8")  # 7,800 characters
+    (corpus / "scripts.html").write_text("<p>Ferry times.</p>" + "<script>var x = 1;</script>\n" * 10_000,
+                                         encoding="utf-8")
+    (corpus / "many.txt").write_text("\n\n".join(f"Paragraph {n} tells of pier {n}. " * 20 for n in range(6)),
+                                     encoding="utf-8")
+    (corpus / "fine.md").write_text("---\ntitle: Ferry notice\ndate: 2025-05-01\n---\nThe ferry to Cijin leaves "
+                                    "every ten minutes.\n", encoding="utf-8")
+    a = make_assistant(corpus, auto_ingest=False, max_document_chars=5_000, max_document_chunks=3)
+    report = a.ingest()
+    problems = "\n".join(report.errors)
+    assert f"{corpus / 'bomb.md'}: front matter is not valid YAML: aliases (*name) are not allowed" in problems
+    assert f"{corpus / 'listed.md'}: metadata 'title' must be one value, not a list" in problems
+    assert f"{corpus / 'long-title.md'}: metadata 'title' of 1,001 characters is over the 1,000-character" in problems
+    assert f"{corpus / 'long.txt'}: 7,800 characters of text is over the 5,000-character limit " \
+           "(ASSISTANT_MAX_DOCUMENT_CHARS)" in problems
+    assert f"{corpus / 'many.txt'}: " in problems and "over the 3-chunk limit (ASSISTANT_MAX_DOCUMENT_CHUNKS)" in problems
+    assert len(report.errors) == 5
+    assert {d["doc_id"]: d["title"] for d in a.documents()} == {"fine": "Ferry notice", "scripts": "scripts"}
+    assert "Cijin" in a.retrieve("ferry to Cijin", k=1)[0].text
+
+
+def test_an_upload_over_a_limit_is_refused_and_not_kept(tmp_path, make_assistant):
+    from assistant import LoadError
+    from assistant.documents import add_upload
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "fine.txt").write_text("The ferry to Cijin leaves every ten minutes.", encoding="utf-8")
+    a = make_assistant(corpus, max_document_chunks=3)
+    for name, data, problem in [
+        ("bomb.md", alias_bomb(), r"bomb\.md: front matter is not valid YAML: aliases"),
+        ("many.txt", "Pier seven has a long story to tell. " * 400, r"many\.txt: \d+ chunks is over the 3-chunk limit"),
+    ]:
+        with pytest.raises(LoadError, match=problem):
+            add_upload(a, name, data.encode())
+    assert not (corpus / "uploads").exists() or not any((corpus / "uploads").iterdir())
+    assert [d["doc_id"] for d in a.documents()] == ["fine"]

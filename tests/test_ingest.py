@@ -65,7 +65,7 @@ def test_folder_is_ingested_recursively_with_every_loader(tmp_path, make_assista
 
 def test_chunks_fit_the_model_window_and_keep_offsets(embeddings):
     doc = load_document(Path(__file__).parent.parent / "corpus" / "beyond-taipei-city-diplomacy.md",
-                        Path(__file__).parent.parent / "corpus", 2**24)
+                        Path(__file__).parent.parent / "corpus")
     count = embeddings.token_counter()
     chunker = Chunker(count, 128, 24, embeddings.window)
     chunks = chunker.split(doc)
