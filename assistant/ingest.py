@@ -102,12 +102,16 @@ class Indexer:
                 chunked[doc.doc_id] = self.chunks(doc)
             except LoadError as e:  # skipped like an unreadable file: an earlier version stays indexed
                 report.errors.append(str(e))
+        skipped = {d.doc_id for d in changed} - set(chunked)
+        docs = [d for d in docs if d.doc_id not in skipped]
         changed = [d for d in changed if d.doc_id in chunked]
         vectors = self._vectors([c for cs in chunked.values() for c in cs], report)
         self.record.set_meta({"model": self.model_key, "dimension": str(self.embeddings.dimension),
                               "backend": self.embeddings.backend, "chunking": self.signature})
+        known_sources = {source for _, _, source in known.values()}
         for doc in changed:
-            self._write(doc, chunked[doc.doc_id], vectors, report, is_new=doc.doc_id not in known)
+            self._write(doc, chunked[doc.doc_id], vectors, report,
+                        is_new=doc.doc_id not in known and doc.source not in known_sources)
         self._delete_missing(paths, docs, known, report)
         self.reconcile()
         report.seconds = time.perf_counter() - started
@@ -124,11 +128,18 @@ class Indexer:
     def _load(self, paths: list[Path], report: IngestReport) -> list[Document]:
         files = list(discover(paths))
         docs: list[Document] = []
+        seen: dict[str, str] = {}
         for file, root in files:
             try:
-                docs.append(load_document(file, root, self.limits))
+                doc = load_document(file, root, self.limits)
             except LoadError as e:
                 report.errors.append(str(e))
+                continue
+            if doc.doc_id in seen:  # e.g. two spellings of one name, equal once normalised
+                report.errors.append(f"{doc.source}: has the same id {doc.doc_id!r} as {seen[doc.doc_id]}; rename one")
+                continue
+            seen[doc.doc_id] = doc.source
+            docs.append(doc)
         if not docs:
             where = ", ".join(str(p) for p in paths)
             reasons = "; ".join(report.errors) if report.errors else "no .md, .txt, .html or .pdf files"
@@ -167,17 +178,22 @@ class Indexer:
             report.updated += 1
 
     def _delete_missing(self, paths: list[Path], docs: list[Document], known: dict, report: IngestReport) -> None:
-        """Drop recorded documents whose file is gone from a scanned folder (unreadable files are kept)."""
+        """Drop recorded documents whose file is gone from a scanned folder (unreadable files are kept), and
+        those whose file is now filed under another id (an index from before ids kept the suffix)."""
         folders = [p.resolve() for p in paths if p.is_dir()]
         present = {d.doc_id for d in docs}
+        refiled = {d.source for d in docs}
         for doc_id, (_, _, source) in known.items():
+            if doc_id in present:
+                continue
             src = real_path(source).resolve()
-            if doc_id in present or src.exists() or not any(src.is_relative_to(f) for f in folders):
+            gone = not src.exists() and any(src.is_relative_to(f) for f in folders)
+            if not gone and source not in refiled:
                 continue
             ids = self.record.chunk_ids(doc_id)
             self.record.delete_document(doc_id)
             self.store.delete(ids)
-            report.deleted += 1
+            report.deleted += int(gone)
             report.chunks_deleted += len(ids)
 
     def reconcile(self) -> dict[str, int]:

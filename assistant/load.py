@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -150,8 +151,8 @@ def discover(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
 
 
 def doc_id_for(file: Path, root: Path) -> str:
-    """Stable id: the path under its root without suffix, e.g. `news/visit` for corpus/news/visit.md."""
-    return shown(file.relative_to(root).with_suffix("").as_posix())
+    """Stable id: the path under its root, NFC-normalised, e.g. `news/visit.md` (`visit.txt` is another document)."""
+    return unicodedata.normalize("NFC", shown(file.relative_to(root).as_posix()))
 
 
 def _metadata(meta: dict, name: Path) -> dict[str, str]:

@@ -9,7 +9,7 @@ def test_retrieve_returns_ranked_passages_with_metadata(shared_assistant):
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
     top = passages[0]
     assert "45 sister-city partnerships" in top.text
-    assert top.doc_id == "beyond-taipei-city-diplomacy"
+    assert top.doc_id == "beyond-taipei-city-diplomacy.md"
     assert top.title.startswith("Beyond Taipei")
     assert top.end - top.start == len(top.text)
     assert top.source.endswith("beyond-taipei-city-diplomacy.md")

@@ -29,7 +29,7 @@ def test_a_non_utf8_file_name_is_ingested_shown_and_deleted(tmp_path, make_assis
     assert a.ingest().unchanged == 2, "the name maps to the same document on every run"
     delete_document(a, top.doc_id)
     assert not (corpus / LATIN1_NAME).exists()
-    assert [d["doc_id"] for d in a.documents()] == ["fine"]
+    assert [d["doc_id"] for d in a.documents()] == ["fine.txt"]
 
 
 def test_the_cli_ingests_past_a_non_utf8_name_and_prints_it(tmp_path):
@@ -74,7 +74,7 @@ def test_documents_that_expand_past_a_limit_are_skipped_by_name_and_the_rest_ing
            "(ASSISTANT_MAX_DOCUMENT_CHARS)" in problems
     assert f"{corpus / 'many.txt'}: " in problems and "over the 3-chunk limit (ASSISTANT_MAX_DOCUMENT_CHUNKS)" in problems
     assert len(report.errors) == 5
-    assert {d["doc_id"]: d["title"] for d in a.documents()} == {"fine": "Ferry notice", "scripts": "scripts"}
+    assert {d["doc_id"]: d["title"] for d in a.documents()} == {"fine.md": "Ferry notice", "scripts.html": "scripts"}
     assert "Cijin" in a.retrieve("ferry to Cijin", k=1)[0].text
 
 
@@ -93,4 +93,4 @@ def test_an_upload_over_a_limit_is_refused_and_not_kept(tmp_path, make_assistant
         with pytest.raises(LoadError, match=problem):
             add_upload(a, name, data.encode())
     assert not (corpus / "uploads").exists() or not any((corpus / "uploads").iterdir())
-    assert [d["doc_id"] for d in a.documents()] == ["fine"]
+    assert [d["doc_id"] for d in a.documents()] == ["fine.txt"]

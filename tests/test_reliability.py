@@ -35,7 +35,7 @@ def test_same_file_thrice_then_edited_then_deleted(corpus_copy, make_assistant):
     path.unlink()
     a.ingest()
     assert not [p for p in a.retrieve("Stanford Silicon Valley delegation Nvidia", k=20)
-                if p.doc_id == "kaohsiung-silicon-valley-visit"]
+                if p.doc_id == "kaohsiung-silicon-valley-visit.md"]
     assert a.store.ids() == a.record.chunk_ids()
 
 
