@@ -192,6 +192,10 @@ class Assistant:
         if not isinstance(question, str) or not question.strip():
             raise EmptyQuestionError("the question is empty; type a question about the documents")
         question = " ".join(question.split())
+        stray = next((c for c in question if "\udc80" <= c <= "\udcff"), None)  # how Python keeps a non-UTF-8 byte
+        if stray:
+            raise QuestionError(f"the question holds the byte 0x{ord(stray) - 0xDC00:X}, which is not UTF-8 text; "
+                                "set the terminal to UTF-8 and type it again")
         if len(question) > self.settings.max_question_chars:
             raise QuestionError(
                 f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"

@@ -173,6 +173,9 @@ def _metadata(meta: dict, name: Path) -> dict[str, str]:
 def load_document(file: Path, root: Path, limits: DocumentLimits = DocumentLimits()) -> Document:
     """Read one file into a Document, or raise LoadError naming the file and the limit or problem."""
     name = Path(shown(file))  # messages and the record need text, whatever bytes the file name holds
+    target = file.resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise LoadError(f"{name}: a link to {shown(target)}, outside {shown(root)}; skipped (copy the file in instead)")
     loader = LOADERS.get(file.suffix.lower())
     if loader is None:
         raise LoadError(f"{name}: unsupported type {name.suffix or '(none)'}; use one of {', '.join(sorted(LOADERS))}")

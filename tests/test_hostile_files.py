@@ -94,3 +94,33 @@ def test_an_upload_over_a_limit_is_refused_and_not_kept(tmp_path, make_assistant
             add_upload(a, name, data.encode())
     assert not (corpus / "uploads").exists() or not any((corpus / "uploads").iterdir())
     assert [d["doc_id"] for d in a.documents()] == ["fine.txt"]
+
+
+def test_a_link_out_of_the_corpus_and_a_pdf_past_pypdfs_limit_are_skipped_by_name(tmp_path, make_assistant):
+    from conftest import one_page_pdf
+
+    outside = tmp_path / "secret.txt"
+    outside.write_text("The vault code is 1234.", encoding="utf-8")
+    corpus = tmp_path / "docs"
+    (corpus / "inner").mkdir(parents=True)
+    (corpus / "inner" / "kept.txt").write_text("The ferry to Cijin leaves every ten minutes.", encoding="utf-8")
+    (corpus / "hostname.txt").symlink_to(outside)
+    (corpus / "alias.txt").symlink_to(corpus / "inner" / "kept.txt")  # inside the corpus: fine
+    (corpus / "bomb.pdf").write_bytes(one_page_pdf(b" " * (80 * 2**20), deflate=True))  # 80 MB from 80 KB
+    a = make_assistant(corpus, auto_ingest=False)
+    problems = "\n".join(a.ingest().errors)
+    assert f"{corpus / 'hostname.txt'}: a link to {outside}, outside {corpus}; skipped" in problems
+    assert f"{corpus / 'bomb.pdf'}: the PDF expands past pypdf's safety limit, likely a decompression bomb " \
+           "(LimitReachedError: Limit reached while decompressing" in problems
+    assert [d["doc_id"] for d in a.documents()] == ["alias.txt", "inner/kept.txt"]
+    assert all("vault" not in p.text for p in a.retrieve("vault code", k=5))
+
+
+def test_a_question_with_a_byte_that_is_not_utf8_gets_a_clear_error(tmp_path):
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "fine.txt").write_text("The ferry to Cijin leaves every ten minutes.", encoding="utf-8")
+    question = os.fsdecode(b"caf\xe9 ferry?")  # what Python makes of `assistant ask $'caf\xe9 ferry?'`
+    result = CliRunner().invoke(app, ["--corpus-dir", str(corpus), "--index-dir", str(tmp_path / "ix"), "ask", question])
+    assert result.exit_code == 1 and not isinstance(result.exception, UnicodeError), result.output
+    assert "the question holds the byte 0xE9, which is not UTF-8 text" in result.output
