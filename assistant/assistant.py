@@ -15,7 +15,7 @@ from .embed import SentenceEmbeddings, cpu_features
 from .errors import CorpusError, EmptyQuestionError, QuestionError
 from .health import open_index
 from .ingest import Indexer, check_model, writer_lock
-from .pdf import PdfLimits
+from .load import DocumentLimits
 from .records import Record
 from .question import understand
 from .retrieve import HybridRetriever
@@ -92,8 +92,7 @@ class Assistant:
         s = self.settings
         chunker = Chunker(self.embeddings.token_counter(), s.chunk_tokens, s.chunk_overlap_tokens, self.embeddings.window)
         return Indexer(self.record, self.store, self.embeddings, chunker,
-                       f"{s.chunk_tokens}/{s.chunk_overlap_tokens}", int(s.max_file_mb * 2**20), progress,
-                       PdfLimits(s.pdf_timeout_s, s.pdf_memory_mb))
+                       f"{s.chunk_tokens}/{s.chunk_overlap_tokens}", DocumentLimits.from_settings(s), progress)
 
     def ingest(self, paths: list[str | Path] | None = None, progress: bool = True) -> IngestReport:
         """Bring the index in step with `paths` (default: the corpus folder): new, changed and deleted files.
@@ -195,6 +194,10 @@ class Assistant:
         if not isinstance(question, str) or not question.strip():
             raise EmptyQuestionError("the question is empty; type a question about the documents")
         question = " ".join(question.split())
+        stray = next((c for c in question if "\udc80" <= c <= "\udcff"), None)  # how Python keeps a non-UTF-8 byte
+        if stray:
+            raise QuestionError(f"the question holds the byte 0x{ord(stray) - 0xDC00:X}, which is not UTF-8 text; "
+                                "set the terminal to UTF-8 and type it again")
         if len(question) > self.settings.max_question_chars:
             raise QuestionError(
                 f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"

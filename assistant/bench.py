@@ -24,7 +24,7 @@ from .backends.guard import cosines
 from .config import DEFAULT_MODEL
 from .embed import SentenceEmbeddings, cpu_features, default_cache_dir, resolve_model_path
 from .errors import ConfigError
-from .load import discover, load_document
+from .load import DocumentLimits, discover, load_document
 
 HANDBOOK = Path("/usr/share/doc/debian-handbook/html/en-US")
 QUESTIONS = (
@@ -117,7 +117,7 @@ def load_corpus(corpus: Path) -> list:
     if not corpus.exists():
         hint = " (apt-get install debian-handbook)" if corpus == HANDBOOK else ""
         raise ConfigError(f"benchmark corpus {corpus} does not exist{hint}")
-    return [load_document(f, root, 50 * 2**20) for f, root in discover([corpus])]
+    return [load_document(f, root, DocumentLimits(max_bytes=50 * 2**20)) for f, root in discover([corpus])]
 
 
 def timed(call: Callable[[], object]) -> tuple[float, object]:

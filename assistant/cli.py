@@ -11,13 +11,15 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from .errors import AssistantError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# Document text, titles, file names and messages are printed as text, never read as Rich markup (`[/b]`,
+# `[link=...]`) or emoji codes (`:smile:`): styled pieces are joined as Text, plain ones printed with markup=False.
+out = Console(soft_wrap=True, emoji=False)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 _overrides: dict = {}
 ANSWERER_HELP = ("extractive, ollama:<model>, openai-compatible[:<model>] or hf:<path> [env ASSISTANT_ANSWERER]; "
                  "server via ASSISTANT_LLM_BASE_URL, key via ASSISTANT_LLM_API_KEY.")
@@ -45,7 +47,7 @@ def _assistant(auto_ingest: bool = True, rebuild: bool = False, **settings):
 
 
 def _fail(error: Exception) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+    err.print(Text.assemble(("error:", "bold red"), f" {error}"), highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 
@@ -66,14 +68,14 @@ def _print_answer(answer, as_json: bool = False) -> None:
         return
     if answer.corrected:
         out.print("[bold yellow]Correction[/] — the documents contradict the question:", highlight=False)
-    out.print(answer.text, highlight=False)
+    out.print(answer.text, highlight=False, markup=False)
     if answer.citations:
         out.print()
     for c in answer.citations:
         title = c.passage.title + (f" ({c.passage.date})" if c.passage.date else "")
-        out.print(f"[bold][{c.n}][/] {title}\n    [dim]“{c.quote}”[/]", highlight=False)
+        out.print(Text.assemble((f"[{c.n}]", "bold"), f" {title}\n    ", (f"“{c.quote}”", "dim")), highlight=False)
     for note in answer.notes:
-        out.print(f"[dim]note: {escape(note)}[/]", highlight=False)
+        out.print(Text(f"note: {note}", style="dim"), highlight=False)
 
 
 @app.command()
@@ -92,8 +94,8 @@ def ingest(
     except AssistantError as e:
         raise _fail(e)
     for problem in report.errors:
-        err.print(f"[yellow]skipped:[/] {problem}", highlight=False)
-    out.print(f"ingest: {report.summary()}", highlight=False)
+        err.print(Text.assemble(("skipped:", "yellow"), f" {problem}"), highlight=False)
+    out.print(f"ingest: {report.summary()}", highlight=False, markup=False)
     if report.errors:
         raise typer.Exit(1)
 
@@ -149,7 +151,7 @@ def chat() -> None:
         try:
             answer = _ask(assistant, question, history)
         except AssistantError as e:
-            err.print(f"[red]{e}[/]", highlight=False)
+            err.print(Text(str(e), style="red"), highlight=False)
             continue
         _print_answer(answer)
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
@@ -190,7 +192,7 @@ def evaluate(
                    "outcomes": [asdict(o) for o in result["outcomes"]]}
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        out.print(format_report(result), highlight=False)
+        out.print(format_report(result), highlight=False, markup=False)
 
 
 @app.command()
@@ -216,7 +218,7 @@ def status() -> None:
     except AssistantError as e:
         raise _fail(e)
     for key, value in info.items():
-        out.print(f"{key:>10}: {value}", highlight=False)
+        out.print(f"{key:>10}: {value}", highlight=False, markup=False)
 
 
 @app.command()
@@ -243,7 +245,7 @@ def bench(
             rounds=1 if tiny else rounds, limit=16 if tiny else limit, grow=200 if tiny else grow,
             backends=backends.split(",") if backends else None, sections=tuple(sections.split(",")),
             cache_dir=settings.cache_dir or None, device=settings.device,
-            log=lambda message: err.print(f"[dim]{message}[/]", highlight=False),
+            log=lambda message: err.print(Text(message, style="dim"), highlight=False),
         )
         with contextlib.redirect_stdout(sys.stderr):  # library progress output must not mix into --json
             result = run_bench(opts)
@@ -266,7 +268,7 @@ def doctor() -> None:
     except AssistantError as e:
         raise _fail(e)
     for line in lines:
-        out.print(line, highlight=False, soft_wrap=True)
+        out.print(line, highlight=False, soft_wrap=True, markup=False)
     if not healthy:
         raise typer.Exit(1)
 

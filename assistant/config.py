@@ -39,6 +39,10 @@ class Settings:
     max_question_chars: int = _setting(1000, "Longest question accepted, in characters.")
     max_history_turns: int = _setting(20, "Most history messages used to resolve a follow-up.")
     max_file_mb: float = _setting(20.0, "Largest source file accepted, in MiB.")
+    max_document_chars: int = _setting(1_000_000, "Most characters of text one document may hold once extracted "
+                                       "(markup-heavy files are measured by their text); a longer one is skipped.")
+    max_document_chunks: int = _setting(2_000, "Most chunks one document may be split into; a document that needs "
+                                        "more is skipped, so one file cannot monopolise an ingest.")
     pdf_timeout_s: float = _setting(60.0, "Longest a PDF may take to parse (in a child process) before it is skipped.")
     pdf_memory_mb: int = _setting(1024, "Most memory a PDF may take to parse, in MiB (stops decompression bombs).")
     answerer: str = _setting("extractive", "Answer step: extractive (default), ollama:<model>, "
@@ -70,6 +74,9 @@ class Settings:
             raise ConfigError(f"chunk_tokens must be between 16 and 512, got {self.chunk_tokens}")
         if not 0 <= self.chunk_overlap_tokens < self.chunk_tokens:
             raise ConfigError("chunk_overlap_tokens must be at least 0 and smaller than chunk_tokens")
+        for name in ("max_document_chars", "max_document_chunks"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.k < 1 or self.k > 100:
             raise ConfigError(f"k must be between 1 and 100, got {self.k}")
         return self

@@ -2,7 +2,8 @@
 
 The corpus folder stays the source of truth (uploads land in `<corpus>/uploads/`), so the index can always
 be rebuilt from it. Every change re-ingests the whole corpus folder: ingest is incremental by content hash,
-and one root keeps doc ids stable (`uploads/<name>`), whatever was added or removed.
+and one root keeps doc ids stable (`uploads/<name>.<suffix>`), whatever was added or removed. An upload never
+replaces a file silently: the caller says what to do when the name is taken, and is told what happened.
 """
 from __future__ import annotations
 
@@ -10,15 +11,25 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Literal, NamedTuple
 
 from .errors import CorpusError, LoadError
-from .load import load_document
-from .pdf import PdfLimits
+from .load import DocumentLimits, load_document, real_path
 from .types import IngestReport
 
 UPLOAD_TYPES = (".html", ".md", ".pdf", ".txt")
 UPLOAD_FOLDER = "uploads"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+IF_EXISTS = ("refuse", "replace", "keep both")
+IfExists = Literal["refuse", "replace", "keep both"]
+
+
+class Upload(NamedTuple):
+    """What an upload did: the document's id, `outcome` ("added", "replaced" or "kept both"), the ingest."""
+
+    doc_id: str
+    outcome: str
+    report: IngestReport
 
 
 def upload_name(name: str) -> str:
@@ -46,32 +57,51 @@ def check_content(name: str, data: bytes, max_bytes: int) -> None:
         raise LoadError(f"{name}: the content is a PDF; upload it with a .pdf name")
 
 
-def add_upload(assistant, name: str, data: bytes) -> tuple[str, IngestReport]:
+def add_upload(assistant, name: str, data: bytes, if_exists: IfExists = "refuse") -> Upload:
     """Check an uploaded file by loading it, keep it under `<corpus>/uploads/`, and index it.
 
+    Args:
+        if_exists: when an upload of that name is already there: "refuse" (the default), "replace" it, or
+            "keep both" (the new file gets the next free name, `notes-2.md`).
     Returns:
-        The new document's id and the ingest report.
+        The document's id, what happened ("added", "replaced", "kept both") and the ingest report.
     Raises:
-        LoadError: wrong type, too large, binary, not UTF-8, not a PDF, or no text in it.
+        LoadError: wrong type, too large, binary, not UTF-8, not a PDF, no text in it, or over a document limit.
+        CorpusError: the name is taken and `if_exists` is "refuse".
     """
+    if if_exists not in IF_EXISTS:
+        raise CorpusError(f"if_exists must be one of {', '.join(IF_EXISTS)}, got {if_exists!r}")
     corpus = Path(assistant.settings.corpus_dir)
-    max_bytes = int(assistant.settings.max_file_mb * 2**20)
+    limits = DocumentLimits.from_settings(assistant.settings)
     safe = upload_name(name)
-    check_content(safe, data, max_bytes)
+    check_content(safe, data, limits.max_bytes)
+    target, outcome = _place(corpus / UPLOAD_FOLDER / safe, if_exists)
     staging = corpus / ".staging"  # a dot folder: never picked up as a document by ingest
     staging.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=staging) as tmp:
-        staged = Path(tmp) / safe
+        staged = Path(tmp) / target.name
         staged.write_bytes(data)
         try:
-            settings = assistant.settings
-            load_document(staged, Path(tmp), max_bytes, PdfLimits(settings.pdf_timeout_s, settings.pdf_memory_mb))
+            assistant.indexer(progress=False).chunks(load_document(staged, Path(tmp), limits))
         except LoadError as e:  # name the upload, not the staging path
             raise LoadError(str(e).replace(str(staged), safe)) from e
-        target = corpus / UPLOAD_FOLDER / safe
         target.parent.mkdir(exist_ok=True)
         os.replace(staged, target)
-    return f"{UPLOAD_FOLDER}/{Path(safe).stem}", assistant.ingest(progress=False)
+    return Upload(f"{UPLOAD_FOLDER}/{target.name}", outcome, assistant.ingest(progress=False))
+
+
+def _place(target: Path, if_exists: IfExists) -> tuple[Path, str]:
+    """Where the upload goes and what that does to a file already there."""
+    if not target.exists():
+        return target, "added"
+    if if_exists == "replace":
+        return target, "replaced"
+    if if_exists == "keep both":
+        n = 2
+        while (free := target.with_name(f"{target.stem}-{n}{target.suffix}")).exists():
+            n += 1
+        return free, "kept both"
+    raise CorpusError(f"{UPLOAD_FOLDER}/{target.name} already exists; choose to replace it or to keep both")
 
 
 def delete_document(assistant, doc_id: str) -> IngestReport:
@@ -85,11 +115,14 @@ def delete_document(assistant, doc_id: str) -> IngestReport:
     if doc is None:
         raise CorpusError(f"no document {doc_id!r} in the index")
     corpus = Path(assistant.settings.corpus_dir).resolve()
-    source = Path(doc["source"]).resolve()
+    source = real_path(doc["source"]).resolve()
     if not source.is_relative_to(corpus):
-        raise CorpusError(f"{doc_id!r} comes from {source}, outside the corpus folder {corpus}; remove it there")
+        raise CorpusError(f"{doc_id!r} comes from {doc['source']}, outside the corpus folder {corpus}; remove it there")
     if len(documents) == 1:
         raise CorpusError(f"{doc_id!r} is the only document; add another before deleting it")
     source.unlink(missing_ok=True)
-    return assistant.ingest(progress=False)
+    report = assistant.ingest(progress=False)
+    if any(d["doc_id"] == doc_id for d in assistant.documents()):
+        raise CorpusError(f"{doc_id!r} is still indexed after deleting {doc['source']}; run `assistant doctor`")
+    return report
 

@@ -15,8 +15,7 @@ from tqdm import tqdm
 from .chunk import CHUNKING_VERSION, Chunker
 from .embed import SentenceEmbeddings
 from .errors import CorpusError, IndexLockedError, LoadError, ModelMismatchError
-from .load import discover, load_document
-from .pdf import PdfLimits
+from .load import DocumentLimits, discover, load_document, real_path
 from .records import Record, text_hash
 from .store import ChromaStore
 from .sync import reconcile
@@ -73,15 +72,13 @@ class Indexer:
     """Keeps the record and the Chroma collection in step with the documents on disk."""
 
     def __init__(self, record: Record, store: ChromaStore, embeddings: SentenceEmbeddings, chunker: Chunker,
-                 chunk_signature: str, max_file_bytes: int, progress: bool = True,
-                 pdf_limits: PdfLimits = PdfLimits()):
+                 chunk_signature: str, limits: DocumentLimits = DocumentLimits(), progress: bool = True):
         self.record = record
         self.store = store
         self.embeddings = embeddings
         self.chunker = chunker
         self.signature = f"v{CHUNKING_VERSION}:{chunk_signature}"
-        self.max_file_bytes = max_file_bytes
-        self.pdf_limits = pdf_limits
+        self.limits = limits
         self.progress = progress
 
     @property
@@ -99,25 +96,50 @@ class Indexer:
         known = self.record.document_state()
         changed = [d for d in docs if known.get(d.doc_id, ("", "", ""))[:2] != (d.content_hash, self.signature)]
         report.unchanged = len(docs) - len(changed)
-        chunked = {d.doc_id: self.chunker.split(d) for d in changed}
+        chunked = {}
+        for doc in changed:
+            try:
+                chunked[doc.doc_id] = self.chunks(doc)
+            except LoadError as e:  # skipped like an unreadable file: an earlier version stays indexed
+                report.errors.append(str(e))
+        skipped = {d.doc_id for d in changed} - set(chunked)
+        docs = [d for d in docs if d.doc_id not in skipped]
+        changed = [d for d in changed if d.doc_id in chunked]
         vectors = self._vectors([c for cs in chunked.values() for c in cs], report)
         self.record.set_meta({"model": self.model_key, "dimension": str(self.embeddings.dimension),
                               "backend": self.embeddings.backend, "chunking": self.signature})
+        known_sources = {source for _, _, source in known.values()}
         for doc in changed:
-            self._write(doc, chunked[doc.doc_id], vectors, report, is_new=doc.doc_id not in known)
+            self._write(doc, chunked[doc.doc_id], vectors, report,
+                        is_new=doc.doc_id not in known and doc.source not in known_sources)
         self._delete_missing(paths, docs, known, report)
         self.reconcile()
         report.seconds = time.perf_counter() - started
         return report
 
+    def chunks(self, doc: Document) -> list[Chunk]:
+        """The document's chunks, or LoadError when there are more than the limit allows."""
+        chunks = self.chunker.split(doc)
+        if len(chunks) > self.limits.max_chunks:
+            raise LoadError(f"{doc.source}: {len(chunks):,} chunks is over the {self.limits.max_chunks:,}-chunk "
+                            "limit (ASSISTANT_MAX_DOCUMENT_CHUNKS)")
+        return chunks
+
     def _load(self, paths: list[Path], report: IngestReport) -> list[Document]:
         files = list(discover(paths))
         docs: list[Document] = []
+        seen: dict[str, str] = {}
         for file, root in files:
             try:
-                docs.append(load_document(file, root, self.max_file_bytes, self.pdf_limits))
+                doc = load_document(file, root, self.limits)
             except LoadError as e:
                 report.errors.append(str(e))
+                continue
+            if doc.doc_id in seen:  # e.g. two spellings of one name, equal once normalised
+                report.errors.append(f"{doc.source}: has the same id {doc.doc_id!r} as {seen[doc.doc_id]}; rename one")
+                continue
+            seen[doc.doc_id] = doc.source
+            docs.append(doc)
         if not docs:
             where = ", ".join(str(p) for p in paths)
             reasons = "; ".join(report.errors) if report.errors else "no .md, .txt, .html or .pdf files"
@@ -156,17 +178,22 @@ class Indexer:
             report.updated += 1
 
     def _delete_missing(self, paths: list[Path], docs: list[Document], known: dict, report: IngestReport) -> None:
-        """Drop recorded documents whose file is gone from a scanned folder (unreadable files are kept)."""
+        """Drop recorded documents whose file is gone from a scanned folder (unreadable files are kept), and
+        those whose file is now filed under another id (an index from before ids kept the suffix)."""
         folders = [p.resolve() for p in paths if p.is_dir()]
         present = {d.doc_id for d in docs}
+        refiled = {d.source for d in docs}
         for doc_id, (_, _, source) in known.items():
-            src = Path(source).resolve()
-            if doc_id in present or src.exists() or not any(src.is_relative_to(f) for f in folders):
+            if doc_id in present:
+                continue
+            src = real_path(source).resolve()
+            gone = not src.exists() and any(src.is_relative_to(f) for f in folders)
+            if not gone and source not in refiled:
                 continue
             ids = self.record.chunk_ids(doc_id)
             self.record.delete_document(doc_id)
             self.store.delete(ids)
-            report.deleted += 1
+            report.deleted += int(gone)
             report.chunks_deleted += len(ids)
 
     def reconcile(self) -> dict[str, int]:

@@ -1,8 +1,15 @@
-"""Paths -> Documents. A suffix -> loader registry: .md (YAML front matter), .txt, .html/.htm, .pdf."""
+"""Paths -> Documents. A suffix -> loader registry: .md (YAML front matter), .txt, .html/.htm, .pdf.
+
+Every document is loaded under `DocumentLimits`, which bound what it expands into, not only its file size.
+"""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -12,6 +19,24 @@ from .types import Document
 
 Loader = Callable[[bytes, Path], tuple[str, dict]]
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+MAX_FRONT_MATTER_CHARS = 10_000
+MAX_META_CHARS = 1_000  # a title, date, url or language longer than this is not metadata
+META_KEYS = ("title", "date", "url", "language")
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    """What one document may cost: file size, characters of extracted text, chunks, and the PDF parser's limits."""
+
+    max_bytes: int = 20 * 2**20
+    max_chars: int = 1_000_000
+    max_chunks: int = 2_000
+    pdf: PdfLimits = PdfLimits()
+
+    @classmethod
+    def from_settings(cls, settings) -> "DocumentLimits":
+        return cls(int(settings.max_file_mb * 2**20), settings.max_document_chars, settings.max_document_chunks,
+                   PdfLimits(settings.pdf_timeout_s, settings.pdf_memory_mb))
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -27,6 +52,21 @@ def load_text(data: bytes, path: Path) -> tuple[str, dict]:
     return _decode(data, path), {}
 
 
+@cache
+def _no_alias_loader():
+    """A YAML SafeLoader that refuses aliases: a few hundred bytes of chained `*alias` expand into gigabytes."""
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in front matter", mark)
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
+
+
 def load_markdown(data: bytes, path: Path) -> tuple[str, dict]:
     import yaml
 
@@ -34,9 +74,12 @@ def load_markdown(data: bytes, path: Path) -> tuple[str, dict]:
     match = _FRONT_MATTER.match(text)
     if not match:
         return text, {}
+    if len(match.group(1)) > MAX_FRONT_MATTER_CHARS:
+        raise LoadError(f"{path}: front matter of {len(match.group(1)):,} characters is over the "
+                        f"{MAX_FRONT_MATTER_CHARS:,}-character limit")
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as e:
+        meta = yaml.load(match.group(1), Loader=_no_alias_loader()) or {}
+    except (yaml.YAMLError, RecursionError) as e:
         raise LoadError(f"{path}: front matter is not valid YAML: {e}") from e
     if not isinstance(meta, dict):
         raise LoadError(f"{path}: front matter must be a YAML mapping")
@@ -77,11 +120,28 @@ def supported(path: Path) -> bool:
     return path.suffix.lower() in LOADERS
 
 
+def shown(path: Path | str) -> str:
+    """The path as text that can be printed and stored: bytes of a non-UTF-8 name become `\\xNN`.
+
+    >>> shown(os.fsdecode(b"caf\\xe9.md"))
+    'caf\\\\xe9.md'
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def real_path(text: str) -> Path:
+    """The file that `shown` printed as `text` (a name that really holds `\\xNN` wins)."""
+    if Path(text).exists():
+        return Path(text)
+    raw = re.sub(rb"\\x([89a-f][0-9a-f])", lambda m: bytes([int(m.group(1), 16)]), text.encode())
+    return Path(os.fsdecode(raw))
+
+
 def discover(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
     """Yield (file, root) for every supported file under `paths`; a folder is walked recursively."""
     for root in paths:
         if not root.exists():
-            raise CorpusError(f"{root}: no such file or folder")
+            raise CorpusError(f"{shown(root)}: no such file or folder")
         if root.is_file():
             yield root, root.parent
             continue
@@ -91,29 +151,52 @@ def discover(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
 
 
 def doc_id_for(file: Path, root: Path) -> str:
-    """Stable id: the path under its root without suffix, e.g. `news/visit` for corpus/news/visit.md."""
-    return file.relative_to(root).with_suffix("").as_posix()
+    """Stable id: the path under its root, NFC-normalised, e.g. `news/visit.md` (`visit.txt` is another document)."""
+    return unicodedata.normalize("NFC", shown(file.relative_to(root).as_posix()))
 
 
-def load_document(file: Path, root: Path, max_bytes: int, pdf_limits: PdfLimits = PdfLimits()) -> Document:
-    """Read one file into a Document, or raise LoadError naming the problem (PDFs parse under `pdf_limits`)."""
+def _metadata(meta: dict, name: Path) -> dict[str, str]:
+    """Title, date, url and language as short strings; a list, a mapping or an overlong value is refused."""
+    out = {}
+    for key in META_KEYS:
+        value = meta.get(key)
+        if isinstance(value, (dict, list, set)):
+            raise LoadError(f"{name}: metadata {key!r} must be one value, not a {type(value).__name__}")
+        text = "" if value is None else str(value)
+        if len(text) > MAX_META_CHARS:
+            raise LoadError(f"{name}: metadata {key!r} of {len(text):,} characters is over the "
+                            f"{MAX_META_CHARS:,}-character limit")
+        out[key] = text
+    return out
+
+
+def load_document(file: Path, root: Path, limits: DocumentLimits = DocumentLimits()) -> Document:
+    """Read one file into a Document, or raise LoadError naming the file and the limit or problem."""
+    name = Path(shown(file))  # messages and the record need text, whatever bytes the file name holds
+    target = file.resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise LoadError(f"{name}: a link to {shown(target)}, outside {shown(root)}; skipped (copy the file in instead)")
     loader = LOADERS.get(file.suffix.lower())
     if loader is None:
-        raise LoadError(f"{file}: unsupported type {file.suffix or '(none)'}; use one of {', '.join(sorted(LOADERS))}")
+        raise LoadError(f"{name}: unsupported type {name.suffix or '(none)'}; use one of {', '.join(sorted(LOADERS))}")
     size = file.stat().st_size
-    if size > max_bytes:
-        raise LoadError(f"{file}: {size / 2**20:.1f} MiB is over the {max_bytes / 2**20:.1f} MiB limit")
+    if size > limits.max_bytes:
+        raise LoadError(f"{name}: {size / 2**20:.1f} MiB is over the {limits.max_bytes / 2**20:.1f} MiB limit")
     data = file.read_bytes()
-    text, meta = load_pdf(data, file, pdf_limits) if loader is load_pdf else loader(data, file)
+    text, meta = load_pdf(data, name, limits.pdf) if loader is load_pdf else loader(data, name)
     if not text.strip():
-        raise LoadError(f"{file}: no text found")
+        raise LoadError(f"{name}: no text found")
+    if len(text) > limits.max_chars:
+        raise LoadError(f"{name}: {len(text):,} characters of text is over the {limits.max_chars:,}-character "
+                        "limit (ASSISTANT_MAX_DOCUMENT_CHARS)")
+    meta = _metadata(meta, name)
     return Document(
         doc_id=doc_id_for(file, root),
         text=text,
-        source=str(file),
-        title=str(meta.get("title") or file.stem.replace("-", " ").replace("_", " ")),
-        date=str(meta.get("date") or ""),
-        url=str(meta.get("url") or ""),
-        language=str(meta.get("language") or ""),
+        source=str(name),
+        title=meta["title"] or name.stem.replace("-", " ").replace("_", " "),
+        date=meta["date"],
+        url=meta["url"],
+        language=meta["language"],
         content_hash=hashlib.sha256(data).hexdigest(),
     )

@@ -41,6 +41,10 @@ def extract_pdf_text(data: bytes, path: Path, limits: PdfLimits = PdfLimits()) -
     if done.returncode != 0:
         raise LoadError(f"{path}: the PDF parser failed ({last})")
     result = json.loads(done.stdout)
+    if result.get("error", "").startswith("LimitReachedError"):
+        # pypdf's own limits (75 MB per decompressed stream by default) stopped it before ours did.
+        raise LoadError(f"{path}: the PDF expands past pypdf's safety limit, likely a decompression bomb "
+                        f"({result['error']}); skipped")
     if "error" in result:
         raise LoadError(f"{path}: corrupt or unreadable PDF ({result['error']})")
     return result["text"], {"title": result["title"]}

@@ -128,9 +128,11 @@ class Record:
             db.execute("DELETE FROM documents")
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
 
-    def samples(self, model: str, n: int = 3) -> list[tuple[str, np.ndarray]]:
-        """Up to n (chunk id, stored vector) pairs spread over the record, to probe the index with."""
+    def samples(self, model: str, n: int | None = None) -> list[tuple[str, np.ndarray]]:
+        """Up to n (chunk id, stored vector) pairs spread over the record, to probe the index with; by default
+        1% of the chunks, at least 10 and at most 1,000, so a bigger index is checked more widely."""
         ids = sorted(self.chunk_ids())
+        n = n or max(10, min(1_000, len(ids) // 100))
         picked = {ids[i * (len(ids) - 1) // max(n - 1, 1)] for i in range(n)} if ids else set()
         return [(c.id, v) for c, v in self.chunks_with_vectors(model, picked)]
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import gradio as gr
 
-from .documents import UPLOAD_TYPES, add_upload, delete_document
+from .documents import IF_EXISTS, UPLOAD_TYPES, add_upload, delete_document
 from .errors import AssistantError, ConfigError
 from .markup import escape_markdown
 
@@ -56,7 +56,7 @@ def admin_tab(assistant, secret: str) -> list:
         require(token)
         return listing(f"{len(assistant.documents())} documents in the index.")
 
-    def upload(token: str, file: str | None, progress=gr.Progress()):
+    def upload(token: str, file: str | None, if_exists: str = "refuse", progress=gr.Progress()):
         require(token)
         if not file:
             raise _refusal("Choose a .md, .txt, .html or .pdf file first.", "No file")
@@ -64,8 +64,9 @@ def admin_tab(assistant, secret: str) -> list:
         max_bytes = int(assistant.settings.max_file_mb * 2**20)
         with open(file, "rb") as f:
             data = f.read(max_bytes + 1)  # one byte over is enough to refuse
-        doc_id, report = run(add_upload, Path(file).name, data)
-        return *listing(f"Added **{escape_markdown(doc_id)}**: {report.summary()}"), None
+        done = run(add_upload, Path(file).name, data, if_exists)
+        said = {"added": "Added", "replaced": "Replaced", "kept both": "Kept both: added"}[done.outcome]
+        return *listing(f"{said} **{escape_markdown(done.doc_id)}**: {done.report.summary()}"), None
 
     def delete(token: str, doc_id: str | None, progress=gr.Progress()):
         require(token)
@@ -93,6 +94,8 @@ def admin_tab(assistant, secret: str) -> list:
             file = gr.File(label=f"Upload ({', '.join(UPLOAD_TYPES)}, up to {assistant.settings.max_file_mb:g} MiB)",
                            file_types=list(UPLOAD_TYPES), type="filepath", elem_id="admin-file")
             with gr.Column():
+                if_exists = gr.Radio(list(IF_EXISTS), value="refuse", label="If an upload of that name exists",
+                                     elem_id="admin-if-exists")
                 add_btn = gr.Button("Add to corpus", variant="primary", elem_id="admin-add")
                 doc = gr.Dropdown(label="Document", choices=[], elem_id="admin-doc")
                 delete_btn = gr.Button("Delete document", variant="stop", elem_id="admin-delete")
@@ -100,7 +103,7 @@ def admin_tab(assistant, secret: str) -> list:
         outputs = [status, table, doc]
         return [
             unlock_btn.click(unlock, token_box, outputs, api_name="documents", **_ADMIN),
-            add_btn.click(upload, [token_box, file], [*outputs, file], api_name="upload_document", **_ADMIN),
+            add_btn.click(upload, [token_box, file, if_exists], [*outputs, file], api_name="upload_document", **_ADMIN),
             delete_btn.click(delete, [token_box, doc], outputs, api_name="delete_document", **_ADMIN),
             reingest_btn.click(reingest, token_box, outputs, api_name="reingest", **_ADMIN),
         ]

@@ -32,7 +32,7 @@ def test_terse_lower_case_query(shared_assistant):
 def test_comparison_draws_from_both_documents(shared_assistant):
     answer = shared_assistant.ask("List the smart city expos or summits that Kaohsiung officials took part in or promoted.")
     docs = {c.passage.doc_id for c in answer.citations}
-    assert docs == {"beyond-taipei-city-diplomacy", "kaohsiung-silicon-valley-visit"}
+    assert docs == {"beyond-taipei-city-diplomacy.md", "kaohsiung-silicon-valley-visit.md"}
 
 
 def test_every_answer_sentence_is_a_verbatim_cited_quote(shared_assistant):
@@ -63,7 +63,7 @@ def test_injection_in_a_document_stays_data(corpus_copy, make_assistant):
     a = make_assistant(corpus_copy)
     answer = a.ask("How many sister cities does Kaohsiung have?")
     assert "45 sister-city partnerships" in answer.text
-    assert all(c.passage.doc_id != "poison" or c.quote in c.passage.text for c in answer.citations)
+    assert all(c.passage.doc_id != "poison.md" or c.quote in c.passage.text for c in answer.citations)
     assert a.ask("What is the population of Gdynia?").abstained
 
 
@@ -74,7 +74,7 @@ def test_injection_in_a_document_stays_data(corpus_copy, make_assistant):
 def test_comparison_cites_each_side(shared_assistant, question):
     answer = shared_assistant.ask(question)
     assert not answer.abstained
-    assert {c.passage.doc_id for c in answer.citations} == {"beyond-taipei-city-diplomacy", "kaohsiung-silicon-valley-visit"}
+    assert {c.passage.doc_id for c in answer.citations} == {"beyond-taipei-city-diplomacy.md", "kaohsiung-silicon-valley-visit.md"}
     sides = [name for name in ("San Jose", "Dresden", "Gdynia") if name in question]
     assert all(any(name in c.quote for c in answer.citations) for name in sides)
 

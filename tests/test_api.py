@@ -9,7 +9,7 @@ def test_retrieve_returns_ranked_passages_with_metadata(shared_assistant):
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
     top = passages[0]
     assert "45 sister-city partnerships" in top.text
-    assert top.doc_id == "beyond-taipei-city-diplomacy"
+    assert top.doc_id == "beyond-taipei-city-diplomacy.md"
     assert top.title.startswith("Beyond Taipei")
     assert top.end - top.start == len(top.text)
     assert top.source.endswith("beyond-taipei-city-diplomacy.md")
@@ -20,7 +20,7 @@ def test_passage_offsets_point_into_the_document(shared_assistant):
     from pathlib import Path
 
     for p in shared_assistant.retrieve("Gdynia shipbuilding port", k=3):
-        doc = load_document(Path(p.source), Path(p.source).parent, 2**24)
+        doc = load_document(Path(p.source), Path(p.source).parent)
         assert doc.text[p.start : p.end] == p.text
 
 

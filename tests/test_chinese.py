@@ -63,7 +63,7 @@ def test_chinese_question_gets_a_cited_english_answer(shared_assistant, question
     answer = shared_assistant.ask(question)
     assert not answer.abstained and "45" in answer.text
     assert any("45 sister-city partnerships" in c.quote for c in answer.citations)
-    assert all(c.passage.doc_id == "beyond-taipei-city-diplomacy" for c in answer.citations)
+    assert all(c.passage.doc_id == "beyond-taipei-city-diplomacy.md" for c in answer.citations)
 
 
 def test_chinese_which_question_finds_the_named_fact(shared_assistant):

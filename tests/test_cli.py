@@ -82,3 +82,66 @@ def test_eval_takes_several_files_and_cross_validates(cli, tmp_path):
     assert calibrated.exit_code == 0, calibrated.output
     assert "generated unanswerable variants" in calibrated.output and "2-fold CV" in calibrated.output
     assert cli("eval", str(first), "--cv", "1").exit_code != 0
+
+
+MARKUP = ["[", "]", "[/x]", "[/]", "[b]", "[/b]", "[bold red]", "[link=http://127.0.0.1:9/evil]", "[/link]", ":smile:",
+          "\\"]
+FACTS = [("ferry to Cijin island", "leaves the pier at noon every day"),
+         ("lantern festival on the Love River", "draws two million visitors each winter"),
+         ("light rail loop of the harbour", "carries forty thousand riders a day"),
+         ("Pier Two art district", "hosts sixty studios in old warehouses"),
+         ("Lotus Pond dragon pagoda", "was built in nineteen seventy six")]
+
+
+def markup_corpus(folder, seed: int = 14) -> list[str]:
+    """Documents and titles strewn with Rich markup (seeded); returns the questions each document answers."""
+    import random
+
+    rng = random.Random(seed)
+
+    def strewn(text: str) -> str:
+        words = text.split()
+        for _ in range(3):
+            words.insert(rng.randrange(len(words) + 1), rng.choice(MARKUP))
+        return " ".join(words)
+
+    folder.mkdir()
+    for n, (subject, fact) in enumerate(FACTS):
+        title = strewn(f"Notice about the {subject}").replace('"', "'")
+        body = f"The {strewn(subject)} {strewn(fact)}. The {subject} is run by the city of Kaohsiung."
+        (folder / f"doc{n}.md").write_text(f'---\ntitle: "{title}"\n---\n{body}\n', encoding="utf-8")
+    (folder / "[bold red]named[link=x].txt").write_bytes(b"\x00binary")
+    return [f"Tell me about the {subject}." for subject, _ in FACTS]
+
+
+def test_document_text_titles_and_file_names_are_printed_as_text(tmp_path):
+    runner = CliRunner()
+    questions = markup_corpus(tmp_path / "marked")
+    base = ["--corpus-dir", str(tmp_path / "marked"), "--index-dir", str(tmp_path / "ix")]
+    ingested = runner.invoke(app, [*base, "ingest"])
+    assert ingested.exit_code == 1 and "added 5" in ingested.output, ingested.output
+    assert f"skipped: {tmp_path / 'marked' / '[bold red]named[link=x].txt'}: looks binary" in ingested.output
+
+    def shown_whole(output: str, payload: dict) -> None:
+        assert "Traceback" not in output and payload["citations"], output
+        assert payload["text"] in output
+        for c in payload["citations"]:
+            assert f"[{c['n']}] {c['passage']['title']}" in output and f"“{c['quote']}”" in output
+
+    cited = 0
+    for question in questions:
+        plain = runner.invoke(app, [*base, "ask", question])
+        assert plain.exit_code == 0, plain.output
+        payload = json.loads(runner.invoke(app, [*base, "ask", question, "--json"]).output)
+        shown_whole(plain.output, payload)
+        cited += any(m in c["quote"] + c["passage"]["title"] for c in payload["citations"] for m in MARKUP)
+    assert cited >= 4, "most answers quote text or titles holding markup"
+    points = runner.invoke(app, [*base, "points", "the city's ferry, festival and light rail", "-n", "3"])
+    assert points.exit_code == 0, points.output
+    payload = json.loads(runner.invoke(app, [*base, "points", "the city's ferry, festival and light rail", "-n", "3",
+                                             "--json"]).output)
+    shown_whole(points.output, payload)
+    chat = runner.invoke(app, [*base, "chat"], input="\n".join(questions[:2]) + "\nexit\n")
+    assert chat.exit_code == 0 and "Traceback" not in chat.output, chat.output
+    first = json.loads(runner.invoke(app, [*base, "ask", questions[0], "--json"]).output)
+    assert first["citations"][0]["quote"] in chat.output

@@ -31,15 +31,16 @@ CANARIES = ["Obsidian marmalade drifts past the quixotic lighthouse.",
 
 
 def write_corpus(folder: Path) -> dict[str, str]:
-    """Two real documents and three made-up ones, each opening with a canary sentence; doc_id -> canary."""
+    """Two real documents and three made-up ones, each opening with a canary sentence; doc_id (file name) -> canary."""
     folder.mkdir(parents=True)
     canaries = {}
     sources = {p.stem: p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.md"))}
     sources.update({name: "\n\n".join(f"{text} Paragraph {i} adds detail number {i * 7} about {name}."
                                       for i in range(40)) for name, text in DOCS.items()})
-    for n, (doc_id, body) in enumerate(sorted(sources.items())):
+    for n, (stem, body) in enumerate(sorted(sources.items())):
+        doc_id = f"{stem}.md"
         canaries[doc_id] = CANARIES[n]
-        (folder / f"{doc_id}.md").write_text(f"{canaries[doc_id]}\n\n{body}\n\nRevision 0.\n", encoding="utf-8")
+        (folder / doc_id).write_text(f"{canaries[doc_id]}\n\n{body}\n\nRevision 0.\n", encoding="utf-8")
     return canaries
 
 
@@ -151,11 +152,11 @@ def large_index(tmp_path_factory):
     base = tmp_path_factory.mktemp("large")
     canaries = {}
     for d in range(16):
-        canaries[f"d{d}"] = f"Canary zq{d}x: the lantern of quay {d} glows blue at dusk."
+        canaries[f"d{d}.md"] = f"Canary zq{d}x: the lantern of quay {d} glows blue at dusk."
         paragraphs = [f"Paragraph {i} of file {d} tells of berth {i * d} and cargo crane {i + d} in the port."
                       for i in range(100)]
         (base / "corpus").mkdir(exist_ok=True)
-        (base / "corpus" / f"d{d}.md").write_text("\n\n".join([canaries[f"d{d}"], *paragraphs]), encoding="utf-8")
+        (base / "corpus" / f"d{d}.md").write_text("\n\n".join([canaries[f"d{d}.md"], *paragraphs]), encoding="utf-8")
     worker = Worker(base / "corpus", base / "index", env={"ASSISTANT_CHUNK_TOKENS": "16",
                                                           "ASSISTANT_CHUNK_OVERLAP_TOKENS": "4"})
     assert worker.finish().startswith("done"), worker.lines

@@ -65,8 +65,9 @@ def test_unreadable_uploads_are_refused_and_not_kept(managed, name, data, proble
 
 
 def test_an_uploaded_pdf_is_kept_indexed_answered_from_and_deleted(managed):
-    doc_id, report = add_upload(managed, "Tromso Pact.pdf", minimal_pdf("Kaohsiung and Tromso signed an aurora pact."))
-    assert doc_id == "uploads/Tromso-Pact" and report.added == 1 and report.unchanged == 2
+    doc_id, outcome, report = add_upload(managed, "Tromso Pact.pdf",
+                                         minimal_pdf("Kaohsiung and Tromso signed an aurora pact."))
+    assert doc_id == "uploads/Tromso-Pact.pdf" and outcome == "added" and report.added == 1 and report.unchanged == 2
     assert (Path(managed.settings.corpus_dir) / "uploads" / "Tromso-Pact.pdf").read_bytes().startswith(b"%PDF-")
     answer = managed.ask("What did Kaohsiung and Tromso sign?")
     assert [c.passage.doc_id for c in answer.citations][:1] == [doc_id]
@@ -84,5 +85,28 @@ def test_delete_refuses_unknown_documents_and_files_outside_the_corpus(managed, 
     outside.write_text("Kaohsiung hosted a kite festival in 2024.\n", encoding="utf-8")
     managed.ingest([outside], progress=False)
     with pytest.raises(CorpusError, match="outside the corpus folder"):
-        delete_document(managed, "elsewhere")
+        delete_document(managed, "elsewhere.md")
     assert outside.exists()
+
+
+def test_an_upload_never_replaces_a_file_silently(tmp_path, make_assistant):
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "fine.txt").write_text("The ferry to Cijin leaves every ten minutes.", encoding="utf-8")
+    a = make_assistant(corpus)
+    first = add_upload(a, "notes.md", b"The harbour festival opens in May.")
+    assert first[:2] == ("uploads/notes.md", "added")
+    for same_name in ("notes.md", "notes.MD"):
+        with pytest.raises(CorpusError, match="uploads/notes.md already exists; choose to replace it or to keep both"):
+            add_upload(a, same_name, b"The harbour festival opens in June.")
+    both = add_upload(a, "notes.md", b"The harbour festival closes in July.", if_exists="keep both")
+    assert both[:2] == ("uploads/notes-2.md", "kept both") and both.report.added == 1
+    replaced = add_upload(a, "notes.md", b"The harbour festival opens in June.", if_exists="replace")
+    assert replaced[:2] == ("uploads/notes.md", "replaced") and replaced.report.updated == 1
+    assert (corpus / "uploads" / "notes.md").read_text() == "The harbour festival opens in June."
+    assert [d["doc_id"] for d in a.documents()] == ["fine.txt", "uploads/notes-2.md", "uploads/notes.md"]
+    add_upload(a, "My Plan.md", b"The plan is to plant trees.")
+    with pytest.raises(CorpusError, match="uploads/My-Plan.md already exists"):
+        add_upload(a, "My-Plan.md", b"The plan is to pave roads.")
+    with pytest.raises(CorpusError, match="if_exists must be one of refuse, replace, keep both"):
+        add_upload(a, "other.md", b"Text.", if_exists="overwrite")

@@ -35,9 +35,9 @@ def test_deleted_document_disappears(corpus_copy, make_assistant):
     (corpus_copy / "kaohsiung-silicon-valley-visit.md").unlink()
     report = a.ingest()
     assert report.deleted == 1
-    assert {c.doc_id for c in a.store.all_chunks()} == {"beyond-taipei-city-diplomacy"}
-    assert all(p.doc_id != "kaohsiung-silicon-valley-visit" for p in a.retrieve("Stanford professor", k=10))
-    assert [d["doc_id"] for d in a.documents()] == ["beyond-taipei-city-diplomacy"]
+    assert {c.doc_id for c in a.store.all_chunks()} == {"beyond-taipei-city-diplomacy.md"}
+    assert all(p.doc_id != "kaohsiung-silicon-valley-visit.md" for p in a.retrieve("Stanford professor", k=10))
+    assert [d["doc_id"] for d in a.documents()] == ["beyond-taipei-city-diplomacy.md"]
 
 
 def test_folder_is_ingested_recursively_with_every_loader(tmp_path, make_assistant):
@@ -55,17 +55,17 @@ def test_folder_is_ingested_recursively_with_every_loader(tmp_path, make_assista
                                                 encoding="utf-8")
     a = make_assistant(corpus)
     docs = {d["doc_id"]: d for d in a.documents()}
-    assert set(docs) == {"note", "nested/page", "nested/deeper/report", "nested/story"}
-    assert docs["nested/story"]["title"] == "Port story" and docs["nested/story"]["date"] == "2024-05-01"
-    assert docs["nested/page"]["title"] == "Ferry news"
-    html_text = " ".join(c.text for c in a.store.all_chunks() if c.doc_id == "nested/page")
+    assert set(docs) == {"note.txt", "nested/page.html", "nested/deeper/report.pdf", "nested/story.md"}
+    assert docs["nested/story.md"]["title"] == "Port story" and docs["nested/story.md"]["date"] == "2024-05-01"
+    assert docs["nested/page.html"]["title"] == "Ferry news"
+    html_text = " ".join(c.text for c in a.store.all_chunks() if c.doc_id == "nested/page.html")
     assert "Cijin" in html_text and "script text" not in html_text and "Search" not in html_text
     assert "light rail loop" in a.retrieve("light rail commuters", k=1)[0].text
 
 
 def test_chunks_fit_the_model_window_and_keep_offsets(embeddings):
     doc = load_document(Path(__file__).parent.parent / "corpus" / "beyond-taipei-city-diplomacy.md",
-                        Path(__file__).parent.parent / "corpus", 2**24)
+                        Path(__file__).parent.parent / "corpus")
     count = embeddings.token_counter()
     chunker = Chunker(count, 128, 24, embeddings.window)
     chunks = chunker.split(doc)
@@ -77,3 +77,35 @@ def test_chunks_fit_the_model_window_and_keep_offsets(embeddings):
     assert [c.id for c in chunker.split(doc)] == [c.id for c in chunks], "ids are stable content hashes"
     ends = [c.text.rstrip()[-1] for c in chunks]
     assert sum(e in ".”\"]?!" for e in ends) >= 0.8 * len(chunks), "chunks end at sentence boundaries"
+
+
+def test_ids_keep_the_suffix_and_the_normalised_name(tmp_path, make_assistant):
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "agenda.md").write_text("The agenda lists the harbour budget.", encoding="utf-8")
+    (corpus / "agenda.txt").write_text("The agenda lists the lantern parade.", encoding="utf-8")
+    (corpus / "cafe\u0301.txt").write_text("The café on Pier-2 opens at eight.", encoding="utf-8")  # NFD
+    a = make_assistant(corpus)
+    assert [d["doc_id"] for d in a.documents()] == ["agenda.md", "agenda.txt", "caf\u00e9.txt"]
+    assert a.ingest().unchanged == 3, "no flipping between agenda.md and agenda.txt"
+    from assistant.documents import delete_document
+
+    delete_document(a, "agenda.txt")
+    assert [d["doc_id"] for d in a.documents()] == ["agenda.md", "caf\u00e9.txt"]
+    assert all(p.doc_id != "agenda.txt" for p in a.retrieve("lantern parade", k=5))
+
+
+def test_an_index_with_the_old_ids_is_refiled_on_the_next_ingest(corpus_copy, make_assistant, monkeypatch):
+    from assistant import load
+
+    new_ids = load.doc_id_for
+    monkeypatch.setattr(load, "doc_id_for", lambda file, root: file.relative_to(root).with_suffix("").as_posix())
+    a = make_assistant(corpus_copy)  # built as before ids kept the suffix
+    assert {d["doc_id"] for d in a.documents()} == {"beyond-taipei-city-diplomacy", "kaohsiung-silicon-valley-visit"}
+    chunks = len(a.store.ids())
+    monkeypatch.setattr(load, "doc_id_for", new_ids)
+    report = a.ingest()
+    assert (report.added, report.updated, report.deleted, report.embedded) == (0, 2, 0, 0)
+    assert {d["doc_id"] for d in a.documents()} == {"beyond-taipei-city-diplomacy.md", "kaohsiung-silicon-valley-visit.md"}
+    assert a.store.ids() == a.record.chunk_ids() and len(a.store.ids()) == chunks
+    assert a.retrieve("Stanford professor", k=1)[0].doc_id == "kaohsiung-silicon-valley-visit.md"

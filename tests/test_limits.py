@@ -38,7 +38,7 @@ def test_hostile_and_oversized_files_are_skipped_and_the_rest_ingested(tmp_path,
     problems = "\n".join(report.errors)
     assert "bomb.pdf: parsing the PDF" in problems and "1 s" in problems
     assert "huge.txt: 1.1 MiB is over the 1.0 MiB limit" in problems
-    assert [d["doc_id"] for d in a.documents()] == ["fine"]
+    assert [d["doc_id"] for d in a.documents()] == ["fine.pdf"]
     assert "Cijin" in a.retrieve("ferry to Cijin", k=1)[0].text
 
 

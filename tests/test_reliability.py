@@ -35,7 +35,7 @@ def test_same_file_thrice_then_edited_then_deleted(corpus_copy, make_assistant):
     path.unlink()
     a.ingest()
     assert not [p for p in a.retrieve("Stanford Silicon Valley delegation Nvidia", k=20)
-                if p.doc_id == "kaohsiung-silicon-valley-visit"]
+                if p.doc_id == "kaohsiung-silicon-valley-visit.md"]
     assert a.store.ids() == a.record.chunk_ids()
 
 
@@ -128,3 +128,21 @@ def test_questions_during_ingest_all_succeed(corpus_copy, make_assistant):
     print(f"\n{len(answers)} answers during the ingests, {len(errors)} errors")
     assert errors == [] and answers and all(isinstance(x, Answer) for x in answers)
     assert a.store.ids() == a.record.chunk_ids()
+
+
+def test_the_health_check_samples_more_vectors_in_a_bigger_index(tmp_path):
+    """1% of the chunks, at least 10 and at most 1,000, each probed in one batched query."""
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    for d in range(5):
+        (corpus / f"d{d}.txt").write_text("\n\n".join(f"Berth {d}-{i} holds crane {i}." for i in range(500)),
+                                          encoding="utf-8")
+    a = Assistant(corpus_dir=corpus, index_dir=tmp_path / "ix", embeddings=HashEmbeddings(), chunk_tokens=16,
+                  chunk_overlap_tokens=0)
+    chunks = len(a.record.chunk_ids())
+    model = a.record.get_meta("model")
+    assert chunks > 1000 and len(a.record.samples(model)) == max(10, chunks // 100)
+    from assistant.chroma_probe import probe
+
+    samples = [{"id": i, "vector": v.tolist()} for i, v in a.record.samples(model, n=chunks)]
+    assert probe(a.store.collection, samples)["failures"] == []

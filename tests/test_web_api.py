@@ -33,7 +33,7 @@ def test_ask_returns_structured_json_with_cited_quotes(ui):
     for c in result["citations"]:
         assert set(c) == {"n", "title", "date", "doc_id", "quote"}
         assert f"[{c['n']}]" in result["text"] and c["quote"] in result["text"]
-    assert any(c["doc_id"] == "kaohsiung-silicon-valley-visit" for c in result["citations"])
+    assert any(c["doc_id"] == "kaohsiung-silicon-valley-visit.md" for c in result["citations"])
 
 
 def test_ask_api_follows_history_abstains_and_reports_bad_input(ui):
@@ -68,8 +68,8 @@ def test_admin_endpoints_need_the_token_and_are_absent_without_one(ui, tmp_path)
         staff.predict("", handle_file(str(doc)), api_name="/upload_document")
     message, table, _ = staff.predict(ADMIN_TOKEN, api_name="/documents")
     assert "3 documents" in message
-    assert [row[0] for row in table["data"]] == ["beyond-taipei-city-diplomacy", "harbour-notes",
-                                                 "kaohsiung-silicon-valley-visit"]
+    assert [row[0] for row in table["data"]] == ["beyond-taipei-city-diplomacy.md", "harbour-notes.md",
+                                                 "kaohsiung-silicon-valley-visit.md"]
 
     public = client(ui["public"])
     endpoints = public.view_api(print_info=False, return_format="dict")["named_endpoints"]
@@ -151,3 +151,25 @@ def test_ui_settings_come_from_the_environment_and_bad_ones_are_named(monkeypatc
     monkeypatch.setenv("ASSISTANT_CONCURRENCY", "0")
     with pytest.raises(ConfigError, match="ASSISTANT_CONCURRENCY must be a whole number of at least 1, got '0'"):
         web_settings()
+
+
+def test_an_upload_of_a_taken_name_says_what_happened(ui, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    staff = client(ui["staff"])
+    notes = tmp_path / "notes.md"
+    notes.write_text("The harbour festival opens in May.\n", encoding="utf-8")
+    assert staff.predict(ADMIN_TOKEN, handle_file(str(notes)), "refuse",
+                         api_name="/upload_document")[0].startswith("Added **uploads/notes.md**")
+    with pytest.raises(AppError, match="uploads/notes.md already exists; choose to replace it or to keep both"):
+        staff.predict(ADMIN_TOKEN, handle_file(str(notes)), api_name="/upload_document")
+    notes.write_text("The harbour festival opens in June.\n", encoding="utf-8")
+    said = staff.predict(ADMIN_TOKEN, handle_file(str(notes)), "keep both", api_name="/upload_document")[0]
+    assert said.startswith("Kept both: added **uploads/notes-2.md**")
+    said = staff.predict(ADMIN_TOKEN, handle_file(str(notes)), "replace", api_name="/upload_document")[0]
+    assert said.startswith("Replaced **uploads/notes.md**")
+    for doc_id in ("uploads/notes.md", "uploads/notes-2.md"):
+        staff.predict(ADMIN_TOKEN, doc_id, api_name="/delete_document")
+    assert [row[0] for row in staff.predict(ADMIN_TOKEN, api_name="/documents")[1]["data"]] == [
+        "beyond-taipei-city-diplomacy.md", "harbour-notes.md", "kaohsiung-silicon-valley-visit.md"]

@@ -193,7 +193,7 @@ def test_admin_uploads_a_document_then_the_chat_cites_it(ui, page, tmp_path):
                    "city hall.\n", encoding="utf-8")
     page.set_input_files("#admin-file input[type=file]", str(doc))
     page.click("#admin-add")
-    page.wait_for_selector("#admin-status :text('Added uploads/tromso-pact')", timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_selector("#admin-status :text('Added uploads/tromso-pact.md')", timeout=ANSWER_TIMEOUT_MS)
     assert "added 1" in page.inner_text("#admin-status")
     page.wait_for_selector("#status :text('4 documents')")  # the status line follows the corpus
     assert (Path(ui["assistant"].settings.corpus_dir) / "uploads" / "tromso-pact.md").is_file()
@@ -205,12 +205,12 @@ def test_admin_uploads_a_document_then_the_chat_cites_it(ui, page, tmp_path):
 
     page.get_by_role("tab", name="Documents").click()
     page.locator("#admin-doc input").click()
-    page.get_by_role("option", name="uploads/tromso-pact").click()
+    page.get_by_role("option", name="uploads/tromso-pact.md").click()
     page.click("#admin-delete")
-    page.wait_for_selector("#admin-status :text('Deleted uploads/tromso-pact')", timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_selector("#admin-status :text('Deleted uploads/tromso-pact.md')", timeout=ANSWER_TIMEOUT_MS)
     assert "tromso" not in page.inner_text("#admin-documents")
     assert not (Path(ui["assistant"].settings.corpus_dir) / "uploads" / "tromso-pact.md").exists()
-    assert all(c.passage.doc_id != "uploads/tromso-pact"
+    assert all(c.passage.doc_id != "uploads/tromso-pact.md"
                for c in ui["assistant"].ask("What did Kaohsiung and Tromsø sign?").citations)
 
 

@@ -12,6 +12,7 @@ from ..question import understand, wants_points  # noqa: F401  (wants_points: ke
 from ..types import Answer, Citation, Passage, Query
 from .constraints import CONFLICT, OK, Verdict, fresh_names, judge
 from .points import arrange, audience_emphasis, decontextualise, is_point
+from .verify import untrusted_documents
 from .evidence import (
     Evidence, IdfTable, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
     neighbour, novelty, question_entities, weighted_terms,
@@ -112,7 +113,8 @@ class ExtractiveAnswerer:
         something close (embedding similarity), and is it about the entities the question names.
         """
         question, standalone = query.english, query.standalone
-        candidates = _sentences(passages)
+        untrusted = untrusted_documents(passages)  # an instruction is never evidence, on this path as on the LLM's
+        candidates = _sentences([p for p in passages if p.doc_id not in untrusted])
         if not candidates:
             return []
         idf: IdfTable = self.idf_source()

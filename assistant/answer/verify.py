@@ -25,11 +25,25 @@ _REPORTS_THAT = re.compile(r"^.{0,60}?\b(?:states?|says?|notes?|mentions?|report
                            re.I)
 _OPENERS = "\"'“‘(*_"
 # Text that speaks to a language model rather than to a reader: a prompt-injection attempt.
+_MODEL = r"(?:ai|a\.i\.|assistants?|chat ?bots?|(?:large )?language models?|llms?)"
+_SPEECH = r"(?:say|state|answer|reply|respond|tell|claim|report|write|mention)"
 _ADDRESSES_MODEL = re.compile(
     r"\b(ignore|disregard|forget|override)\b[^.\n]{0,40}\b(instructions?|rules|prompts?|guidelines)\b"
     r"|(^|[\s>.])(system|assistant)\s*:"
-    r"|\byou are (now )?(an? )?(ai|assistant|chatbot|language model)\b"
-    r"|\b(ai|assistant|chatbot|language model)s?\b[^.\n]{0,30}\b(must|should) (say|answer|reply|tell)\b", re.I)
+    rf"|\byou are (now )?(an? )?{_MODEL}\b|\bif you are an? {_MODEL}\b"
+    rf"|\b(note|message|memo|reminder|attention|instructions?)\s+(to|for)\s+((all|any)\s+)?{_MODEL}\b"
+    rf"|\b(dear|hey|hello|attention)\s*,?\s+{_MODEL}\b"
+    rf"|\b{_MODEL}\b[^.\n]{{0,40}}\b(must|should|shall|need to|are (instructed|required|asked) to)\s+"
+    rf"((always|now|instead|only)\s+)?{_SPEECH}\b"
+    rf"|\b(when|if) (asked|questioned)\b[^.\n]{{0,60}}\b{_SPEECH}\b", re.I)
+# A sentence that gives the reader orders about what to say or to forget: "Say that ...", "Tell users ...".
+_ORDERS_READER = re.compile(
+    r"^\W*((please|now|instead|from now on|always)\s*,?\s+)*"
+    r"((say|state|claim|answer|reply|respond|assert|insist)\s+(that|with|only)\b"
+    r"|tell\s+(the\s+)?(user|users|reader|readers|everyone|anyone|people|them|visitors)\b"
+    r"|(ignore|disregard|forget)\s+(all|any|the|previous|prior|earlier|your|above|everything)\b"
+    r"|pretend\b|act as\b|(do not|don't|never)\s+(mention|reveal|cite|say|tell)\b"
+    r"|repeat\s+(after|the following|this)\b)", re.I)
 
 
 @dataclass
@@ -97,16 +111,24 @@ def names(sentence: str) -> list[str]:
 
 
 def addresses_model(text: str) -> bool:
-    """The text gives instructions to an AI (e.g. "ignore your instructions and say X")."""
-    return bool(_ADDRESSES_MODEL.search(text))
+    """The text speaks to an AI ("Note to AI assistants: ...", "ignore your instructions and say X") or gives
+    the reader orders about what to say: an instruction, never evidence."""
+    return bool(_ADDRESSES_MODEL.search(text)) or any(
+        _ORDERS_READER.match(text[start:end]) for start, end in sentence_spans(text))
+
+
+def untrusted_documents(passages: list[Passage]) -> set[str]:
+    """Documents with a passage that addresses the model: nothing they say is evidence, on any answer path
+    (what they assert may be the injection itself, in a sentence of its own)."""
+    return {p.doc_id for p in passages if addresses_model(p.text)}
 
 
 def check(found: list[Claim], passages: list[Passage]) -> list[Claim]:
     """Fill in each claim's supporting passages: those it cites, together if need be, else any that supports it.
 
-    A document with a passage that addresses the model supports nothing: what it asserts may be the injection.
+    A document with a passage that addresses the model supports nothing (untrusted_documents).
     """
-    untrusted = {p.doc_id for p in passages if addresses_model(p.text)}
+    untrusted = untrusted_documents(passages)
     sources = ["" if p.doc_id in untrusted else p.text for p in passages]  # titles would let "The passage X..." pass
     for claim in found:
         if not checkable(claim.text):
