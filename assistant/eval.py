@@ -188,6 +188,10 @@ def outcomes_by_threshold(assistant, rows: list[dict], k: int = 5,
             for t in thresholds:
                 table[t].append(judge_answer(row, answer, passages))
             continue
+        if query.parts:  # each part is decided on its own, at each threshold
+            for t in thresholds:
+                table[t].append(judge_answer(row, step.answer_parts(query, passages, list(history), t), passages))
+            continue
         judged = step.judged(query, passages, min(thresholds))
         for t in thresholds:
             table[t].append(judge_answer(row, step.decide(query, judged, t), passages))

@@ -124,7 +124,22 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         predicate=tuple(dict.fromkeys(terms(english, drop_frame=True))),
         language="zh" if has_cjk(text) else "en",
         actions=_actions(doc),
+        parts=() if chinese or (mode or _mode(english)) not in ("answer", "list") else question_parts(english),
     )
+
+
+# ", and in what years?", " and when": a second question joined to the first.
+_SECOND_QUESTION = re.compile(
+    r",?\s+and\s+(?=(?:(?:in|on|at|for|from|to|with|by) )?(?:what|which|when|where|who|whom|how|why)\b)", re.I)
+
+
+def question_parts(question: str) -> tuple[str, ...]:
+    """"Which cities signed ..., and in what years?" asks two things, each answered on its own; () for one."""
+    pieces = _SECOND_QUESTION.split(question, maxsplit=1)
+    if len(pieces) < 2 or len(pieces[0].split()) < 4:
+        return ()
+    first, second = pieces[0].rstrip(" ,?") + "?", pieces[1].strip()
+    return first, second[0].upper() + second[1:]
 
 
 # Search-box shorthand, spelled out so that the answer type and the checks can read it.

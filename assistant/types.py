@@ -76,7 +76,8 @@ class Query:
     `mode` is answer, list, compare or points. `answer_type` is the kind of fact that fills the asked slot:
     person, place, organisation, date, number, money, duration, reason, yesno or description. The
     constraints (entities, roles, years, months, numbers, ordinals, qualifiers, rate, actions) must all hold in
-    the evidence for the assistant to answer; `count` is how many things it asks for ("which two cities": 2).
+    the evidence for the assistant to answer; `count` is how many things it asks for ("which two cities": 2);
+    `parts` splits a question that asks two things.
     """
 
     text: str
@@ -98,6 +99,7 @@ class Query:
     predicate: tuple[str, ...] = ()
     language: str = "en"
     actions: tuple[Action, ...] = ()
+    parts: tuple[str, ...] = ()  # a question that asks two things, split ("Which ..., and when?")
 
     @property
     def plural(self) -> bool:

@@ -66,3 +66,9 @@ def test_an_enumeration_is_quoted_whole(shared_assistant):
     quotes = [c.quote for c in answer.citations]
     assert [q.split(",")[0] for q in quotes] == ["First", "Second", "Third"]
     assert len(answer.text.split()) <= 80
+
+
+def test_a_two_part_question_gets_both_parts(shared_assistant):
+    answer = shared_assistant.ask("Who welcomed Chen in San Jose, and which university did the delegation visit?")
+    assert not answer.abstained and "Mahan" in answer.text and "Stanford" in answer.text
+    assert len(answer.text.split()) <= 80 and [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))

@@ -72,8 +72,35 @@ class ExtractiveAnswerer:
         query: Query = inputs.get("query") or understand(inputs["question"], inputs.get("history"))
         if inputs.get("mode") == "points" or query.mode == "points":
             return self.points(query, passages, inputs.get("n") or 5, inputs.get("audience"))
+        if query.parts:
+            return self.answer_parts(query, passages, inputs.get("history") or [], self.threshold)
         floor = 0.0 if query.mode == "compare" else CONFLICT_SHARE * self.threshold  # a side or a contradiction
         return self.decide(query, self.judged(query, passages, floor), self.threshold)
+
+    def answer_parts(self, query: Query, passages: list[Passage], history: list[dict], threshold: float) -> Answer:
+        """A two-part question: each part decided on its own (the second as a follow-up to the first) and the
+        answers joined, when both are answered; a corrected premise in either part is the answer; otherwise the
+        question is decided whole, as one that asks one thing."""
+        first = understand(query.parts[0], history)
+        second = understand(query.parts[1], history + [{"role": "user", "content": query.parts[0]}])
+        floor = CONFLICT_SHARE * threshold
+        answers = [self.decide(part, self.judged(part, passages, floor), threshold) for part in (first, second)]
+        corrected = next((a for a in answers if a.corrected), None)
+        if corrected is not None:
+            return replace(corrected, question=query.english)
+        if any(a.abstained for a in answers):
+            return self.decide(query, self.judged(query, passages, floor), threshold)
+        if _answers_too(replace(second, standalone=query.english), answers[0]):  # "... in 2013" answers both
+            return replace(answers[0], question=query.english)
+        # Each part's best sentence first, then the others while the word budget lasts.
+        best, more = [a.citations[0] for a in answers], [c for a in answers for c in a.citations[1:]]
+        quoted: dict[str, Passage] = {}
+        for c in best + more:
+            if c is best[0] or sum(len(q.split()) for q in quoted) + len(c.quote.split()) <= self.max_words:
+                quoted.setdefault(c.quote, c.passage)
+        citations = [Citation(n=i, passage=p, quote=q) for i, (q, p) in enumerate(quoted.items(), 1)]
+        return Answer(text=" ".join(f"{c.quote} [{c.n}]" for c in citations), citations=citations, abstained=False,
+                      question=query.english)
 
     def judged(self, query: Query, passages: list[Passage], floor: float) -> list[tuple[Evidence, Verdict]]:
         """Candidate sentences scoring at least `floor`, best first, each with its constraint verdict."""
@@ -247,6 +274,14 @@ class ExtractiveAnswerer:
 _CONTINUES = re.compile(r"(?!During\b)[A-Z][a-z]+(?:ing|ed)\b|(?:It|Its|They|Their|This|These|He|She|His|Her)\b")
 # How much a sentence lacking the asked-for kind of fact is discounted (a "who" answer needs a name).
 _UNTYPED_PENALTY = {"person": 0.5, "number": 0.6, "date": 0.6}
+
+
+def _answers_too(part: Query, answer: Answer) -> bool:
+    """The answer already holds the kind of fact `part` asks for, beyond what the question states."""
+    if part.answer_type in _NAMED_KINDS:
+        return any(fresh_names(part, c.quote) for c in answer.citations)
+    kind = _SCORED_KIND.get(part.answer_type, "")
+    return bool(kind) and has_answer_type(answer.text, kind, f"{part.english} {part.standalone}")
 
 
 def _one_per_entity(ranked: list[Evidence], entities: list[str], limit: int) -> list[Evidence]:
