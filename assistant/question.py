@@ -53,7 +53,7 @@ ORG_NOUNS = frozenset("""company companies office offices organisation organisat
 TIME_NOUNS = frozenset("year years date dates month months day days time".split())
 # Titles whose modifier changes who is meant: a Deputy Mayor is not the Mayor.
 ROLE_TITLES = frozenset("""mayor director director-general head chief minister president governor ambassador
-    secretary chairman chair ceo consul councillor professor""".split())
+    secretary chairman chair ceo consul councillor professor representative envoy""".split())
 ROLE_MODIFIERS = frozenset("deputy vice assistant acting former associate executive".split())
 _RATE = re.compile(r"\b(?:a|per|each|every)\s+(year|month|week|day)\b|\b(annual(?:ly)?|monthly|weekly|daily|yearly)\b",
                    re.I)
@@ -249,11 +249,14 @@ def _answer_type(doc: "Doc", focus: str) -> str:
     if re.search(r"\bhow much\b", text):
         return "money" if re.search(r"\b(revenue|cost|budget|money|spend|spent|invest\w*|worth|price|fund\w*|pay|paid)\b",
                                     text) else "number"
+    if re.search(r"\b(what|which) (amount|sum)\b|\bwhat did \w+ cost\b|\b(amount|cost|price|budget|revenue)s?\W*$", text):
+        return "money"  # "What sum ...?", a search box's "tsmc investment amount"
     if re.search(r"\bhow long\b|\bfor how many (years|months|weeks|days)\b", text):
         return "duration"
     if re.search(r"\bhow (many|old|far|big|large)\b|\b(count|number of|population|pop|percent)\b", text):
         return "number"
-    if re.search(r"\bwhen\b|\bsince when\b|\b(what|which) (year|date|month|day)s?\b|\b(year|date|month)s?\W*$", text):
+    if re.search(r"\bwhen\b|\bsince when\b|\b(what|which) (year|date|month|day)s?\b|\b(year|date|month|since)s?\W*$",
+                 text):
         return "date"
     if re.search(r"^\s*(why)\b|\bwhat (is|was) the reason\b|\bfor what reason\b", text):
         return "reason"
@@ -330,12 +333,21 @@ def _numbers(doc: "Doc", focus: str = "") -> tuple[str, ...]:
         if amount:
             out.append(amount.group(1).replace(",", ""))
         elif (token.like_num and not YEAR.fullmatch(token.text) and token.lower_ not in {*ORDINALS, "one"}
-                and not (hyphenated and token.is_alpha)):
+                and not (hyphenated and token.is_alpha and not _before_time_unit(token))):
             value = NUMBER_WORDS.get(token.lower_, token.text.replace(",", ""))
             if not re.fullmatch(r"\d+(\.\d+)?", value) or _counts_the_answer(token, focus):
                 continue
             out.append(value)
     return tuple(dict.fromkeys(out))
+
+
+def _before_time_unit(token: "Token") -> bool:
+    """"three-day concert": a stated length, unlike "one-on-one" or "two-way"."""
+    doc = token.doc
+    return token.i + 2 < len(doc) and doc[token.i + 1].text == "-" and doc[token.i + 2].lower_ in _TIME_UNITS
+
+
+_TIME_UNITS = frozenset("hour day night week month year decade".split())
 
 
 def _counts_the_answer(token: "Token", focus: str = "") -> bool:

@@ -11,6 +11,9 @@ from assistant.question import question_parts, spelled_out, understand
     ("In what year was the pact signed?", "date"),
     ("How many countries took part?", "number"),
     ("How much revenue did the concerts generate?", "money"),
+    ("tsmc dresden investment amount", "money"),
+    ("What did the festival cost?", "money"),
+    ("kaohsiung iurc partner since?", "date"),
     ("How long does a residency last?", "duration"),
     ("Where are the artists housed?", "place"),
     ("Which venue hosted the concert?", "place"),
@@ -47,6 +50,8 @@ def test_a_number_on_another_noun_or_in_an_amount_is_a_constraint():
     sessions = understand("Which achievements did Kaohsiung present in the five online sessions?")
     assert sessions.numbers == ("5",) and sessions.count == 0
     assert understand("Why did the concerts bring in NT$500 million?").numbers == ("500",)
+    assert understand("Why did the three-day festival sell out?").numbers == ("3",)
+    assert understand("Was it a one-on-one meeting?").numbers == ()
 
 
 def test_a_terse_query_is_spelled_out_in_the_documents_words():

@@ -63,6 +63,9 @@ def judge(query: Query, cand: Evidence) -> Verdict:
     verdict = _actions(query, cand.text)
     if verdict.status != OK:
         return verdict
+    if query.answer_type == "yesno" and _COMPARES.search(query.english) and not _RANKS.search(cand.text):
+        # "Did X bring in more than Y?", "Does it have more ... than any other city?": only a comparison answers.
+        return Verdict(MISSING, "makes no comparison")
     verdict = _slot(query, cand.text)
     if verdict.status == MISSING:
         # "Convening experts from 21 countries, ..." follows the sentence that names the workshop.
@@ -71,6 +74,12 @@ def judge(query: Query, cand: Evidence) -> Verdict:
             if other is not None and _on_topic(query, other.text) and _slot(query, other.text).status == OK:
                 return Verdict(OK, neighbour=step)
     return verdict
+
+
+# A comparison or superlative the question claims ("more ... than", "the largest"), and what states one.
+_COMPARES = re.compile(r"\b(than|most|least|largest|biggest|highest|lowest|best|worst)\b", re.I)
+_RANKS = re.compile(r"\b(than|most|least|largest|biggest|highest|lowest|best|worst|more|less|fewer|larger|bigger|"
+                    r"higher|lower|greater|first|second|third|top|only|No\.\s?\d|rank\w*|lead\w*|compar\w*)\b", re.I)
 
 
 def _on_topic(query: Query, sentence: str) -> bool:
@@ -227,11 +236,14 @@ def _slot(query: Query, sentence: str) -> Verdict:
 def _counts_focus(query: Query, sentence: str) -> bool:
     """"How many students ...?" is not answered by "220 sister-school ties": the counted noun must be there."""
     focus = query.focus.lower()
-    if not focus or focus in ("times", "much", "many") or not focus.isalpha() or query.language == "zh":
-        return True
-    if focus in _HEADCOUNT:  # "how many people": visitors, participants and fans are people too
-        return any(entity_coverage([noun], sentence) == 1.0 for noun in _HEADCOUNT)
-    return entity_coverage([focus], sentence) == 1.0
+    if not focus or focus in ("times", "much", "many") or not focus.isalpha() or query.language == "zh" or query.parts:
+        return True  # a two-part question's focus may belong to the other part
+    nouns = _HEADCOUNT if focus in _HEADCOUNT else (focus,)  # "how many people": visitors are people too
+    # The noun sits beside its number: "21 countries", "45 sister-city partnerships", "140 thousand visitors".
+    beside = [sentence[max(0, m.start() - 30) : m.end() + 40] for m in _NUMBER.finditer(sentence)
+              if not YEAR.fullmatch(m.group())]
+    counted = {stem(noun) for noun in nouns}  # exact stems: "countries" is not "County"
+    return any(counted & {stem(w) for w in words(around.replace("-", " "))} for around in beside)
 
 
 _HEADCOUNT = frozenset("""people persons visitors participants attendees tourists guests delegates residents members
