@@ -53,12 +53,13 @@ def _fail(error: Exception) -> typer.Exit:
 
 def _ask(assistant, question: str, history: list | None = None):
     """The answer; a chat model's draft is shown live on stderr while it is written, then verified."""
-    if not hasattr(assistant.answer_step, "stream_answer"):
-        return assistant.ask(question, history=history)
-    for piece in assistant.stream(question, history=history):
+    drafted = False
+    for piece in assistant.stream(question, history=history, type_out=False):
         if not isinstance(piece, str):
-            err.print()
+            if drafted:
+                err.print()
             return piece
+        drafted = True
         err.print(piece, end="", style="dim", highlight=False, markup=False)
 
 
