@@ -8,6 +8,7 @@ from typing import Any, Iterator
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from .answer import ExtractiveAnswerer
+from .answer.base import AnswerStep, WholeAnswerStep, as_answer_step
 from .answer.evidence import IdfTable
 from .chunk import Chunker
 from .config import Settings
@@ -37,7 +38,8 @@ class Assistant:
         corpus_dir, index_dir, chroma_url, ...: any `Settings` field; unset ones come from ASSISTANT_* variables.
         settings: a complete Settings object instead of keyword fields.
         embeddings: share one loaded embedding model between assistants.
-        answer_step: a LangChain runnable replacing the extractive answerer ({question, standalone, passages} -> Answer).
+        answer_step: a LangChain runnable replacing the extractive answerer ({question, standalone, passages} -> Answer);
+            one that is an `AnswerStep` (answer/base.py) also streams its draft and condenses follow-ups.
         auto_ingest: build the index from the corpus when it is empty (default True).
         rebuild: start the index over (e.g. for a new embedding model): the collection and the record's
             documents are cleared, stored vectors kept; the next ingest fills it. Without it, an index built
@@ -65,7 +67,8 @@ class Assistant:
         self._idf: tuple[int, IdfTable] | None = None
         self.extractive = ExtractiveAnswerer(self.embeddings, self.idf, s.abstain_threshold, s.max_answer_sentences,
                                              s.max_answer_words)
-        self.answer_step = answer_step or _configured_step(s, RunnableLambda(self.extractive))
+        self.answer_step: AnswerStep = (as_answer_step(answer_step, s.answerer) if answer_step
+                                        else _configured_step(s, WholeAnswerStep(self.extractive, s.answerer)))
         self.chain = (
             RunnableLambda(self._prepare)
             | RunnablePassthrough.assign(passages=RunnableLambda(self._retrieve_step))
@@ -122,17 +125,22 @@ class Assistant:
         """A cited answer, or an abstention (`abstained=True`) when the documents do not hold it."""
         return self.chain.invoke({"question": question, "history": history})
 
-    def stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
-        """Yield the answer text in pieces (a chat model's tokens as they arrive), then the final Answer."""
-        stream_answer = getattr(self.answer_step, "stream_answer", None)
-        if stream_answer is not None:
-            inputs = self._prepare({"question": question, "history": history})
-            yield from stream_answer({**inputs, "passages": self._retrieve_step(inputs)})
-            return
-        answer = self.ask(question, history)
-        for piece in _pieces(answer.text):
+    def stream(self, question: str, history: History | None = None, *, type_out: bool = True
+               ) -> Iterator[str | Answer]:
+        """Yield the answer text in pieces (a chat model's tokens as they arrive), then the final Answer.
+
+        Args:
+            type_out: when the answer step writes no draft (the extractive step), yield the finished text in
+                pieces first, as if typed; with False only a real draft comes before the Answer.
+        """
+        inputs = self._prepare({"question": question, "history": history})
+        drafted = False
+        for piece in self.answer_step.stream({**inputs, "passages": self._retrieve_step(inputs)}):
+            if isinstance(piece, str):
+                drafted = True
+            elif type_out and not drafted:
+                yield from _pieces(piece.text)
             yield piece
-        yield answer
 
     def talking_points(self, topic: str, n: int = 5, audience: str | None = None) -> Answer:
         """Distinct cited points on a topic, for a meeting or speech.
@@ -152,7 +160,7 @@ class Assistant:
             "documents": len(docs), "chunks": self.store.count(), "model": self.embeddings.model_name,
             "backend": self.embeddings.backend, "index": self.settings.chroma_url or str(Path(self.settings.index_dir)),
             "health": self.health.summary(),
-            "answerer": getattr(self.answer_step, "label", None) or self.settings.answerer,
+            "answerer": self.answer_step.label,
             "cpu": cpu_features(),
         }
 
@@ -168,9 +176,8 @@ class Assistant:
         mode = "points" if query.mode == "points" else "answer"
         k = inputs.get("k") or (self.settings.k * 2 if mode == "points" else self.settings.k)
         standalone = query.standalone
-        condense = getattr(self.answer_step, "condense", None)
-        if condense is not None and history:
-            standalone = condense(query.english, history) or standalone
+        if history:
+            standalone = self.answer_step.condense(query.english, history) or standalone
         return {**inputs, "question": query.english, "original_question": original, "history": history,
                 "mode": mode, "k": k, "standalone": standalone, "query": query}
 
@@ -217,7 +224,7 @@ class Assistant:
         return kept
 
 
-def _configured_step(settings: Settings, extractive: Runnable) -> Runnable:
+def _configured_step(settings: Settings, extractive: AnswerStep) -> AnswerStep:
     """The extractive step, or a chat model's generative step (falling back to extractive) per settings.answerer."""
     if settings.answerer.strip().lower() == "extractive":
         return extractive

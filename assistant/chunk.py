@@ -6,6 +6,7 @@ from typing import Callable
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from .errors import ConfigError
 from .types import Chunk, Document
 
 # Bump when chunk boundaries would change for the same settings, so old indexes are rebuilt.
@@ -14,11 +15,16 @@ SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ": ", ", ", " ", ""]
 
 
 class Chunker:
-    """Splits text at paragraph, then sentence, then clause boundaries until each piece fits."""
+    """Splits text at paragraph, then sentence, then clause boundaries until each piece fits.
+
+    Raises:
+        ConfigError: chunk_tokens does not fit the model window, or a piece cannot be cut to chunk_tokens.
+    """
 
     def __init__(self, count_tokens: Callable[[str], int], chunk_tokens: int, overlap_tokens: int, window: int):
         if chunk_tokens > window - 2:
-            raise ValueError(f"chunk_tokens={chunk_tokens} does not fit the model window of {window} (2 special tokens)")
+            raise ConfigError(f"chunk_tokens={chunk_tokens} does not fit the model window of {window} (2 special tokens); "
+                              f"set ASSISTANT_CHUNK_TOKENS to at most {window - 2}")
         self.count_tokens = count_tokens
         self.chunk_tokens = chunk_tokens
         self.splitter = RecursiveCharacterTextSplitter(
@@ -40,7 +46,7 @@ class Chunker:
             found = doc.text.find(text, start)
             start = found if found >= 0 else doc.text.find(text)
             if self.count_tokens(text) > self.chunk_tokens:
-                raise ValueError(f"{doc.source}: chunk {index} exceeds {self.chunk_tokens} word pieces")
+                raise ConfigError(f"{doc.source}: chunk {index} exceeds {self.chunk_tokens} word pieces")
             base = hashlib.sha256(f"{doc.doc_id}\0{text}".encode()).hexdigest()[:32]
             seen[base] = seen.get(base, 0) + 1
             chunk_id = base if seen[base] == 1 else f"{base}-{seen[base]}"

@@ -1,4 +1,4 @@
-"""`assistant` command line: thin commands over the library; AssistantError -> message and exit code 1."""
+"""`assistant` command line: thin commands over the library; AssistantError -> message and exit code 1, in one place."""
 from __future__ import annotations
 
 import contextlib
@@ -12,14 +12,28 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.text import Text
+from typer.core import TyperGroup
 
 from .errors import AssistantError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 # Document text, titles, file names and messages are printed as text, never read as Rich markup (`[/b]`,
 # `[link=...]`) or emoji codes (`:smile:`): styled pieces are joined as Text, plain ones printed with markup=False.
 out = Console(soft_wrap=True, emoji=False)
 err = Console(stderr=True, soft_wrap=True, emoji=False)
+
+
+class _Commands(TyperGroup):
+    """The one error mapping: any AssistantError a command raises becomes `error: <message>` and exit code 1."""
+
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except AssistantError as e:
+            err.print(Text.assemble(("error:", "bold red"), f" {e}"), highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, help=__doc__)
 _overrides: dict = {}
 ANSWERER_HELP = ("extractive, ollama:<model>, openai-compatible[:<model>] or hf:<path> [env ASSISTANT_ANSWERER]; "
                  "server via ASSISTANT_LLM_BASE_URL, key via ASSISTANT_LLM_API_KEY.")
@@ -46,19 +60,15 @@ def _assistant(auto_ingest: bool = True, rebuild: bool = False, **settings):
     return Assistant(auto_ingest=auto_ingest, rebuild=rebuild, **{**_overrides, **settings})
 
 
-def _fail(error: Exception) -> typer.Exit:
-    err.print(Text.assemble(("error:", "bold red"), f" {error}"), highlight=False, soft_wrap=True)
-    return typer.Exit(1)
-
-
 def _ask(assistant, question: str, history: list | None = None):
     """The answer; a chat model's draft is shown live on stderr while it is written, then verified."""
-    if not hasattr(assistant.answer_step, "stream_answer"):
-        return assistant.ask(question, history=history)
-    for piece in assistant.stream(question, history=history):
+    drafted = False
+    for piece in assistant.stream(question, history=history, type_out=False):
         if not isinstance(piece, str):
-            err.print()
+            if drafted:
+                err.print()
             return piece
+        drafted = True
         err.print(piece, end="", style="dim", highlight=False, markup=False)
 
 
@@ -87,12 +97,9 @@ def ingest(
     from .config import Settings
     from .ingest import ensure_unlocked
 
-    try:
-        ensure_unlocked(Path(Settings.from_env(**_overrides).index_dir))
-        assistant = _assistant(auto_ingest=False, rebuild=rebuild)
-        report = assistant.ingest(paths or None)
-    except AssistantError as e:
-        raise _fail(e)
+    ensure_unlocked(Path(Settings.from_env(**_overrides).index_dir))
+    assistant = _assistant(auto_ingest=False, rebuild=rebuild)
+    report = assistant.ingest(paths or None)
     for problem in report.errors:
         err.print(Text.assemble(("skipped:", "yellow"), f" {problem}"), highlight=False)
     out.print(f"ingest: {report.summary()}", highlight=False, markup=False)
@@ -107,11 +114,8 @@ def ask(
     k: int = typer.Option(None, "-k", "--k", help="Passages to retrieve (default from settings)."),
 ) -> None:
     """Answer one question, with its sources."""
-    try:
-        assistant = _assistant(k=k)
-        answer = assistant.ask(question) if as_json else _ask(assistant, question)
-    except AssistantError as e:
-        raise _fail(e)
+    assistant = _assistant(k=k)
+    answer = assistant.ask(question) if as_json else _ask(assistant, question)
     _print_answer(answer, as_json)
 
 
@@ -123,20 +127,14 @@ def points(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Draft distinct, cited talking points on a topic."""
-    try:
-        answer = _assistant().talking_points(topic, n=n, audience=audience)
-    except AssistantError as e:
-        raise _fail(e)
+    answer = _assistant().talking_points(topic, n=n, audience=audience)
     _print_answer(answer, as_json)
 
 
 @app.command()
 def chat() -> None:
     """A conversation in the terminal; follow-up questions use the history. Ctrl-D or 'exit' ends it."""
-    try:
-        assistant = _assistant()
-    except AssistantError as e:
-        raise _fail(e)
+    assistant = _assistant()
     history: list[dict[str, str]] = []
     while True:
         try:
@@ -171,21 +169,18 @@ def evaluate(
 
     if answerer:
         _overrides["answerer"] = answerer
-    try:
-        if cv:
-            if cv < 2:
-                raise AssistantError("--cv needs at least 2 folds")
-            rows = [row for file in files for row in load_questions(file)]
-            calibration = calibrate(_assistant(), rows, k, cv)
-            if as_json:
-                print(json.dumps(calibration, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else str(o),
-                                 ensure_ascii=False, indent=2))
-            else:
-                out.print(format_calibration(calibration), highlight=False, markup=False)
-            return
-        result = run_eval(_assistant(), list(files), k)
-    except AssistantError as e:
-        raise _fail(e)
+    if cv:
+        if cv < 2:
+            raise AssistantError("--cv needs at least 2 folds")
+        rows = [row for file in files for row in load_questions(file)]
+        calibration = calibrate(_assistant(), rows, k, cv)
+        if as_json:
+            print(json.dumps(calibration, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else str(o),
+                             ensure_ascii=False, indent=2))
+        else:
+            out.print(format_calibration(calibration), highlight=False, markup=False)
+        return
+    result = run_eval(_assistant(), list(files), k)
     if as_json:
         payload = {"k": k, "headline": asdict(result["headline"]),
                    "zh": asdict(result["zh"]) if result["zh"] else None,
@@ -201,22 +196,16 @@ def serve(
     port: Optional[int] = typer.Option(None, help="Port (env ASSISTANT_PORT; default 7860)."),
 ) -> None:
     """Start the chat UI (as `python app.py`); the staff Documents tab needs ASSISTANT_ADMIN_TOKEN."""
-    try:
-        from .web import launch, web_settings
+    from .web import launch, web_settings
 
-        web_settings()  # refuse bad UI settings before the index is opened
-        launch(host, port, _assistant())
-    except AssistantError as e:
-        raise _fail(e)
+    web_settings()  # refuse bad UI settings before the index is opened
+    launch(host, port, _assistant())
 
 
 @app.command()
 def status() -> None:
     """Documents, chunks, embedding model and backend, index location."""
-    try:
-        info = _assistant(auto_ingest=False).status()
-    except AssistantError as e:
-        raise _fail(e)
+    info = _assistant(auto_ingest=False).status()
     for key, value in info.items():
         out.print(f"{key:>10}: {value}", highlight=False, markup=False)
 
@@ -238,19 +227,16 @@ def bench(
     from .bench import HANDBOOK, BenchOptions, render, run_bench
     from .config import Settings
 
-    try:
-        settings = Settings.from_env(**_overrides)
-        opts = BenchOptions(
-            corpus=HANDBOOK if handbook else corpus or settings.corpus_dir,
-            rounds=1 if tiny else rounds, limit=16 if tiny else limit, grow=200 if tiny else grow,
-            backends=backends.split(",") if backends else None, sections=tuple(sections.split(",")),
-            cache_dir=settings.cache_dir or None, device=settings.device,
-            log=lambda message: err.print(Text(message, style="dim"), highlight=False),
-        )
-        with contextlib.redirect_stdout(sys.stderr):  # library progress output must not mix into --json
-            result = run_bench(opts)
-    except AssistantError as e:
-        raise _fail(e)
+    settings = Settings.from_env(**_overrides)
+    opts = BenchOptions(
+        corpus=HANDBOOK if handbook else corpus or settings.corpus_dir,
+        rounds=1 if tiny else rounds, limit=16 if tiny else limit, grow=200 if tiny else grow,
+        backends=backends.split(",") if backends else None, sections=tuple(sections.split(",")),
+        cache_dir=settings.cache_dir or None, device=settings.device,
+        log=lambda message: err.print(Text(message, style="dim"), highlight=False),
+    )
+    with contextlib.redirect_stdout(sys.stderr):  # library progress output must not mix into --json
+        result = run_bench(opts)
     if as_json:
         print(json.dumps(result, indent=2))
     else:
@@ -263,10 +249,7 @@ def doctor() -> None:
     from .config import Settings
     from .health import doctor as run_doctor
 
-    try:
-        lines, healthy = run_doctor(Settings.from_env(**_overrides))
-    except AssistantError as e:
-        raise _fail(e)
+    lines, healthy = run_doctor(Settings.from_env(**_overrides))
     for line in lines:
         out.print(line, highlight=False, soft_wrap=True, markup=False)
     if not healthy:

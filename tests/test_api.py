@@ -75,3 +75,22 @@ def test_status_reports_index(shared_assistant):
     status = shared_assistant.status()
     assert status["documents"] == 2 and status["chunks"] > 10
     assert "MiniLM" in status["model"]
+
+
+def test_answer_steps_share_one_protocol(shared_assistant):
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from assistant.answer import AnswerStep
+    from assistant.answer.generative import GenerativeAnswerer
+
+    extractive = shared_assistant.answer_step
+    assert isinstance(extractive, AnswerStep)
+    assert isinstance(GenerativeAnswerer(FakeListChatModel(responses=["x"]), extractive), AnswerStep)
+    assert extractive.label == shared_assistant.settings.answerer == shared_assistant.status()["answerer"]
+    assert extractive.condense("When?", [{"role": "user", "content": "Gdynia?"}]) is None
+
+
+def test_stream_without_typing_out_gives_only_a_real_draft(shared_assistant):
+    question = "When did the Pier 2 Artist in Residence program begin?"
+    items = list(shared_assistant.stream(question, type_out=False))
+    assert len(items) == 1 and items[0].text == shared_assistant.ask(question).text

@@ -64,3 +64,21 @@ def test_cli_exits_non_zero_with_a_message(tmp_path, corpus_copy):
     assert "no such file or folder" in result.output
     result = runner.invoke(app, ["--corpus-dir", str(corpus_copy), "--index-dir", str(tmp_path / "ix"), "ask", "  "])
     assert result.exit_code == 1 and "question is empty" in result.output
+
+
+def test_chunk_size_over_the_model_window_is_a_config_error():
+    from assistant import ConfigError
+    from assistant.chunk import Chunker
+
+    with pytest.raises(ConfigError, match="at most 254"):
+        Chunker(len, 300, 0, 256)
+
+
+def test_cli_maps_every_assistant_error_once(tmp_path, corpus_copy):
+    runner = CliRunner()
+    base = ["--corpus-dir", str(corpus_copy), "--index-dir", str(tmp_path / "ix")]
+    result = runner.invoke(app, [*base, "ingest"], env={"ASSISTANT_CHUNK_TOKENS": "512"})
+    assert result.exit_code == 1 and "error: chunk_tokens=512 does not fit" in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    folds = runner.invoke(app, [*base, "eval", str(corpus_copy), "--cv", "1"])
+    assert folds.exit_code == 1 and "error: --cv needs at least 2 folds" in folds.output, folds.output

@@ -1,4 +1,5 @@
-"""The answer step: a LangChain runnable from {question, standalone, passages, history} to an Answer."""
+"""The answer step: an AnswerStep (base.py) from {question, standalone, passages, history} to an Answer."""
+from .base import AnswerStep, WholeAnswerStep
 from .extractive import ABSTAIN_TEXT, ExtractiveAnswerer
 
-__all__ = ["ABSTAIN_TEXT", "ExtractiveAnswerer"]
+__all__ = ["ABSTAIN_TEXT", "AnswerStep", "ExtractiveAnswerer", "WholeAnswerStep"]

@@ -38,7 +38,7 @@ class ModelFailure(Exception):
 
 
 class GenerativeAnswerer(Runnable[dict, Answer]):
-    """The answer step for a chat model: {question, history, mode, n, passages} -> Answer.
+    """The answer step (an AnswerStep) for a chat model: {question, history, mode, n, passages} -> Answer.
 
     Args:
         model: any LangChain chat model.
@@ -57,10 +57,10 @@ class GenerativeAnswerer(Runnable[dict, Answer]):
         self._lock = threading.Lock()
 
     def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
-        *_, answer = self.stream_answer(input)
+        *_, answer = self.stream(input)
         return answer
 
-    def stream_answer(self, inputs: dict) -> Iterator[str | Answer]:
+    def stream(self, inputs: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[str | Answer]:
         """Yield the model's text as it arrives, then the verified Answer (or the extractive fallback)."""
         if not inputs["passages"]:
             yield self._extractive(inputs)
