@@ -48,6 +48,7 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("How many countries sent representatives to the GCTF workshop of October 2024?", "21"),
     ("Which professor at Stanford did the officials meet?", "Chih-Hung Wang"),
     ("Who is Kaohsiung's mayor?", "Chen Chi-mai"),
+    ("Which university did Chen's delegation visit in the U.S.?", "Stanford"),   # U.S. is the United States
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)

@@ -91,11 +91,21 @@ def _on_topic(query: Query, sentence: str) -> bool:
 
 def _entities(query: Query, sentence: str, window: str) -> Verdict:
     """Every name the question states, or for a comparison one of the compared sides."""
-    missing = [e for e in query.entities
-               if entity_coverage([e], window) < _needed_share(e) or entity_coverage(_distinctive(e), window) < 0.5]
+    missing = [e for e in query.entities if not any(_names(form, window) for form in _ALIASES.get(e.lower(), (e,)))]
     if query.mode == "compare" and len(missing) < len(query.entities):
         return Verdict(OK)
     return Verdict(MISSING, f"does not name {missing[0]}") if missing else Verdict(OK)
+
+
+def _names(name: str, window: str) -> bool:
+    return entity_coverage([name], window) >= _needed_share(name) and entity_coverage(_distinctive(name), window) >= 0.5
+
+
+# One name, two spellings: "U.S." is the United States.
+_ALIASES = {alias.lower(): group for group in (
+    ("U.S.", "US", "USA", "U.S.A.", "United States", "America"), ("U.K.", "UK", "United Kingdom", "Britain"),
+    ("EU", "E.U.", "European Union"), ("PRC", "People's Republic of China", "China", "Beijing"),
+    ("UN", "U.N.", "United Nations"), ("ROC", "Republic of China", "Taiwan")) for alias in group}
 
 
 def _needed_share(name: str) -> float:
@@ -126,7 +136,7 @@ def _qualifiers(query: Query, sentence: str, window: str) -> Verdict:
 def _roles(query: Query, sentence: str, window: str) -> Verdict:
     """The titles must be there, with their modifier (a Deputy Mayor is not the Mayor) and their owner."""
     for role in query.roles:
-        found = list(_titles(role.title, window))
+        found = [t for title in _SAME_ROLE.get(role.title, (role.title,)) for t in _titles(title, window)]
         if not found:
             return Verdict(MISSING, f"names no {role.title}")
         same = [owner for owner, modifier in found if bool(modifier) == bool(role.modifier)]
@@ -136,6 +146,10 @@ def _roles(query: Query, sentence: str, window: str) -> Verdict:
             # Another city's mayor does not contradict the question: it is about someone else.
             return Verdict(MISSING, f"the {role.title} of another place")
     return Verdict(OK)
+
+
+# "The head of the department" is whatever its top title is.
+_SAME_ROLE = {"head": ("head", "director-general", "director", "chief", "chair", "chairman", "president", "leader")}
 
 
 def _titles(title: str, text: str):
