@@ -209,6 +209,9 @@ class Assistant:
             raise QuestionError(
                 f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
             )
+        if not any(c.isalnum() for c in question):  # nothing to search for: any sentence found would be unrelated
+            raise QuestionError(f"the question {question!r} has no words, only symbols or emoji; "
+                                "ask it in words about the documents")
         return question
 
     def _check_history(self, history: Any) -> History:

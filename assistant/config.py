@@ -45,6 +45,11 @@ class Settings:
                                         "more is skipped, so one file cannot monopolise an ingest.")
     pdf_timeout_s: float = _setting(60.0, "Longest a PDF may take to parse (in a child process) before it is skipped.")
     pdf_memory_mb: int = _setting(1024, "Most memory a PDF may take to parse, in MiB (stops decompression bombs).")
+    ask_per_minute: int = _setting(30, "Questions (chat, /ask, talking points) one client address may ask per "
+                                   "minute in the web UI, in a burst or spread out.")
+    feedback_per_minute: int = _setting(30, "Like/dislike votes one client address may send per minute.")
+    uploads_per_minute: int = _setting(10, "File uploads one client address may send per minute (staff only).")
+    feedback_max_chars: int = _setting(2_000, "Most characters of the question and of the answer kept with a vote.")
     answerer: str = _setting("extractive", "Answer step: extractive (default), ollama:<model>, "
                              "openai-compatible[:<model>] or hf:<local model path>.")
     llm_base_url: str = _setting("", "Server URL for ollama / openai-compatible (e.g. http://127.0.0.1:8000/v1); "
@@ -74,7 +79,8 @@ class Settings:
             raise ConfigError(f"chunk_tokens must be between 16 and 512, got {self.chunk_tokens}")
         if not 0 <= self.chunk_overlap_tokens < self.chunk_tokens:
             raise ConfigError("chunk_overlap_tokens must be at least 0 and smaller than chunk_tokens")
-        for name in ("max_document_chars", "max_document_chunks"):
+        for name in ("max_document_chars", "max_document_chunks", "ask_per_minute", "feedback_per_minute",
+                     "uploads_per_minute", "feedback_max_chars"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.k < 1 or self.k > 100:

@@ -1,9 +1,10 @@
 """Open the Chroma index only after checking it against the record, and repair it from the record when it fails.
 
 Chroma 1.5 can break under `kill -9` (an HNSW segment that no longer answers, or segfaults on open), while
-the record we own stays whole. So on open: probe count, ids and a few self-queries, in a child process
+the record we own stays whole. So on open: probe count, ids and a sample of self-queries, in a child process
 for the embedded store (a crash there must not take the caller down); ids out of step -> reconcile;
-anything worse -> rebuild the collection from the stored vectors (no re-embedding) and time it.
+anything worse -> rebuild the collection from the stored vectors (no re-embedding) and time it. A repair
+is verified whole: every stored vector is queried and must find itself.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from .errors import IndexLockedError, StoreError
 from .ingest import writer_lock
 from .records import Record
 from .store import ChromaStore, embedded_path, is_open_here, open_store, store_errors, wipe_embedded
-from .sync import rebuild, reconcile
+from .sync import describe, make_searchable, rebuild, reconcile
 
 PROBE_SCRIPT = Path(__file__).with_name("chroma_probe.py")
 PROBE_TIMEOUT_S = 300
@@ -36,6 +37,7 @@ class HealthReport:
     index_chunks: int = 0
     restored: int = 0
     removed: int = 0
+    readded: int = 0
     seconds: float = 0.0
     note: str = ""
 
@@ -49,6 +51,8 @@ class HealthReport:
             text += f"; reconciled: {self.restored} restored, {self.removed} removed"
         elif self.action == "rebuilt":
             text += f"; rebuilt from the record in {self.seconds:.2f} s without re-embedding"
+        if self.readded:
+            text += f"; {self.readded} chunk(s) search could not find were re-added"
         return text
 
 
@@ -70,10 +74,15 @@ def open_index(settings: Settings, record: Record, embeddings) -> tuple[ChromaSt
         return open_store(settings, embeddings), HealthReport("skipped", note=str(e))
 
 
-def check_and_repair(settings: Settings, record: Record, embeddings) -> tuple[ChromaStore, HealthReport]:
+def check_and_repair(settings: Settings, record: Record, embeddings,
+                     verify_all: bool = False) -> tuple[ChromaStore, HealthReport]:
     """Probe, then reconcile (ids out of step) or rebuild (anything worse, or a reconcile that did not hold).
 
-    The caller holds the writer lock.
+    Whatever was repaired (or everything, with verify_all) is then verified whole: every stored vector must
+    find itself by search. The caller holds the writer lock.
+
+    Raises:
+        StoreError: even a rebuilt collection disagrees with the record or cannot find some of its vectors.
     """
     model = record.get_meta("model") or settings.model
     recorded = record.chunk_ids()
@@ -84,15 +93,30 @@ def check_and_repair(settings: Settings, record: Record, embeddings) -> tuple[Ch
     if store is not None and report.problems:
         counts = reconcile(record, store, model)
         report.action, report.restored, report.removed = "reconciled", counts["restored"], counts["removed"]
-        if not _matches(store, record, samples):
-            report.problems.append("the collection still disagreed after reconciling")
-            store = None
+    if store is not None and (report.problems or verify_all) and not _whole(store, record, model, report):
+        store = None
     if store is None:
         store = _rebuilt(settings, record, embeddings, model, report)
-        if not _matches(store, record, samples):
-            raise StoreError(f"{store.where} still disagrees with the record after a rebuild; run `assistant doctor`")
+        if not _whole(store, record, model, report):
+            raise StoreError(f"{store.where} is still incomplete after a rebuild from the record: "
+                             f"{report.problems[-1]}; run `assistant doctor`")
     report.index_chunks = store.count()
     return store, report
+
+
+def _whole(store: ChromaStore, record: Record, model: str, report: HealthReport) -> bool:
+    """The collection holds exactly the record's ids and search finds every stored vector (re-adding the ones it
+    did not, once); what is still wrong is added to the report's problems."""
+    if store.ids() != record.chunk_ids():
+        report.problems.append("the collection's ids still disagree with the record")
+        return False
+    readded, failures = make_searchable(record, store, model)
+    report.readded += readded
+    if readded and report.action == "checked":
+        report.action = "reconciled"
+    if failures:
+        report.problems.append(describe(failures) + " even after re-adding them")
+    return not failures
 
 
 def _rebuilt(settings: Settings, record: Record, embeddings, model: str, report: HealthReport) -> ChromaStore:
@@ -107,7 +131,7 @@ def _rebuilt(settings: Settings, record: Record, embeddings, model: str, report:
 
 
 def doctor(settings: Settings) -> tuple[list[str], bool]:
-    """Check the index against the record (ids, counts, self-queries, model) and repair it.
+    """Check the index against the record (ids, counts, every stored vector by search, model) and repair it.
 
     Returns what was found and done, line by line, and whether the index is usable now.
 
@@ -126,9 +150,9 @@ def doctor(settings: Settings) -> tuple[list[str], bool]:
     if settings.chroma_url and not record.chunk_ids():
         return lines + ["index: not compared: the record here is empty; run doctor where the ingest writer runs"], False
     with writer_lock(Path(settings.index_dir), "doctor"):
-        _, report = check_and_repair(settings, record, None)
+        _, report = check_and_repair(settings, record, None, verify_all=True)
     lines.append(f"index: {report.summary()}")
-    lines.append({"checked": "repair: none needed", "reconciled": "repair: ids brought in step with the record",
+    lines.append({"checked": "repair: none needed", "reconciled": "repair: collection brought in step with the record",
                   "rebuilt": "repair: collection rebuilt from the record"}[report.action])
     return lines, healthy
 
@@ -178,12 +202,3 @@ def _judge(found: dict, recorded: set[str], report: HealthReport) -> bool:
     if missing or extra:
         report.problems.append(f"out of step with the record: {missing} chunks missing, {extra} extra")
     return bool(broken)
-
-
-def _matches(store: ChromaStore, record: Record, samples: list[dict]) -> bool:
-    """The collection holds exactly the record's ids and its stored vectors find themselves."""
-    from .chroma_probe import probe
-
-    with store_errors(store.where):
-        found = probe(store.collection, samples)
-    return set(found["ids"]) == record.chunk_ids() and not found["failures"]

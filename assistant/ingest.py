@@ -18,7 +18,7 @@ from .errors import CorpusError, IndexLockedError, LoadError, ModelMismatchError
 from .load import DocumentLimits, discover, load_document, real_path
 from .records import Record, text_hash
 from .store import ChromaStore
-from .sync import reconcile
+from .sync import ensure_searchable, reconcile
 from .types import Chunk, Document, IngestReport
 
 
@@ -113,7 +113,9 @@ class Indexer:
             self._write(doc, chunked[doc.doc_id], vectors, report,
                         is_new=doc.doc_id not in known and doc.source not in known_sources)
         self._delete_missing(paths, docs, known, report)
-        self.reconcile()
+        repaired = self.reconcile()
+        if changed or report.chunks_deleted or any(repaired.values()):
+            report.readded = ensure_searchable(self.record, self.store, self.model_key)
         report.seconds = time.perf_counter() - started
         return report
 

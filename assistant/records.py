@@ -136,6 +136,15 @@ class Record:
         picked = {ids[i * (len(ids) - 1) // max(n - 1, 1)] for i in range(n)} if ids else set()
         return [(c.id, v) for c, v in self.chunks_with_vectors(model, picked)]
 
+    def vectors(self, model: str, batch: int = 500) -> Iterator[tuple[list[str], np.ndarray]]:
+        """Every recorded chunk's id and stored `model` vector, `batch` at a time and without the text, to verify
+        the whole index with."""
+        rows = self.db.execute(
+            "SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.text_hash = c.text_hash AND e.model = ? "
+            "ORDER BY c.id", (model,))
+        while part := rows.fetchmany(batch):
+            yield [r[0] for r in part], np.stack([np.frombuffer(r[1], dtype=np.float32) for r in part])
+
     def delete_document(self, doc_id: str) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))

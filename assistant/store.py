@@ -17,6 +17,11 @@ from .types import Chunk, Passage
 
 # Chroma refuses larger batches; writes are split to stay under it.
 MAX_BATCH = 5000
+# For a new collection (an existing one keeps its own). With Chroma's defaults (16 links, search breadth 100)
+# 6 of 12 rebuilds of a 1,616-chunk index left 1-2 stored vectors that search could not find; with twice the
+# links and breadth, 0 of 25. Sync verifies every write by search either way (see sync.make_searchable).
+HNSW_SETTINGS = {"hnsw:space": "cosine", "hnsw:M": 32, "hnsw:construction_ef": 200, "hnsw:search_ef": 200,
+                 "hnsw:num_threads": 1}
 T = TypeVar("T")
 
 
@@ -131,8 +136,7 @@ class ChromaStore:
 
         return Chroma(
             collection_name=self.name, embedding_function=self.embeddings, client=self.client,
-            # One HNSW build thread: a multi-threaded rebuild left a vector unreachable in 1 of 60 trials, 0 with one.
-            collection_metadata={"hnsw:space": "cosine", "hnsw:num_threads": 1},
+            collection_metadata=HNSW_SETTINGS,
         )
 
     @property

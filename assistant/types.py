@@ -160,6 +160,7 @@ class IngestReport:
     chunks_added: int = 0
     chunks_deleted: int = 0
     embedded: int = 0
+    readded: int = 0  # chunks search could not find after the writes, written again
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -172,6 +173,8 @@ class IngestReport:
             f"deleted {self.deleted} documents; {self.chunks_added} chunks written, "
             f"{self.chunks_deleted} removed, {self.embedded} embedded; {self.seconds:.1f} s"
         )
+        if self.readded:
+            text += f"; {self.readded} chunk(s) search could not find were re-added"
         if self.errors:
             text += f"; {len(self.errors)} file(s) skipped"
         return text

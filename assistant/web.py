@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from .errors import AssistantError, ConfigError
 from .markup import escape_markdown
 from .types import Answer, Citation
 from .web_admin import admin_tab, checked_token
+from .web_guard import IssuedAnswers, RateLimiter, UploadGuard, client_of
 
 EXAMPLES = [
     "How many sister cities does Kaohsiung have?",
@@ -87,22 +89,31 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_toke
     feedback_path = Path(feedback_path)
     feedback_lock = threading.Lock()
     drafts = tempfile.TemporaryDirectory(prefix="talking-points-")
+    s = assistant.settings
+    questions, votes = RateLimiter(s.ask_per_minute, "questions"), RateLimiter(s.feedback_per_minute, "votes")
+    issued = IssuedAnswers()
 
     def status_line() -> str:
         s = assistant.status()
         return (f"{s['documents']} documents · {s['chunks']} chunks · embeddings: {s['model']} "
                 f"({s['backend']} · CPU {s.get('cpu', '?')}) · index: {s['index']} · answers: {s.get('answerer', 'extractive')}")
 
-    def respond(message: str, chat: list[dict], answers: list[dict]) -> Iterator[tuple]:
-        """Stream the answer into the chat; `answers` keeps each turn's JSON for the sources panel and feedback."""
+    def respond(message: str, chat: list[dict], answers: list[dict], request: gr.Request) -> Iterator[tuple]:
+        """Stream the answer into the chat; `answers` keeps each turn's JSON and the id it was issued under,
+        for the sources panel and feedback."""
         history = [{"role": m["role"], "content": _plain(m["content"])} for m in chat]
         chat = chat + [{"role": "user", "content": escape_markdown(message)}]
         try:
+            limited = questions.refusal(client_of(request))
+            if limited:
+                raise AssistantError(limited)
             shown = ""
             for piece in assistant.stream(message, history=history):
                 if isinstance(piece, Answer):
                     final = chat + [{"role": "assistant", "content": render_answer(piece)}]
-                    yield final, "", render_sources(piece), answers + [answer_json(piece)]
+                    given = answer_json(piece)
+                    given["id"] = issued.issue(message, given)
+                    yield final, "", render_sources(piece), answers + [given]
                     return
                 shown += piece
                 yield chat + [{"role": "assistant", "content": escape_markdown(shown)}], "", "", answers
@@ -110,19 +121,28 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_toke
             reply = {"text": f"⚠ {e}", "abstained": True, "corrected": False, "citations": []}
             yield chat + [{"role": "assistant", "content": escape_markdown(reply["text"])}], "", "", answers + [reply]
 
-    def ask_api(question: str, history: list[dict] | None = None) -> dict:
+    def ask_api(question: str, history: list[dict] | None = None, request: gr.Request = None) -> dict:
+        limited = questions.refusal(client_of(request))
+        if limited:
+            return {"error": limited}
         try:
             return answer_json(assistant.ask(question, history=history or None))
         except AssistantError as e:
             return {"error": str(e)}
 
-    def points_api(topic: str, n: float = 5, audience: str = "") -> dict:
+    def points_api(topic: str, n: float = 5, audience: str = "", request: gr.Request = None) -> dict:
+        limited = questions.refusal(client_of(request))
+        if limited:
+            return {"error": limited}
         try:
             return answer_json(assistant.talking_points(topic, n=int(n), audience=audience or None))
         except AssistantError as e:
             return {"error": str(e)}
 
-    def draft_points(topic: str, audience: str, n: float):
+    def draft_points(topic: str, audience: str, n: float, request: gr.Request):
+        limited = questions.refusal(client_of(request))
+        if limited:
+            return escape_markdown(f"⚠ {limited}"), None
         try:
             answer = assistant.talking_points(topic, n=int(n), audience=audience or None)
         except AssistantError as e:
@@ -130,14 +150,21 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_toke
         md = points_markdown(topic, answer)
         return escape_markdown(md).replace("\\#", "#").replace("\n", "  \n"), _write_draft(Path(drafts.name), md)
 
-    def record_feedback(answers: list[dict], chat: list[dict], data: gr.LikeData) -> None:
-        """Append the voted answer, its question and citations to the feedback JSONL file."""
+    def record_feedback(answers: list[dict], chat: list[dict], data: gr.LikeData, request: gr.Request) -> None:
+        """Append the vote with the question, answer and citations this server issued (looked up by the answer's
+        id in this session, never taken from what the client sends), each text cut to feedback_max_chars."""
+        limited = votes.refusal(client_of(request))
+        if limited:
+            raise gr.Error(limited, title="Slow down", print_exception=False)
         at = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        turn = sum(1 for m in chat[:at] if m["role"] == "assistant")
-        answer = answers[turn] if turn < len(answers) else {}
-        question = next((_plain(m["content"]) for m in reversed(chat[:at]) if m["role"] == "user"), "")
+        turn = sum(1 for m in chat[: at if isinstance(at, int) else 0] if m["role"] == "assistant")
+        given = issued.get(answers[turn].get("id")) if turn < len(answers) else None
+        if given is None:
+            return  # an error message or a vote on nothing this server answered: nothing to record
+        cut = s.feedback_max_chars
         row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "vote": "up" if data.liked else "down",
-               "question": question, "answer": answer.get("text", ""), "citations": answer.get("citations", [])}
+               "answer_id": answers[turn]["id"], "question": given["question"][:cut], "answer": given["text"][:cut],
+               "citations": given["citations"]}
         with feedback_lock, feedback_path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
@@ -221,9 +248,13 @@ def serve(assistant, host: str | None = None, port: int | None = None, *, admin_
           feedback_path: str | Path = "feedback.jsonl", concurrency: int = 4, queue_size: int = 64,
           block: bool = True) -> gr.Blocks:
     """Build and start the UI with a bounded queue; `block=False` returns at once (tests, embedding)."""
-    demo = build_ui(assistant, feedback_path, checked_token(admin_token))
+    token = checked_token(admin_token)
+    demo = build_ui(assistant, feedback_path, token)
     demo.queue(default_concurrency_limit=concurrency, max_size=queue_size)
-    demo.launch(**launch_options(assistant.settings, host, port), prevent_thread_lock=not block)
+    uploads = RateLimiter(assistant.settings.uploads_per_minute, "uploads")
+    guard = Middleware(UploadGuard, secret=token, limiter=uploads)
+    demo.launch(**launch_options(assistant.settings, host, port), prevent_thread_lock=not block,
+                app_kwargs={"middleware": [guard]})
     return demo
 
 

@@ -3,6 +3,8 @@
 Enable it with the environment variable ASSISTANT_ADMIN_TOKEN (at least 16 characters; e.g.
 `python -c "import secrets; print(secrets.token_urlsafe(24))"`). Hiding the tab is not the guard: every
 handler compares the token sent with the request to the configured one, so the API endpoints refuse too.
+Gradio's upload route, which stores a file before any handler runs, takes one only with the token: the
+X-Admin-Token header (API clients) or the cookie this tab sets as the token is typed (see web_guard).
 All document changes share one queue slot (concurrency 1), so ingests never overlap.
 """
 from __future__ import annotations
@@ -18,10 +20,13 @@ import gradio as gr
 from .documents import IF_EXISTS, UPLOAD_TYPES, add_upload, delete_document
 from .errors import AssistantError, ConfigError
 from .markup import escape_markdown
+from .web_guard import TOKEN_COOKIE
 
 MIN_TOKEN_CHARS = 16
 COLUMNS = ["doc_id", "title", "date", "chunks", "ingested_at"]
 _ADMIN = {"concurrency_limit": 1, "concurrency_id": "admin"}
+SET_TOKEN_COOKIE = (f"(token) => {{ document.cookie = '{TOKEN_COOKIE}=' + encodeURIComponent(token || '') "
+                    "+ '; path=/; SameSite=Strict'; }")
 
 
 def checked_token(token: str | None) -> str | None:
@@ -100,6 +105,8 @@ def admin_tab(assistant, secret: str) -> list:
                 doc = gr.Dropdown(label="Document", choices=[], elem_id="admin-doc")
                 delete_btn = gr.Button("Delete document", variant="stop", elem_id="admin-delete")
                 reingest_btn = gr.Button("Re-ingest corpus folder", elem_id="admin-reingest")
+        # The browser's file uploads (Gradio's upload route, before any handler runs) carry the token as a cookie.
+        token_box.change(None, token_box, None, api_name=False, queue=False, js=SET_TOKEN_COOKIE)
         outputs = [status, table, doc]
         return [
             unlock_btn.click(unlock, token_box, outputs, api_name="documents", **_ADMIN),

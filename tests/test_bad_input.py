@@ -16,6 +16,18 @@ def test_empty_and_overlong_questions(shared_assistant):
         shared_assistant.ask("When?", history=["not a message"])
 
 
+@pytest.mark.parametrize("bad", ["🤔", "🇹🇼🚢 ❓❓", "?!", "$$$ %%% ***", "→ ← ↑"])
+def test_a_question_without_words_is_refused_not_answered_with_unrelated_sentences(shared_assistant, bad):
+    with pytest.raises(QuestionError, match="has no words, only symbols or emoji; ask it in words"):
+        shared_assistant.ask(bad)
+    with pytest.raises(QuestionError, match="has no words"):
+        shared_assistant.talking_points(bad)
+
+
+def test_emoji_beside_words_do_not_stop_a_question(shared_assistant):
+    assert "45" in shared_assistant.ask("🤔 How many sister cities does Kaohsiung have? 🇹🇼").text
+
+
 def test_missing_corpus_folder(tmp_path, make_assistant):
     with pytest.raises(CorpusError, match="does not exist"):
         make_assistant(tmp_path / "nowhere")

@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fakes import HashEmbeddings
 from procs import ROOT, Worker, child_env
@@ -134,6 +135,26 @@ def _break(chroma: Path, how: str) -> None:
             f.write(b"\xde\xad" * 8192)
 
 
+def assert_search_equals_brute_force(a: Assistant, queries: list[str]) -> None:
+    """Chroma's nearest neighbour is as near as numpy's exact one over the record's stored vectors, for every
+    stored vector (so each one is reachable) and for each query."""
+    model = a.record.get_meta("model")
+    parts = list(a.record.vectors(model))
+    ids = [i for part_ids, _ in parts for i in part_ids]
+    matrix = np.concatenate([vectors for _, vectors in parts])
+    assert set(ids) == a.record.chunk_ids() == a.store.ids()
+    probes = np.concatenate([matrix, np.asarray([a.embeddings.embed_query(q) for q in queries], dtype=np.float32)])
+    unit = lambda m: m / np.linalg.norm(m, axis=1, keepdims=True)  # noqa: E731
+    exact = 1 - (unit(probes) @ unit(matrix).T).max(axis=1)
+    found = np.concatenate([a.store.collection.query(query_embeddings=probes[i : i + 500], n_results=1,
+                                                     include=["distances"])["distances"]
+                            for i in range(0, len(probes), 500)])[:, 0]
+    far = np.flatnonzero(found > exact + 1e-4)
+    assert not far.size, f"{far.size} of {len(probes)} searches miss their exact nearest neighbour: " + \
+        ", ".join(f"{ids[i] if i < len(ids) else queries[i - len(ids)]!r} at {found[i]:.4f} > {exact[i]:.4f}"
+                  for i in far[:5])
+
+
 @pytest.fixture(scope="module")
 def built_index(tmp_path_factory):
     """The real corpus ingested with the real model by the real CLI, in a process that has since exited."""
@@ -174,6 +195,7 @@ def test_broken_hnsw_files_are_detected_and_rebuilt_from_the_record(large_index,
     assert a.health.action == "rebuilt" and a.health.problems
     assert len(a.documents()) == len(canaries)
     assert a.store.ids() == a.record.chunk_ids() and a.store.count() == len(a.record.chunk_ids()) > 1000
+    assert_search_equals_brute_force(a, list(canaries.values()))
     for doc_id, canary in canaries.items():
         top = a.retrieve(canary, k=3)[0]
         assert top.doc_id == doc_id and canary in top.text
@@ -193,6 +215,7 @@ def test_broken_chroma_folder_is_repaired_and_answers_with_the_real_model(built_
         assert a.health.action == "rebuilt" and a.health.problems
     assert len(a.documents()) == 2
     assert a.store.ids() == a.record.chunk_ids() and a.store.count() == len(a.record.chunk_ids())
+    assert_search_equals_brute_force(a, ["How many sister cities does Kaohsiung have?"])
     answer = a.ask("How many sister cities does Kaohsiung have?")
     assert "45" in answer.text and answer.citations
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from assistant import Answer, Assistant, ModelMismatchError
 from assistant.cli import app
+from assistant.config import Settings
 from assistant.types import Chunk
 
 VISIT = "kaohsiung-silicon-valley-visit.md"
@@ -146,3 +147,52 @@ def test_the_health_check_samples_more_vectors_in_a_bigger_index(tmp_path):
 
     samples = [{"id": i, "vector": v.tolist()} for i, v in a.record.samples(model, n=chunks)]
     assert probe(a.store.collection, samples)["failures"] == []
+
+
+def test_doctor_re_adds_chunks_that_search_cannot_find(corpus_copy, tmp_path):
+    """Three chunks outside the open-time sample get the opposite of their vector in Chroma: ids and counts
+    agree, only a search for every stored vector sees it, and doctor puts the record's vectors back."""
+    from assistant.sync import unreachable
+
+    index = tmp_path / "index"
+    a = Assistant(corpus_dir=corpus_copy, index_dir=index, embeddings=HashEmbeddings())
+    model = a.record.get_meta("model")
+    sampled = {i for i, _ in a.record.samples(model)}
+    victims = sorted(a.record.chunk_ids() - sampled)[:3]
+    stored = a.store.collection.get(ids=victims, include=["embeddings"])
+    a.store.collection.update(ids=stored["ids"], embeddings=[-np.asarray(v) for v in stored["embeddings"]])
+    assert sorted(f["id"] for f in unreachable(a.record, a.store, model)) == victims
+
+    result = CliRunner().invoke(app, ["--index-dir", str(index), "--model", "test-hash-64", "doctor"])
+    assert result.exit_code == 0, result.output
+    assert "3 chunk(s) search could not find were re-added" in result.output
+    assert unreachable(a.record, a.store, model) == []
+
+
+def test_an_ingest_into_an_index_that_cannot_find_its_vectors_fails_loudly(tmp_path):
+    """A collection made with a degenerate HNSW (2 links, search breadth 1) loses most vectors to search;
+    re-adding cannot help, so the ingest raises naming the count and doctor rebuilds it whole."""
+    from assistant import StoreError
+    from assistant.store import make_client
+    from assistant.sync import unreachable
+
+    corpus, index = tmp_path / "docs", tmp_path / "ix"
+    corpus.mkdir()
+    for d in range(3):
+        (corpus / f"d{d}.txt").write_text("\n\n".join(f"Berth {d}-{i} holds crane {i}." for i in range(500)),
+                                          encoding="utf-8")
+    make_client(index).create_collection(Settings.from_env(env={}).collection, metadata={
+        "hnsw:space": "cosine", "hnsw:M": 2, "hnsw:construction_ef": 2, "hnsw:search_ef": 1})
+    a = Assistant(corpus_dir=corpus, index_dir=index, embeddings=HashEmbeddings(), chunk_tokens=16,
+                  chunk_overlap_tokens=0, auto_ingest=False)
+    assert a.store.collection.configuration["hnsw"]["ef_search"] == 1
+    with pytest.raises(StoreError, match=r"incomplete: \d+ stored vector\(s\) cannot be found by search.*"
+                                         r"even after re-adding them; run `assistant doctor`"):
+        a.ingest()
+
+    result = CliRunner().invoke(app, ["--index-dir", str(index), "--model", "test-hash-64", "doctor"])
+    assert result.exit_code == 0, result.output
+    assert "repair: collection rebuilt from the record" in result.output
+    fixed = Assistant(corpus_dir=corpus, index_dir=index, embeddings=HashEmbeddings(), auto_ingest=False)
+    assert fixed.store.count() == len(fixed.record.chunk_ids()) == 750
+    assert unreachable(fixed.record, fixed.store, "test-hash-64") == []

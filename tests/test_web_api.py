@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import urllib.request
+import uuid
 from urllib.error import HTTPError
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+import httpx
 import pytest
 
-from ui_server import ADMIN_TOKEN, MAX_FILE_MB, staff_and_public_ui
+from ui_server import ADMIN_TOKEN, MAX_FILE_MB, running_ui, staff_and_public_ui
 
 
 @pytest.fixture(scope="module")
@@ -19,10 +22,11 @@ def ui(tmp_path_factory, embeddings):
         yield servers
 
 
-def client(url: str):
+def client(url: str, token: str | None = None):
+    """A gradio_client; with a token, its file uploads carry it as Gradio's upload route requires."""
     from gradio_client import Client
 
-    return Client(url, verbose=False)
+    return Client(url, verbose=False, headers={"X-Admin-Token": token} if token else None)
 
 
 def test_ask_returns_structured_json_with_cited_quotes(ui):
@@ -64,8 +68,10 @@ def test_admin_endpoints_need_the_token_and_are_absent_without_one(ui, tmp_path)
         staff.predict("not-the-token-000000000", api_name="/documents")
     doc = tmp_path / "intruder.md"
     doc.write_text("Kaohsiung signed a secret pact with Atlantis.\n", encoding="utf-8")
-    with pytest.raises(AppError, match="Wrong or missing admin token"):
+    with pytest.raises(httpx.HTTPStatusError, match="403"):  # the file itself is refused by the upload route
         staff.predict("", handle_file(str(doc)), api_name="/upload_document")
+    with pytest.raises(AppError, match="Wrong or missing admin token"):
+        client(ui["staff"], ADMIN_TOKEN).predict("", handle_file(str(doc)), api_name="/upload_document")
     message, table, _ = staff.predict(ADMIN_TOKEN, api_name="/documents")
     assert "3 documents" in message
     assert [row[0] for row in table["data"]] == ["beyond-taipei-city-diplomacy.md", "harbour-notes.md",
@@ -86,7 +92,7 @@ def test_html_disguised_as_pdf_is_refused_by_the_upload_endpoint(ui, tmp_path):
     fake = tmp_path / "minutes.pdf"
     fake.write_text("<html><script>alert(1)</script></html>", encoding="utf-8")
     with pytest.raises(AppError, match="not a PDF"):
-        client(ui["staff"]).predict(ADMIN_TOKEN, handle_file(str(fake)), api_name="/upload_document")
+        client(ui["staff"], ADMIN_TOKEN).predict(ADMIN_TOKEN, handle_file(str(fake)), api_name="/upload_document")
     assert not (Path(ui["assistant"].settings.corpus_dir) / "uploads" / "minutes.pdf").exists()
 
 
@@ -115,20 +121,45 @@ def test_file_route_never_serves_system_index_or_corpus_files(ui):
                 assert status != 200, f"{prefix}{target} returned 200"
 
 
-def upload(url: str, name: str, data: bytes) -> urllib.request.Request:
+STAFF = {"X-Admin-Token": ADMIN_TOKEN}
+
+
+def upload(url: str, name: str, data: bytes, headers: dict[str, str] | None = None) -> urllib.request.Request:
     """A raw multipart POST to Gradio's upload route, as any script could send it."""
     boundary = "----boundary"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
             "Content-Type: text/plain\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
     return urllib.request.Request(url + "/gradio_api/upload", data=body, method="POST",
-                                  headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+                                  headers={"Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})})
+
+
+def refused(request: urllib.request.Request) -> tuple[int, str]:
+    """The status and message of a request the server must refuse."""
+    with pytest.raises(HTTPError) as error:
+        urllib.request.urlopen(request, timeout=30)
+    return error.value.code, error.value.read().decode()
+
+
+def test_the_upload_route_stores_a_file_only_for_a_staff_session(ui):
+    from gradio.utils import get_upload_folder
+
+    name = f"anonymous-{uuid.uuid4().hex}.txt"
+    for url, headers in [(ui["staff"], {}), (ui["staff"], {"X-Admin-Token": "not-the-token-000000000"}),
+                         (ui["staff"], {"Cookie": "assistant_admin_token=not-the-token-000000000"}),
+                         (ui["public"], STAFF)]:
+        assert refused(upload(url, name, b"x" * 100_000, headers)) == (
+            403, "Uploads are for staff: send the admin token (the Documents tab does).")
+    assert not list(Path(get_upload_folder()).rglob(name)), "a refused upload must not be stored"
+    cookie = {"Cookie": f"theme=dark; assistant_admin_token={quote(ADMIN_TOKEN)}"}  # as the Documents tab sets it
+    with urllib.request.urlopen(upload(ui["staff"], name, b"staff file", cookie), timeout=30) as response:
+        [stored] = json.load(response)
+    assert Path(stored).name == name and Path(stored).read_bytes() == b"staff file"
 
 
 def test_upload_route_refuses_a_file_over_the_size_limit_and_serves_a_small_one(ui):
-    with pytest.raises(HTTPError) as refused:
-        urllib.request.urlopen(upload(ui["staff"], "big.txt", b"x" * int(MAX_FILE_MB * 2**20 + 1024)), timeout=30)
-    assert refused.value.code == 413
-    with urllib.request.urlopen(upload(ui["staff"], "small.txt", b"small"), timeout=30) as response:
+    big = upload(ui["staff"], "big.txt", b"x" * int(MAX_FILE_MB * 2**20 + 1024), STAFF)
+    assert refused(big)[0] == 413
+    with urllib.request.urlopen(upload(ui["staff"], "small.txt", b"small", STAFF), timeout=30) as response:
         [cached] = json.load(response)
     assert get(ui["staff"], "/gradio_api/file=" + cached) == 200  # the route works; only forbidden paths fail
 
@@ -157,7 +188,7 @@ def test_an_upload_of_a_taken_name_says_what_happened(ui, tmp_path):
     from gradio_client import handle_file
     from gradio_client.exceptions import AppError
 
-    staff = client(ui["staff"])
+    staff = client(ui["staff"], ADMIN_TOKEN)
     notes = tmp_path / "notes.md"
     notes.write_text("The harbour festival opens in May.\n", encoding="utf-8")
     assert staff.predict(ADMIN_TOKEN, handle_file(str(notes)), "refuse",
@@ -173,3 +204,24 @@ def test_an_upload_of_a_taken_name_says_what_happened(ui, tmp_path):
         staff.predict(ADMIN_TOKEN, doc_id, api_name="/delete_document")
     assert [row[0] for row in staff.predict(ADMIN_TOKEN, api_name="/documents")[1]["data"]] == [
         "beyond-taipei-city-diplomacy.md", "harbour-notes.md", "kaohsiung-silicon-valley-visit.md"]
+
+
+def test_questions_and_uploads_over_the_rate_limit_get_a_clear_message(ui, embeddings, tmp_path):
+    """A server with tight limits over the same index: 2 questions a minute (talking points count as questions),
+    1 upload a minute, per client address."""
+    from assistant import Assistant
+
+    tight = Assistant(settings=ui["assistant"].settings.with_(ask_per_minute=2, uploads_per_minute=1),
+                      embeddings=embeddings, auto_ingest=False)
+    with running_ui(tight, tmp_path / "feedback.jsonl", ADMIN_TOKEN) as url:
+        api = client(url)
+        for _ in range(2):
+            assert "45" in api.predict("How many sister cities does Kaohsiung have?", None, api_name="/ask")["text"]
+        limited = r"Too many questions from your address: at most 2 a minute\. Try again in \d+ s\."
+        assert re.fullmatch(limited, api.predict("Who is the mayor?", None, api_name="/ask")["error"])
+        assert re.fullmatch(limited, api.predict("sister cities", 3, "", api_name="/talking_points")["error"])
+        with urllib.request.urlopen(upload(url, "first.txt", b"one", STAFF), timeout=30):
+            pass
+        status, message = refused(upload(url, "second.txt", b"two", STAFF))
+        assert status == 429 and re.fullmatch(r"Too many uploads from your address: at most 1 a minute\. "
+                                              r"Try again in \d+ s\.", message)

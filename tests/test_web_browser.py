@@ -104,6 +104,17 @@ def test_question_streams_a_cited_answer_with_the_quote_in_the_sources_panel(ui,
     assert row["citations"][0]["title"].startswith("Beyond Taipei") and "[1]" in row["answer"]
 
 
+def test_a_vote_stores_the_answer_the_server_gave_by_its_id(ui, page):
+    """The row holds the question and answer the server issued under the answer's id, cut to the limit."""
+    open_chat(page, ui["public"])
+    answer = ask(page, "How many sister cities does Kaohsiung have?")
+    row = vote(page, ui["feedback"], "Like", -1)
+    assert row["question"] == "How many sister cities does Kaohsiung have?"
+    assert row["answer"].split() == answer.split() and re.fullmatch(r"[0-9a-f]{32}", row["answer_id"])
+    limit = ui["assistant"].settings.feedback_max_chars
+    assert len(row["question"]) <= limit and len(row["answer"]) <= limit
+
+
 def vote(page, feedback: Path, button: str, turn: int) -> dict:
     """Click Like/Dislike under one answer and return the row the server appended to the feedback file."""
     import time
@@ -225,11 +236,11 @@ def test_wrong_token_an_html_pdf_and_an_oversized_file_are_refused(ui, page, tmp
     fake = tmp_path / "report.pdf"
     fake.write_text("<html><body><h1>Not a PDF</h1></body></html>", encoding="utf-8")
     page.fill("#admin-token input", "not-the-token-000000000")
-    page.set_input_files("#admin-file input[type=file]", str(fake))
     page.click("#admin-add")
     _refusal_shown(page, "Wrong or missing admin token")
 
-    page.fill("#admin-token input", ADMIN_TOKEN)
+    page.fill("#admin-token input", ADMIN_TOKEN)  # sets the cookie Gradio's upload route asks for
+    page.set_input_files("#admin-file input[type=file]", str(fake))
     page.click("#admin-add")
     _refusal_shown(page, "report.pdf: the content is not a PDF")
     assert not (uploads / "report.pdf").exists()
