@@ -77,9 +77,10 @@ def judge(query: Query, cand: Evidence) -> Verdict:
 
 
 # A comparison or superlative the question claims ("more ... than", "the largest"), and what states one.
-_COMPARES = re.compile(r"\b(than|most|least|largest|biggest|highest|lowest|best|worst)\b", re.I)
-_RANKS = re.compile(r"\b(than|most|least|largest|biggest|highest|lowest|best|worst|more|less|fewer|larger|bigger|"
-                    r"higher|lower|greater|first|second|third|top|only|No\.\s?\d|rank\w*|lead\w*|compar\w*)\b", re.I)
+_CLAIMS = r"than|most|least|largest|biggest|highest|lowest|best|worst"
+_COMPARES = re.compile(rf"\b({_CLAIMS})\b", re.I)
+_RANKS = re.compile(rf"\b({_CLAIMS}|more|less|fewer|larger|bigger|higher|lower|greater|first|second|third|top|only|"
+                    r"No\.\s?\d|rank\w*|lead\w*|compar\w*)\b", re.I)
 
 
 def _on_topic(query: Query, sentence: str) -> bool:
@@ -120,7 +121,7 @@ _GENERIC_NAME_WORDS = PLACE_NOUNS | ORG_NOUNS | frozenset("""council councils co
 
 def _distinctive(name: str) -> list[str]:
     """The words of a name that tell it from others of its kind (at least one of them must be there)."""
-    own = [w for w in words(name) if w.lower() not in _GENERIC_NAME_WORDS and w.lower() not in STOPWORDS]
+    own = [w for w in words(name) if w not in _GENERIC_NAME_WORDS and w not in STOPWORDS]  # words() lower-cases
     return own if len(own) < len(words(name)) else []
 
 
@@ -238,24 +239,25 @@ def _slot(query: Query, sentence: str) -> Verdict:
     elif pattern == "none":
         return Verdict(OK)
     else:
-        spans = [m.group() for m in pattern.finditer(sentence)]
+        found = list(pattern.finditer(sentence))
         if kind == "number":  # a year or a date's day is not a count ("In October 2024, ..." holds no number)
-            spans = [s for s in spans if not YEAR.fullmatch(s)]
-            if not _counts_focus(query, sentence):
+            found = [m for m in found if not YEAR.fullmatch(m.group())]
+            if not _counts_focus(query, sentence, found):
                 return Verdict(MISSING, f"does not count {query.focus}")
+        spans = [m.group() for m in found]
     fresh = [s for s in spans if not _stated(s, asked, whole=True)]
     return Verdict(OK) if fresh else Verdict(MISSING, f"gives no {kind}")
 
 
-def _counts_focus(query: Query, sentence: str) -> bool:
-    """"How many students ...?" is not answered by "220 sister-school ties": the counted noun must be there."""
+def _counts_focus(query: Query, sentence: str, numbers: list[re.Match]) -> bool:
+    """"How many students ...?" is not answered by "220 sister-school ties": the counted noun must sit beside
+    one of the sentence's `numbers`."""
     focus = query.focus.lower()
     if not focus or focus in ("times", "much", "many") or not focus.isalpha() or query.language == "zh" or query.parts:
         return True  # a two-part question's focus may belong to the other part
     nouns = _HEADCOUNT if focus in _HEADCOUNT else (focus,)  # "how many people": visitors are people too
     # The noun sits beside its number: "21 countries", "45 sister-city partnerships", "140 thousand visitors".
-    beside = [sentence[max(0, m.start() - 30) : m.end() + 40] for m in _NUMBER.finditer(sentence)
-              if not YEAR.fullmatch(m.group())]
+    beside = [sentence[max(0, m.start() - 30) : m.end() + 40] for m in numbers]
     counted = {stem(noun) for noun in nouns}  # exact stems: "countries" is not "County"
     return any(counted & {stem(w) for w in words(around.replace("-", " "))} for around in beside)
 

@@ -98,9 +98,7 @@ class ExtractiveAnswerer:
         for c in best + more:
             if c is best[0] or sum(len(q.split()) for q in quoted) + len(c.quote.split()) <= self.max_words:
                 quoted.setdefault(c.quote, c.passage)
-        citations = [Citation(n=i, passage=p, quote=q) for i, (q, p) in enumerate(quoted.items(), 1)]
-        return Answer(text=" ".join(f"{c.quote} [{c.n}]" for c in citations), citations=citations, abstained=False,
-                      question=query.english)
+        return cite(query.english, [(p, q) for q, p in quoted.items()])
 
     def judged(self, query: Query, passages: list[Passage], floor: float) -> list[tuple[Evidence, Verdict]]:
         """Candidate sentences scoring at least `floor`, best first, each with its constraint verdict."""
@@ -365,7 +363,12 @@ def correction(query: Query, evidence: Evidence, verdict: Verdict) -> Answer:
 
 def compose(question: str, chosen: list[Evidence], bullets: bool = False) -> Answer:
     """Answer text with one [n] marker per sentence, and the matching citations."""
-    citations = [Citation(n=i + 1, passage=c.passage, quote=c.text) for i, c in enumerate(chosen)]
+    return cite(question, [(c.passage, c.text) for c in chosen], bullets)
+
+
+def cite(question: str, quotes: list[tuple[Passage, str]], bullets: bool = False) -> Answer:
+    """Quotes (with the passage each comes from) as answer text with [n] markers, and the matching citations."""
+    citations = [Citation(n=i + 1, passage=passage, quote=quote) for i, (passage, quote) in enumerate(quotes)]
     parts = [f"{c.quote} [{c.n}]" for c in citations]
     text = "\n".join(f"- {p}" for p in parts) if bullets else " ".join(parts)
     return Answer(text=text, citations=citations, abstained=False, question=question)
