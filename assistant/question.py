@@ -255,9 +255,9 @@ def _answer_type(doc: "Doc", focus: str) -> str:
         return "duration"
     if re.search(r"\bhow (many|old|far|big|large)\b|\b(count|number of|population|pop|percent)\b", text):
         return "number"
-    if re.search(r"\bwhen\b|\bsince when\b|\b(what|which) (year|date|month|day)s?\b|\b(year|date|month|since)s?\W*$",
-                 text):
-        return "date"
+    if re.search(r"^\W*(?:(?!\b(?:what|which|who|whom|whose|where|why|how)\b).)*\bwhen\b|\b(what|which) (year|date|month|day)s?\b"
+                 r"|\b(year|date|month|since)s?\W*$", text):
+        return "date"  # "when" asks only where no other question word comes first ("What did he see when ...?")
     if re.search(r"^\s*(why)\b|\bwhat (is|was) the reason\b|\bfor what reason\b", text):
         return "reason"
     if re.search(r"\b(who|whom|whose)\b", text) or focus in PERSON_NOUNS:

@@ -31,6 +31,9 @@ _DURATION = re.compile(r"\b(\d+|a few|several|" + "|".join(NUMBER_WORDS) + r")[-
                        r"decades?)\b|\b(a|one) (day|week|month|year|decade)\b", re.I)
 _RATE_IN_TEXT = r"\b(?:a|per|each|every)\s+{unit}\b|\b{adverb}\b"
 _RATE_ADVERB = {"year": "annual(?:ly)?|yearly", "month": "monthly", "week": "weekly", "day": "daily"}
+# Kinds of organisation whose names carry the kind ("Taiwan Economic and Cultural Office", "Tourism Bureau"), unlike
+# a university or school, often named short ("San Jose and Stanford").
+_NAMED_KINDS = frozenset(stem(w) for w in "office bureau agency ministry department embassy council institute".split())
 _PERSON_LABELS = {"PERSON"}
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
 _ORG_LABELS = {"ORG", "FAC", "GPE", "NORP", "PRODUCT", "EVENT"}
@@ -63,15 +66,19 @@ def judge(query: Query, cand: Evidence) -> Verdict:
     verdict = _actions(query, cand.text)
     if verdict.status != OK:
         return verdict
-    if query.answer_type == "yesno" and _COMPARES.search(query.english) and not _RANKS.search(cand.text):
+    if query.answer_type == "yesno" and _COMPARES.search(query.english) and not _compares_the_same(query, cand.text):
         # "Did X bring in more than Y?", "Does it have more ... than any other city?": only a comparison answers.
         return Verdict(MISSING, "makes no comparison")
+    verdict = _destination(query, cand.text, cand.context)
+    if verdict.status != OK:
+        return verdict
     verdict = _slot(query, cand.text)
     if verdict.status == MISSING:
         # "Convening experts from 21 countries, ..." follows the sentence that names the workshop.
         for step in (1, -1):
             other = neighbour(cand, step)
-            if other is not None and _on_topic(query, other.text) and _slot(query, other.text).status == OK:
+            if (other is not None and _on_topic(query, other.text) and _slot(query, other.text).status == OK
+                    and all(_names(owner, other.text) for owner in _focus_owners(query))):
                 return Verdict(OK, neighbour=step)
     return verdict
 
@@ -81,6 +88,50 @@ _CLAIMS = r"than|most|least|largest|biggest|highest|lowest|best|worst"
 _COMPARES = re.compile(rf"\b({_CLAIMS})\b", re.I)
 _RANKS = re.compile(rf"\b({_CLAIMS}|more|less|fewer|larger|bigger|higher|lower|greater|first|second|third|top|only|"
                     r"No\.\s?\d|rank\w*|lead\w*|compar\w*)\b", re.I)
+
+
+def _compares_the_same(query: Query, sentence: str) -> bool:
+    """A comparing sentence about what the question compares: "more sister-school ties than" is not answered by
+    a ranking of sister-city partnerships."""
+    if not _RANKS.search(sentence):
+        return False
+    compared = re.search(r"\b(?:more|fewer|less)\s+((?:[\w-]+\s+){0,3}?)than\b", query.english, re.I)
+    wanted = {stem(w) for w in words(compared.group(1).replace("-", " ")) if w not in STOPWORDS} if compared else set()
+    return wanted <= {stem(w) for w in words(sentence.replace("-", " "))}
+
+
+# "visited Kaohsiung", "a visit to San Jose", "trip to Dresden": where a visit went.
+_VISIT_TO = re.compile(r"\b(?:visit(?:ed|s|ing)?|trip|travel(?:l?ed|s)?|went|came)\s+(?:to\s+)?(?:the\s+)?"
+                       r"((?:[A-Z][\w’'.-]+\s?){1,4})")
+
+
+def _destination(query: Query, sentence: str, context: str) -> Verdict:
+    """A visit the question places somewhere ("when he visited Kaohsiung") is not reported by a sentence about a
+    visit to the other place it names ("the visit to San Jose"), nor by "the visit aimed to ..." beside one."""
+    if query.mode == "points":
+        return Verdict(OK)
+    asked = [m.group(1).strip() for m in _VISIT_TO.finditer(query.english)]
+    went = [m.group(1).strip() for m in _VISIT_TO.finditer(sentence)]
+    if not went and re.search(r"\b(visit\w*|trip)\b", sentence, re.I):
+        went = [m.group(1).strip() for m in _VISIT_TO.finditer(context)]
+    if not asked or not went:
+        return Verdict(OK)
+    def among(places: list[str], names: list[str]) -> bool:
+        folded = [fold_accents(name).lower() for name in names]
+        return any(fold_accents(p).lower() in n or n in fold_accents(p).lower() for p in places for n in folded)
+
+    # Only a reversal is known to be wrong: the visit went to the other place the question names ("San Jose Mayor
+    # ... visited Kaohsiung" / "the visit to San Jose"); San Jose is in California, which a text need not say.
+    others = [e for e in query.entities if not among([e], asked)]
+    if among(went, others) and not among(went, asked):
+        return Verdict(MISSING, f"a visit elsewhere than {asked[0]}")
+    return Verdict(OK)
+
+
+def _focus_owners(query: Query) -> list[str]:
+    """Names that own the counted noun ("Orange County schools"): a count elsewhere is not theirs."""
+    focus = re.escape(query.focus)
+    return [e for e in query.entities if focus and re.search(rf"{re.escape(e)}(?:['’]s)?\s+{focus}\b", query.english)]
 
 
 def _on_topic(query: Query, sentence: str) -> bool:
@@ -183,11 +234,25 @@ def _months(query: Query, sentence: str, window: str) -> Verdict:
 
 
 def _numbers(query: Query, sentence: str, window: str) -> Verdict:
+    """A stated number must be there; another number on the same thing ("two online sessions" for "four IURC
+    online sessions") contradicts it, while a number on something else ("In 2021" for "2-nanometer") does not."""
     present = set(_number_values(window))
     for number in query.numbers:
         if number not in present:
-            return _conflict_or_missing(present and set(_number_values(sentence)), f"not {number}")
+            counted = _numbered_words(query.english).get(number)
+            others = [nouns for value, nouns in _numbered_words(sentence).items() if value != number]
+            contradicts = any(counted & nouns for nouns in others) if counted else bool(present and others)
+            return _conflict_or_missing(contradicts, f"not {number}")
     return Verdict(OK)
+
+
+def _numbered_words(text: str) -> dict[str, set[str]]:
+    """Each number's value and the stems of the (up to three) words after it: what it counts or measures."""
+    numbered: dict[str, set[str]] = {}
+    for match, value in zip(_NUMBER.finditer(text), _number_values(text)):
+        after = [w for w in words(text[match.end() : match.end() + 40].replace("-", " ")) if w not in STOPWORDS]
+        numbered.setdefault(value, set()).update(stem(w) for w in after[:3])
+    return numbered
 
 
 def _number_values(text: str) -> list[str]:
@@ -228,7 +293,12 @@ def _slot(query: Query, sentence: str) -> Verdict:
     kind = query.answer_type
     asked = fold_accents(query.english + " " + query.standalone).lower()
     if kind in ("person", "place", "organisation"):
-        return Verdict(OK) if fresh_names(query, sentence) else Verdict(MISSING, f"names no {kind}")
+        if not fresh_names(query, sentence):
+            return Verdict(MISSING, f"names no {kind}")
+        if kind == "organisation" and stem(query.focus) in _NAMED_KINDS and stem(query.focus) not in {
+                stem(w) for w in words(sentence)}:
+            return Verdict(MISSING, f"names no {query.focus}")  # "Which office ...?" wants an Office, not a university
+        return Verdict(OK)
     pattern = {"date": YEAR if re.search(r"\b(year)\b", asked) else None, "number": _NUMBER, "money": _MONEY,
                "duration": _DURATION}.get(kind, "none")
     if kind == "date" and pattern is None:
@@ -306,7 +376,8 @@ _SAME_EVENT = {verb: frozenset(group.split()) for group in (
     "meet welcome receive host greet", "visit travel tour", "discuss talk exchange share converse",
     "say tell state indicate note claim argue disclose remark add explain emphasise emphasize stress mention announce "
     "declare warn speak", "reject invalidate cancel refuse annul void", "postpone delay suspend shelve stall",
-    "attend participate join", "found establish launch create", "invest fund finance", "build construct")
+    "attend participate join", "found establish launch create", "invest fund finance", "build construct",
+    "finish complete")
     for verb in group.split()}
 
 
