@@ -309,12 +309,18 @@ _LIGHT_VERBS = frozenset("""be have do get make take go come become want try see
     name list compare draft write summarise summarize consider regard stand""".split())
 
 
+_THE_SOURCES = frozenset("article articles document documents source sources report reports text piece story author "
+                         "writer".split())
+
+
 def _actions(doc: "Doc") -> tuple[Action, ...]:
     """The events the question asks about: "Who led the delegation?" -> lead (delegation)."""
     out = []
     for token in doc:
         if token.pos_ != "VERB" or token.i == 0 or token.lemma_.lower() in _LIGHT_VERBS:
             continue
+        if any(c.dep_ in ("nsubj", "nsubjpass") and c.lemma_.lower() in _THE_SOURCES for c in token.children):
+            continue  # "Do the two articles agree ...?", "What does the report say ...": the documents, not an event
         obj = next((c.lemma_.lower() for c in token.children if c.dep_ in ("dobj", "obj") and c.pos_ == "NOUN"), "")
         out.append(Action(token.lemma_.lower(), obj))
     return tuple(dict.fromkeys(out))
@@ -335,6 +341,8 @@ def _numbers(doc: "Doc", focus: str = "") -> tuple[str, ...]:
         elif (token.like_num and not YEAR.fullmatch(token.text) and token.lower_ not in {*ORDINALS, "one"}
                 and not (hyphenated and token.is_alpha and not _before_time_unit(token))):
             value = NUMBER_WORDS.get(token.lower_, token.text.replace(",", ""))
+            if token.i > 0 and doc[token.i - 1].lower_ == "number":
+                continue  # "Kaohsiung's number two" is a rank or a deputy, not a figure to find
             if not re.fullmatch(r"\d+(\.\d+)?", value) or _counts_the_answer(token, focus):
                 continue
             out.append(value)

@@ -56,6 +56,8 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("Which university did Chen's delegation visit in the U.S.?", "Stanford"),   # U.S. is the United States
     ("Which office gave the updates on the San Jose visit?", "Economic and Cultural Office"),  # an Office, by name
     ("When did the Kaohsiung delegation visit Dresden?", "September"),
+    ("Do the documents agree on when Kaohsiung and Malé signed their agreement?", "2013"),  # the articles' verb
+    ("Who is Kaohsiung's number two who opened the GCTF workshop?", "Lo Ta-sheng"),        # a rank, not a figure
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)
