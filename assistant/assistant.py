@@ -14,13 +14,11 @@ from .chunk import Chunker
 from .config import Settings
 from .embed import SentenceEmbeddings, cpu_features
 from .errors import CorpusError, EmptyQuestionError, QuestionError
-from .health import open_index
-from .ingest import Indexer, check_model, writer_lock
+from .index import ChromaStore, HealthReport, Index, Record
+from .ingest import Indexer
 from .load import DocumentLimits
-from .records import Record
 from .question import understand
 from .retrieve import HybridRetriever
-from .store import open_store, wipe_embedded
 from .text import has_cjk, terms
 from .types import Answer, IngestReport, Passage, Query
 
@@ -58,11 +56,11 @@ class Assistant:
         s = self.settings
         self.embeddings = embeddings or SentenceEmbeddings(s.model, s.backend, s.device, cache_dir=s.cache_dir or None)
         self._ingest_lock = threading.Lock()
-        self.record = Record(Path(s.index_dir) / "record.sqlite3")
-        self.store, self.health = open_index(s, self.record, self.embeddings)
+        self.index = Index.open(s, self.embeddings)
         if rebuild:
-            self._start_over()
-        check_model(self.record, self.embeddings.model_name)
+            with self._ingest_lock:
+                self.index.reset(self.embeddings.model_name)
+        self.record.check_model(self.embeddings.model_name)
         self.retriever = HybridRetriever(self.store, self.embeddings)
         self._idf: tuple[int, IdfTable] | None = None
         self.extractive = ExtractiveAnswerer(self.embeddings, self.idf, s.abstain_threshold, s.max_answer_sentences,
@@ -79,22 +77,25 @@ class Assistant:
                 raise CorpusError(f"the index is empty and the corpus folder {s.corpus_dir} does not exist")
             self.ingest()
 
-    # -- ingest -------------------------------------------------------------------------------------
-    def _start_over(self) -> None:
-        """Empty the collection first, then the record's documents: a crash in between leaves the record
-        (old model) intact, so the collection is restored from it rather than mixed."""
-        with self._ingest_lock, writer_lock(Path(self.settings.index_dir), "rebuild"):
-            if self.settings.chroma_url:
-                self.store.reset()
-            else:
-                wipe_embedded(Path(self.settings.index_dir))
-                self.store = open_store(self.settings, self.embeddings)
-            self.record.clear_documents({"model": self.embeddings.model_name})
+    # -- the index ----------------------------------------------------------------------------------
+    @property
+    def record(self) -> Record:
+        return self.index.record
 
+    @property
+    def store(self) -> ChromaStore:
+        return self.index.store
+
+    @property
+    def health(self) -> HealthReport:
+        """What the check on open found and did."""
+        return self.index.health
+
+    # -- ingest -------------------------------------------------------------------------------------
     def indexer(self, progress: bool = True) -> Indexer:
         s = self.settings
         chunker = Chunker(self.embeddings.token_counter(), s.chunk_tokens, s.chunk_overlap_tokens, self.embeddings.window)
-        return Indexer(self.record, self.store, self.embeddings, chunker,
+        return Indexer(self.index, self.embeddings, chunker,
                        f"{s.chunk_tokens}/{s.chunk_overlap_tokens}", DocumentLimits.from_settings(s), progress)
 
     def ingest(self, paths: list[str | Path] | None = None, progress: bool = True) -> IngestReport:
@@ -105,7 +106,7 @@ class Assistant:
             IndexLockedError: another process is ingesting into the same index.
         """
         targets = [Path(p) for p in (paths or [self.settings.corpus_dir])]
-        with self._ingest_lock, writer_lock(Path(self.settings.index_dir)):
+        with self._ingest_lock, self.index.lock():
             report = self.indexer(progress).ingest(targets)
         self.retriever.invalidate()
         self._idf = None

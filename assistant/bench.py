@@ -270,7 +270,7 @@ def query_latency(assistant, questions: list[str], rounds: int) -> dict:
 
 def grow_store(assistant, source, n: int) -> float:
     """Fill `assistant`'s store with n chunks: the source's real chunks repeated, vectors jittered."""
-    from .store import MAX_BATCH
+    from .index import MAX_BATCH
 
     pairs = list(source.record.chunks_with_vectors(source.embeddings.model_name))
     rng = np.random.default_rng(0)

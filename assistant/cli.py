@@ -95,7 +95,7 @@ def ingest(
 ) -> None:
     """Add new, replace changed and remove deleted documents in the index."""
     from .config import Settings
-    from .ingest import ensure_unlocked
+    from .index import ensure_unlocked
 
     ensure_unlocked(Path(Settings.from_env(**_overrides).index_dir))
     assistant = _assistant(auto_ingest=False, rebuild=rebuild)
@@ -247,7 +247,7 @@ def bench(
 def doctor() -> None:
     """Check the index against the record (ids, counts, a query, model) and repair it, saying what it did."""
     from .config import Settings
-    from .health import doctor as run_doctor
+    from .index import doctor as run_doctor
 
     lines, healthy = run_doctor(Settings.from_env(**_overrides))
     for line in lines:
