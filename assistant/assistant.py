@@ -187,7 +187,7 @@ class Assistant:
         # the documents' capitals (question.spelled_out).
         wanted = has_cjk(question + str(history)) or question == question.lower()
         texts = tuple(c.text for c in self.retriever.lexical().chunks) if wanted else ()
-        return understand(question, history, texts, self.settings.max_history_turns, mode=mode)
+        return understand(question, history, texts, self.settings.limits.max_history_turns, mode=mode)
 
     def _retrieve_step(self, inputs: dict) -> list[Passage]:
         return self.retriever.retrieve(inputs["standalone"], inputs["k"], spread=inputs["query"].mode == "compare")
@@ -206,9 +206,9 @@ class Assistant:
         if stray:
             raise QuestionError(f"the question holds the byte 0x{ord(stray) - 0xDC00:X}, which is not UTF-8 text; "
                                 "set the terminal to UTF-8 and type it again")
-        if len(question) > self.settings.max_question_chars:
+        if len(question) > self.settings.limits.max_question_chars:
             raise QuestionError(
-                f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
+                f"the question is {len(question)} characters long; the limit is {self.settings.limits.max_question_chars}"
             )
         if not any(c.isalnum() for c in question):  # nothing to search for: any sentence found would be unrelated
             raise QuestionError(f"the question {question!r} has no words, only symbols or emoji; "
@@ -220,8 +220,8 @@ class Assistant:
             return []
         if not isinstance(history, list) or not all(isinstance(m, dict) and "content" in m for m in history):
             raise QuestionError('history must be a list of {"role": "user"|"assistant", "content": str} messages')
-        kept = [m for m in history if m.get("role") in ("user", "assistant")][-self.settings.max_history_turns :]
-        limit = self.settings.max_question_chars
+        kept = [m for m in history if m.get("role") in ("user", "assistant")][-self.settings.limits.max_history_turns :]
+        limit = self.settings.limits.max_question_chars
         for m in kept:
             if not isinstance(m["content"], str) or (m["role"] == "user" and len(m["content"]) > limit):
                 raise QuestionError(f"history messages must be text, and user turns at most {limit} characters")

@@ -22,7 +22,8 @@ from .backends import BACKENDS, build, cuda_available, unavailable
 from .backends.base import version
 from .backends.guard import cosines
 from .config import DEFAULT_MODEL
-from .embed import SentenceEmbeddings, cpu_features, default_cache_dir, resolve_model_path
+from .config import default_cache_dir
+from .embed import SentenceEmbeddings, cpu_features, resolve_model_path
 from .errors import ConfigError
 from .load import DocumentLimits, discover, load_document
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -16,10 +15,11 @@ from typing import Any, Iterator
 import gradio as gr
 from starlette.middleware import Middleware
 
-from .errors import AssistantError, ConfigError
+from .config import checked_token
+from .errors import AssistantError
 from .markup import escape_markdown
 from .types import Answer, Citation
-from .web_admin import admin_tab, checked_token
+from .web_admin import admin_tab
 from .web_guard import IssuedAnswers, RateLimiter, UploadGuard, client_of
 
 EXAMPLES = [
@@ -90,7 +90,8 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_toke
     feedback_lock = threading.Lock()
     drafts = tempfile.TemporaryDirectory(prefix="talking-points-")
     s = assistant.settings
-    questions, votes = RateLimiter(s.ask_per_minute, "questions"), RateLimiter(s.feedback_per_minute, "votes")
+    questions = RateLimiter(s.limits.ask_per_minute, "questions")
+    votes = RateLimiter(s.limits.feedback_per_minute, "votes")
     issued = IssuedAnswers()
 
     def status_line() -> str:
@@ -161,7 +162,7 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_toke
         given = issued.get(answers[turn].get("id")) if turn < len(answers) else None
         if given is None:
             return  # an error message or a vote on nothing this server answered: nothing to record
-        cut = s.feedback_max_chars
+        cut = s.limits.feedback_max_chars
         row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "vote": "up" if data.liked else "down",
                "answer_id": answers[turn]["id"], "question": given["question"][:cut], "answer": given["text"][:cut],
                "citations": given["citations"]}
@@ -235,10 +236,9 @@ def _write_draft(folder: Path, text: str) -> str:
 def launch_options(settings, host: str | None = None, port: int | None = None) -> dict[str, Any]:
     """Hardened Gradio launch settings: loopback, no share link, no extra file access, index and corpus blocked."""
     return dict(
-        server_name=host or os.environ.get("ASSISTANT_HOST", "127.0.0.1"),
-        server_port=port or _env_int("ASSISTANT_PORT", 7860),
-        share=False, show_error=bool(os.environ.get("ASSISTANT_DEBUG")),
-        max_file_size=int(settings.max_file_mb * 2**20), allowed_paths=[],
+        server_name=host or settings.web.host, server_port=port or settings.web.port,
+        share=False, show_error=settings.web.debug,
+        max_file_size=int(settings.limits.max_file_mb * 2**20), allowed_paths=[],
         blocked_paths=[str(Path(settings.index_dir).resolve()), str(Path(settings.corpus_dir).resolve())],
         strict_cors=True, enable_monitoring=False, mcp_server=False, footer_links=["api"],
     )
@@ -251,35 +251,15 @@ def serve(assistant, host: str | None = None, port: int | None = None, *, admin_
     token = checked_token(admin_token)
     demo = build_ui(assistant, feedback_path, token)
     demo.queue(default_concurrency_limit=concurrency, max_size=queue_size)
-    uploads = RateLimiter(assistant.settings.uploads_per_minute, "uploads")
+    uploads = RateLimiter(assistant.settings.limits.uploads_per_minute, "uploads")
     guard = Middleware(UploadGuard, secret=token, limiter=uploads)
     demo.launch(**launch_options(assistant.settings, host, port), prevent_thread_lock=not block,
                 app_kwargs={"middleware": [guard]})
     return demo
 
 
-def web_settings() -> dict[str, Any]:
-    """The UI's own settings from the environment (host and port are read at launch):
-    ASSISTANT_ADMIN_TOKEN (enables the Documents tab), ASSISTANT_FEEDBACK_FILE, ASSISTANT_CONCURRENCY,
-    ASSISTANT_QUEUE_SIZE; ASSISTANT_DEBUG shows server errors in the browser."""
-    env = os.environ.get
-    return {"admin_token": checked_token(env("ASSISTANT_ADMIN_TOKEN")),
-            "feedback_path": env("ASSISTANT_FEEDBACK_FILE", "feedback.jsonl"),
-            "concurrency": _env_int("ASSISTANT_CONCURRENCY", 4), "queue_size": _env_int("ASSISTANT_QUEUE_SIZE", 64)}
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise ConfigError(f"{name} must be a whole number of at least 1, got {raw!r}")
-    return int(raw)
-
-
-def launch(host: str | None = None, port: int | None = None, assistant=None) -> None:
-    """Serve the UI as the environment configures it (see `web_settings`); blocks until stopped."""
-    from .assistant import Assistant
-
-    options = web_settings()
-    serve(assistant or Assistant(), host, port, **options)
+def launch(assistant) -> None:
+    """Serve the UI as the assistant's settings.web configures it; blocks until stopped."""
+    web = assistant.settings.web
+    serve(assistant, admin_token=web.admin_token, feedback_path=web.feedback_file, concurrency=web.concurrency,
+          queue_size=web.queue_size)

@@ -18,24 +18,14 @@ from typing import Any, Callable
 import gradio as gr
 
 from .documents import IF_EXISTS, UPLOAD_TYPES, add_upload, delete_document
-from .errors import AssistantError, ConfigError
+from .errors import AssistantError
 from .markup import escape_markdown
 from .web_guard import TOKEN_COOKIE
 
-MIN_TOKEN_CHARS = 16
 COLUMNS = ["doc_id", "title", "date", "chunks", "ingested_at"]
 _ADMIN = {"concurrency_limit": 1, "concurrency_id": "admin"}
 SET_TOKEN_COOKIE = (f"(token) => {{ document.cookie = '{TOKEN_COOKIE}=' + encodeURIComponent(token || '') "
                     "+ '; path=/; SameSite=Strict'; }")
-
-
-def checked_token(token: str | None) -> str | None:
-    """The configured token, or None when document management is off; refuse a token too short to be secret."""
-    if not token:
-        return None
-    if len(token) < MIN_TOKEN_CHARS:
-        raise ConfigError(f"ASSISTANT_ADMIN_TOKEN is {len(token)} characters long; use at least {MIN_TOKEN_CHARS}")
-    return token
 
 
 def admin_tab(assistant, secret: str) -> list:
@@ -66,7 +56,7 @@ def admin_tab(assistant, secret: str) -> list:
         if not file:
             raise _refusal("Choose a .md, .txt, .html or .pdf file first.", "No file")
         progress(0.2, desc="Checking and indexing the file")
-        max_bytes = int(assistant.settings.max_file_mb * 2**20)
+        max_bytes = int(assistant.settings.limits.max_file_mb * 2**20)
         with open(file, "rb") as f:
             data = f.read(max_bytes + 1)  # one byte over is enough to refuse
         done = run(add_upload, Path(file).name, data, if_exists)
@@ -96,7 +86,7 @@ def admin_tab(assistant, secret: str) -> list:
         table = gr.Dataframe(headers=COLUMNS, datatype="str", interactive=False, wrap=True,
                              elem_id="admin-documents")
         with gr.Row():
-            file = gr.File(label=f"Upload ({', '.join(UPLOAD_TYPES)}, up to {assistant.settings.max_file_mb:g} MiB)",
+            file = gr.File(label=f"Upload ({', '.join(UPLOAD_TYPES)}, up to {assistant.settings.limits.max_file_mb:g} MiB)",
                            file_types=list(UPLOAD_TYPES), type="filepath", elem_id="admin-file")
             with gr.Column():
                 if_exists = gr.Radio(list(IF_EXISTS), value="refuse", label="If an upload of that name exists",
