@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from functools import wraps
+from typing import Any, Callable, Iterator, Mapping
 
 from .errors import ConfigError
 
@@ -131,7 +132,7 @@ class Settings:
             if raw:
                 values[name] = _convert(name, type(f.default), raw)
         values.update(_converted({k: v for k, v in overrides.items() if v is not None}))
-        return cls()._replaced(values).validated()
+        return cls(**values).validated()
 
     def __getattr__(self, name: str) -> Any:
         """A part's field by its flat name: settings.max_file_mb is settings.limits.max_file_mb."""
@@ -156,15 +157,7 @@ class Settings:
 
     def with_(self, **changes: Any) -> "Settings":
         """A copy with some settings changed, by flat name (k=3, max_file_mb=5, llm_model="m")."""
-        return self._replaced(_converted(changes)).validated()
-
-    def _replaced(self, values: dict[str, Any]) -> "Settings":
-        """A copy with flat-named values put where they belong: on Settings itself or in one of its parts."""
-        top, parts = {}, {}
-        for name, part, f in _flat_fields():
-            if name in values:
-                (parts.setdefault(part, {}) if part else top)[f.name] = values[name]
-        return replace(self, **top, **{p: replace(getattr(self, p), **v) for p, v in parts.items()})
+        return replace(self, **_converted(changes)).validated()
 
     @classmethod
     def describe(cls) -> list[tuple[str, str, str]]:
@@ -179,6 +172,26 @@ def checked_token(token: str | None) -> str | None:
     if len(token) < MIN_TOKEN_CHARS:
         raise ConfigError(f"ASSISTANT_ADMIN_TOKEN is {len(token)} characters long; use at least {MIN_TOKEN_CHARS}")
     return token
+
+
+def _taking_flat_names(generated: Callable[..., None]) -> Callable[..., None]:
+    """Settings' constructor (and so dataclasses.replace) also takes a part's fields by their flat names:
+    Settings(max_file_mb=5) sets limits.max_file_mb, as it did before the parts."""
+
+    @wraps(generated)
+    def __init__(self: Settings, *args: Any, **values: Any) -> None:
+        parts: dict[str, dict[str, Any]] = {}
+        for name, part, f in _flat_fields():
+            if part and name in values:
+                parts.setdefault(part, {})[f.name] = values.pop(name)
+        generated(self, *args, **values)
+        for part, changes in parts.items():
+            object.__setattr__(self, part, replace(getattr(self, part), **changes))
+
+    return __init__
+
+
+Settings.__init__ = _taking_flat_names(Settings.__init__)  # type: ignore[method-assign]
 
 
 def _flat_fields() -> Iterator[tuple[str, str, Field]]:

@@ -15,6 +15,7 @@ def test_parts_are_set_by_their_flat_names_from_variables_and_arguments():
                                                                                                  True, 3)
     assert (s.max_file_mb, s.llm_model) == (3.0, "m")  # the flat names read the parts, as before the parts
     assert s.with_(ask_per_minute=2, llm_max_tokens=9).limits.ask_per_minute == 2
+    assert Settings(max_file_mb=5, llm_model="m").limits.max_file_mb == 5  # the constructor takes them too
     assert pickle.loads(pickle.dumps(s)) == s
     with pytest.raises(ConfigError, match="unknown setting 'llm'"):
         Settings.from_env(env={}, llm="m")
