@@ -12,6 +12,7 @@ from .answer.base import AnswerStep, WholeAnswerStep, as_answer_step
 from .answer.evidence import IdfTable
 from .chunk import Chunker
 from .config import Settings
+from .documents import IfExists, Upload, remove_source, store_upload
 from .embed import SentenceEmbeddings, cpu_features
 from .errors import CorpusError, EmptyQuestionError, QuestionError
 from .index import ChromaStore, HealthReport, Index, Record
@@ -167,6 +168,37 @@ class Assistant:
 
     def documents(self) -> list[dict]:
         return self.record.documents()
+
+    def add_document(self, name: str, data: bytes, if_exists: IfExists = "refuse") -> Upload:
+        """Check an uploaded file by loading it, keep it under `<corpus>/uploads/`, and index it.
+
+        >>> a.add_document("notes.md", b"The harbour festival opens in May.").outcome
+        'added'
+
+        Args:
+            if_exists: when an upload of that name is already there: "refuse" (the default), "replace" it, or
+                "keep both" (the new file gets the next free name, `notes-2.md`).
+        Returns:
+            The document's id, what happened ("added", "replaced", "kept both") and the ingest report.
+        Raises:
+            LoadError: wrong type, too large, binary, not UTF-8, not a PDF, no text in it, or over a document limit.
+            CorpusError: the name is taken and `if_exists` is "refuse".
+        """
+        doc_id, outcome = store_upload(Path(self.settings.corpus_dir), DocumentLimits.from_settings(self.settings),
+                                       name, data, if_exists, self.indexer(progress=False).chunks)
+        return Upload(doc_id, outcome, self.ingest(progress=False))
+
+    def delete_document(self, doc_id: str) -> IngestReport:
+        """Remove a document's file from the corpus folder and from the index.
+
+        Raises:
+            CorpusError: no such document, its file lies outside the corpus folder, or it is the last one.
+        """
+        source = remove_source(Path(self.settings.corpus_dir), self.documents(), doc_id)
+        report = self.ingest(progress=False)
+        if any(d["doc_id"] == doc_id for d in self.documents()):
+            raise CorpusError(f"{doc_id!r} is still indexed after deleting {source}; run `assistant doctor`")
+        return report
 
     # -- chain steps --------------------------------------------------------------------------------
     def _prepare(self, inputs: dict) -> dict:

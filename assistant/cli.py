@@ -6,7 +6,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
@@ -15,6 +15,10 @@ from typer.core import TyperGroup
 
 from .config import Settings
 from .errors import AssistantError
+
+if TYPE_CHECKING:
+    from .assistant import Assistant
+    from .types import Answer
 
 # Document text, titles, file names and messages are printed as text, never read as Rich markup (`[/b]`,
 # `[link=...]`) or emoji codes (`:smile:`): styled pieces are joined as Text, plain ones printed with markup=False.
@@ -58,13 +62,13 @@ def _settings(ctx: typer.Context, **changes) -> Settings:
     return ctx.obj.with_(**{name: value for name, value in changes.items() if value is not None})
 
 
-def _assistant(settings: Settings, auto_ingest: bool = True, rebuild: bool = False):
+def _assistant(settings: Settings, auto_ingest: bool = True, rebuild: bool = False) -> Assistant:
     from .assistant import Assistant
 
     return Assistant(settings=settings, auto_ingest=auto_ingest, rebuild=rebuild)
 
 
-def _ask(assistant, question: str, history: list | None = None):
+def _ask(assistant: Assistant, question: str, history: list | None = None) -> Answer:
     """The answer; a chat model's draft is shown live on stderr while it is written, then verified."""
     drafted = False
     for piece in assistant.stream(question, history=history, type_out=False):
@@ -109,6 +113,30 @@ def ingest(
     out.print(f"ingest: {report.summary()}", highlight=False, markup=False)
     if report.errors:
         raise typer.Exit(1)
+
+
+@app.command("add")
+def add_document(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A .md, .txt, .html or .pdf file."),
+    if_exists: str = typer.Option("refuse", help="When an upload of that name exists: refuse, replace or 'keep both'."),
+) -> None:
+    """Keep a file in the corpus folder (under uploads/) and index it, as the web UI's Documents tab does."""
+    from .documents import read_upload
+
+    assistant = _assistant(ctx.obj)
+    done = assistant.add_document(file.name, read_upload(file, assistant.settings), if_exists)
+    out.print(f"{done.outcome} {done.doc_id}: {done.report.summary()}", highlight=False, markup=False)
+
+
+@app.command("delete")
+def delete_document(
+    ctx: typer.Context,
+    doc_id: str = typer.Argument(..., help="The document's id: its path under the corpus folder, as the web UI's Documents tab lists it."),
+) -> None:
+    """Delete a document's file from the corpus folder and remove it from the index."""
+    report = _assistant(ctx.obj).delete_document(doc_id)
+    out.print(f"deleted {doc_id}: {report.summary()}", highlight=False, markup=False)
 
 
 @app.command()

@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -21,6 +21,10 @@ from .markup import escape_markdown
 from .types import Answer, Citation
 from .web_admin import admin_tab
 from .web_guard import IssuedAnswers, RateLimiter, UploadGuard, client_of
+
+if TYPE_CHECKING:
+    from .assistant import Assistant
+    from .config import Settings
 
 EXAMPLES = [
     "How many sister cities does Kaohsiung have?",
@@ -59,19 +63,6 @@ def _source_item(c: Citation) -> str:
             f'<div class="passage">{body}</div></li>')
 
 
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """The structured form returned by the /ask and /talking_points API endpoints."""
-    return {
-        "text": answer.text,
-        "abstained": answer.abstained,
-        "corrected": answer.corrected,
-        "citations": [
-            {"n": c.n, "title": c.passage.title, "date": c.passage.date, "doc_id": c.passage.doc_id,
-             "quote": c.quote} for c in answer.citations
-        ],
-    }
-
-
 def points_markdown(topic: str, answer: Answer) -> str:
     """Talking points plus a numbered source list, ready to paste or download."""
     if answer.abstained:
@@ -84,7 +75,7 @@ def points_markdown(topic: str, answer: Answer) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_token: str | None = None) -> gr.Blocks:
+def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl", admin_token: str | None = None) -> gr.Blocks:
     """The chat and talking-points tabs, plus the staff Documents tab when `admin_token` is set."""
     feedback_path = Path(feedback_path)
     feedback_lock = threading.Lock()
@@ -112,7 +103,7 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_toke
             for piece in assistant.stream(message, history=history):
                 if isinstance(piece, Answer):
                     final = chat + [{"role": "assistant", "content": render_answer(piece)}]
-                    given = answer_json(piece)
+                    given = piece.to_dict()
                     given["id"] = issued.issue(message, given)
                     yield final, "", render_sources(piece), answers + [given]
                     return
@@ -127,7 +118,7 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_toke
         if limited:
             return {"error": limited}
         try:
-            return answer_json(assistant.ask(question, history=history or None))
+            return assistant.ask(question, history=history or None).to_dict()
         except AssistantError as e:
             return {"error": str(e)}
 
@@ -136,7 +127,7 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_toke
         if limited:
             return {"error": limited}
         try:
-            return answer_json(assistant.talking_points(topic, n=int(n), audience=audience or None))
+            return assistant.talking_points(topic, n=int(n), audience=audience or None).to_dict()
         except AssistantError as e:
             return {"error": str(e)}
 
@@ -233,7 +224,7 @@ def _write_draft(folder: Path, text: str) -> str:
     return str(path)
 
 
-def launch_options(settings, host: str | None = None, port: int | None = None) -> dict[str, Any]:
+def launch_options(settings: Settings, host: str | None = None, port: int | None = None) -> dict[str, Any]:
     """Hardened Gradio launch settings: loopback, no share link, no extra file access, index and corpus blocked."""
     return dict(
         server_name=host or settings.web.host, server_port=port or settings.web.port,
@@ -244,7 +235,7 @@ def launch_options(settings, host: str | None = None, port: int | None = None) -
     )
 
 
-def serve(assistant, host: str | None = None, port: int | None = None, *, admin_token: str | None = None,
+def serve(assistant: Assistant, host: str | None = None, port: int | None = None, *, admin_token: str | None = None,
           feedback_path: str | Path = "feedback.jsonl", concurrency: int = 4, queue_size: int = 64,
           block: bool = True) -> gr.Blocks:
     """Build and start the UI with a bounded queue; `block=False` returns at once (tests, embedding)."""
@@ -258,7 +249,7 @@ def serve(assistant, host: str | None = None, port: int | None = None, *, admin_
     return demo
 
 
-def launch(assistant) -> None:
+def launch(assistant: Assistant) -> None:
     """Serve the UI as the assistant's settings.web configures it; blocks until stopped."""
     web = assistant.settings.web
     serve(assistant, admin_token=web.admin_token, feedback_path=web.feedback_file, concurrency=web.concurrency,

@@ -32,11 +32,11 @@ def client(url: str, token: str | None = None):
 def test_ask_returns_structured_json_with_cited_quotes(ui):
     result = client(ui["public"]).predict("Who welcomed Chen Chi-mai's delegation at San Jose City Hall?", [],
                                           api_name="/ask")
-    assert set(result) == {"text", "abstained", "corrected", "citations"}
+    assert set(result) == {"question", "text", "abstained", "corrected", "citations", "notes"}  # Answer.to_dict()
     assert result["abstained"] is False and "Matt Mahan" in result["text"]
     for c in result["citations"]:
-        assert set(c) == {"n", "title", "date", "doc_id", "quote"}
-        assert f"[{c['n']}]" in result["text"] and c["quote"] in result["text"]
+        assert set(c) == {"n", "title", "date", "doc_id", "quote", "passage"}
+        assert f"[{c['n']}]" in result["text"] and c["quote"] in result["text"] and c["quote"] in c["passage"]["text"]
     assert any(c["doc_id"] == "kaohsiung-silicon-valley-visit.md" for c in result["citations"])
 
 
