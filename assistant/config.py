@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import Field, dataclass, field, fields, replace
-from pathlib import Path
 from functools import wraps
+from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from .errors import ConfigError

@@ -25,8 +25,8 @@ __all__ = ["MAX_BATCH", "ChromaStore", "HealthReport", "Index", "Record", "docto
 
 
 class Index:
-    """The record, the collection derived from it and what the check on open found; the facade, the ingest and
-    the documents code reach the index only through this.
+    """The record, the collection derived from it and what the check on open found: the facade (and through it
+    document management) and the ingest open, reset, reconcile and lock the index only through this.
 
     >>> index = Index.open(settings, embeddings)  # checked against the record, repaired from it if need be
     >>> with index.lock("ingest"):
