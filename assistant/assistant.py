@@ -12,15 +12,14 @@ from .answer.base import AnswerStep, WholeAnswerStep, as_answer_step
 from .answer.evidence import IdfTable
 from .chunk import Chunker
 from .config import Settings
+from .documents import IfExists, Upload, remove_source, store_upload
 from .embed import SentenceEmbeddings, cpu_features
 from .errors import CorpusError, EmptyQuestionError, QuestionError
-from .health import open_index
-from .ingest import Indexer, check_model, writer_lock
+from .index import ChromaStore, HealthReport, Index, Record
+from .ingest import Indexer
 from .load import DocumentLimits
-from .records import Record
 from .question import understand
 from .retrieve import HybridRetriever
-from .store import open_store, wipe_embedded
 from .text import has_cjk, terms
 from .types import Answer, IngestReport, Passage, Query
 
@@ -58,11 +57,11 @@ class Assistant:
         s = self.settings
         self.embeddings = embeddings or SentenceEmbeddings(s.model, s.backend, s.device, cache_dir=s.cache_dir or None)
         self._ingest_lock = threading.Lock()
-        self.record = Record(Path(s.index_dir) / "record.sqlite3")
-        self.store, self.health = open_index(s, self.record, self.embeddings)
+        self.index = Index.open(s, self.embeddings)
         if rebuild:
-            self._start_over()
-        check_model(self.record, self.embeddings.model_name)
+            with self._ingest_lock:
+                self.index.reset(self.embeddings.model_name)
+        self.record.check_model(self.embeddings.model_name)
         self.retriever = HybridRetriever(self.store, self.embeddings)
         self._idf: tuple[int, IdfTable] | None = None
         self.extractive = ExtractiveAnswerer(self.embeddings, self.idf, s.abstain_threshold, s.max_answer_sentences,
@@ -79,22 +78,25 @@ class Assistant:
                 raise CorpusError(f"the index is empty and the corpus folder {s.corpus_dir} does not exist")
             self.ingest()
 
-    # -- ingest -------------------------------------------------------------------------------------
-    def _start_over(self) -> None:
-        """Empty the collection first, then the record's documents: a crash in between leaves the record
-        (old model) intact, so the collection is restored from it rather than mixed."""
-        with self._ingest_lock, writer_lock(Path(self.settings.index_dir), "rebuild"):
-            if self.settings.chroma_url:
-                self.store.reset()
-            else:
-                wipe_embedded(Path(self.settings.index_dir))
-                self.store = open_store(self.settings, self.embeddings)
-            self.record.clear_documents({"model": self.embeddings.model_name})
+    # -- the index ----------------------------------------------------------------------------------
+    @property
+    def record(self) -> Record:
+        return self.index.record
 
+    @property
+    def store(self) -> ChromaStore:
+        return self.index.store
+
+    @property
+    def health(self) -> HealthReport:
+        """What the check on open found and did."""
+        return self.index.health
+
+    # -- ingest -------------------------------------------------------------------------------------
     def indexer(self, progress: bool = True) -> Indexer:
         s = self.settings
         chunker = Chunker(self.embeddings.token_counter(), s.chunk_tokens, s.chunk_overlap_tokens, self.embeddings.window)
-        return Indexer(self.record, self.store, self.embeddings, chunker,
+        return Indexer(self.index, self.embeddings, chunker,
                        f"{s.chunk_tokens}/{s.chunk_overlap_tokens}", DocumentLimits.from_settings(s), progress)
 
     def ingest(self, paths: list[str | Path] | None = None, progress: bool = True) -> IngestReport:
@@ -105,7 +107,7 @@ class Assistant:
             IndexLockedError: another process is ingesting into the same index.
         """
         targets = [Path(p) for p in (paths or [self.settings.corpus_dir])]
-        with self._ingest_lock, writer_lock(Path(self.settings.index_dir)):
+        with self._ingest_lock, self.index.lock():
             report = self.indexer(progress).ingest(targets)
         self.retriever.invalidate()
         self._idf = None
@@ -167,6 +169,37 @@ class Assistant:
     def documents(self) -> list[dict]:
         return self.record.documents()
 
+    def add_document(self, name: str, data: bytes, if_exists: IfExists = "refuse") -> Upload:
+        """Check an uploaded file by loading it, keep it under `<corpus>/uploads/`, and index it.
+
+        >>> a.add_document("notes.md", b"The harbour festival opens in May.").outcome
+        'added'
+
+        Args:
+            if_exists: when an upload of that name is already there: "refuse" (the default), "replace" it, or
+                "keep both" (the new file gets the next free name, `notes-2.md`).
+        Returns:
+            The document's id, what happened ("added", "replaced", "kept both") and the ingest report.
+        Raises:
+            LoadError: wrong type, too large, binary, not UTF-8, not a PDF, no text in it, or over a document limit.
+            CorpusError: the name is taken and `if_exists` is "refuse".
+        """
+        doc_id, outcome = store_upload(Path(self.settings.corpus_dir), DocumentLimits.from_settings(self.settings),
+                                       name, data, if_exists, self.indexer(progress=False).chunks)
+        return Upload(doc_id, outcome, self.ingest(progress=False))
+
+    def delete_document(self, doc_id: str) -> IngestReport:
+        """Remove a document's file from the corpus folder and from the index.
+
+        Raises:
+            CorpusError: no such document, its file lies outside the corpus folder, or it is the last one.
+        """
+        source = remove_source(Path(self.settings.corpus_dir), self.documents(), doc_id)
+        report = self.ingest(progress=False)
+        if any(d["doc_id"] == doc_id for d in self.documents()):
+            raise CorpusError(f"{doc_id!r} is still indexed after deleting {source}; run `assistant doctor`")
+        return report
+
     # -- chain steps --------------------------------------------------------------------------------
     def _prepare(self, inputs: dict) -> dict:
         """Check the input, then understand it once (question.py): every later step reads the Query."""
@@ -186,7 +219,7 @@ class Assistant:
         # the documents' capitals (question.spelled_out).
         wanted = has_cjk(question + str(history)) or question == question.lower()
         texts = tuple(c.text for c in self.retriever.lexical().chunks) if wanted else ()
-        return understand(question, history, texts, self.settings.max_history_turns, mode=mode)
+        return understand(question, history, texts, self.settings.limits.max_history_turns, mode=mode)
 
     def _retrieve_step(self, inputs: dict) -> list[Passage]:
         return self.retriever.retrieve(inputs["standalone"], inputs["k"], spread=inputs["query"].mode == "compare")
@@ -205,9 +238,9 @@ class Assistant:
         if stray:
             raise QuestionError(f"the question holds the byte 0x{ord(stray) - 0xDC00:X}, which is not UTF-8 text; "
                                 "set the terminal to UTF-8 and type it again")
-        if len(question) > self.settings.max_question_chars:
+        if len(question) > self.settings.limits.max_question_chars:
             raise QuestionError(
-                f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
+                f"the question is {len(question)} characters long; the limit is {self.settings.limits.max_question_chars}"
             )
         if not any(c.isalnum() for c in question):  # nothing to search for: any sentence found would be unrelated
             raise QuestionError(f"the question {question!r} has no words, only symbols or emoji; "
@@ -219,8 +252,8 @@ class Assistant:
             return []
         if not isinstance(history, list) or not all(isinstance(m, dict) and "content" in m for m in history):
             raise QuestionError('history must be a list of {"role": "user"|"assistant", "content": str} messages')
-        kept = [m for m in history if m.get("role") in ("user", "assistant")][-self.settings.max_history_turns :]
-        limit = self.settings.max_question_chars
+        kept = [m for m in history if m.get("role") in ("user", "assistant")][-self.settings.limits.max_history_turns :]
+        limit = self.settings.limits.max_question_chars
         for m in kept:
             if not isinstance(m["content"], str) or (m["role"] == "user" and len(m["content"]) > limit):
                 raise QuestionError(f"history messages must be text, and user turns at most {limit} characters")

@@ -14,17 +14,20 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from .backends import BACKENDS, build, cuda_available, unavailable
 from .backends.base import version
 from .backends.guard import cosines
-from .config import DEFAULT_MODEL
-from .embed import SentenceEmbeddings, cpu_features, default_cache_dir, resolve_model_path
+from .config import DEFAULT_MODEL, default_cache_dir
+from .embed import SentenceEmbeddings, cpu_features, resolve_model_path
 from .errors import ConfigError
 from .load import DocumentLimits, discover, load_document
+
+if TYPE_CHECKING:
+    from .assistant import Assistant
 
 HANDBOOK = Path("/usr/share/doc/debian-handbook/html/en-US")
 QUESTIONS = (
@@ -251,7 +254,7 @@ def bench_ingest(opts: BenchOptions, embeddings: SentenceEmbeddings, device: str
 
 
 # -- query ------------------------------------------------------------------------------------------
-def query_latency(assistant, questions: list[str], rounds: int) -> dict:
+def query_latency(assistant: Assistant, questions: list[str], rounds: int) -> dict:
     """Embed (uncached, then cached) and retrieve (query embedding included) latencies."""
     embeddings = assistant.embeddings
     embeddings.embed_query("warm up")
@@ -268,9 +271,9 @@ def query_latency(assistant, questions: list[str], rounds: int) -> dict:
             "retrieve": percentiles(retrieve)}
 
 
-def grow_store(assistant, source, n: int) -> float:
+def grow_store(assistant: Assistant, source: Assistant, n: int) -> float:
     """Fill `assistant`'s store with n chunks: the source's real chunks repeated, vectors jittered."""
-    from .store import MAX_BATCH
+    from .index import MAX_BATCH
 
     pairs = list(source.record.chunks_with_vectors(source.embeddings.model_name))
     rng = np.random.default_rng(0)

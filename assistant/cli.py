@@ -3,18 +3,22 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
 from rich.text import Text
 from typer.core import TyperGroup
 
+from .config import Settings
 from .errors import AssistantError
+
+if TYPE_CHECKING:
+    from .assistant import Assistant
+    from .types import Answer
 
 # Document text, titles, file names and messages are printed as text, never read as Rich markup (`[/b]`,
 # `[link=...]`) or emoji codes (`:smile:`): styled pieces are joined as Text, plain ones printed with markup=False.
@@ -34,13 +38,13 @@ class _Commands(TyperGroup):
 
 
 app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, help=__doc__)
-_overrides: dict = {}
 ANSWERER_HELP = ("extractive, ollama:<model>, openai-compatible[:<model>] or hf:<path> [env ASSISTANT_ANSWERER]; "
                  "server via ASSISTANT_LLM_BASE_URL, key via ASSISTANT_LLM_API_KEY.")
 
 
 @app.callback()
 def options(
+    ctx: typer.Context,
     corpus_dir: Optional[Path] = typer.Option(None, help="Source documents folder [env ASSISTANT_CORPUS_DIR]."),
     index_dir: Optional[Path] = typer.Option(None, help="Index folder [env ASSISTANT_INDEX_DIR]."),
     chroma_url: Optional[str] = typer.Option(None, help="Chroma server URL [env ASSISTANT_CHROMA_URL]."),
@@ -49,18 +53,22 @@ def options(
     answerer: Optional[str] = typer.Option(None, help=ANSWERER_HELP),
 ) -> None:
     """Answers questions about Kaohsiung's city diplomacy from its documents, citing them."""
-    _overrides.update(corpus_dir=corpus_dir, index_dir=index_dir, chroma_url=chroma_url, model=model, backend=backend,
-                      answerer=answerer)
+    ctx.obj = Settings.from_env(corpus_dir=corpus_dir, index_dir=index_dir, chroma_url=chroma_url, model=model,
+                                backend=backend, answerer=answerer)
 
 
-def _assistant(auto_ingest: bool = True, rebuild: bool = False, **settings):
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+def _settings(ctx: typer.Context, **changes) -> Settings:
+    """The settings the global options made (ctx.obj), with a command's own options that were given."""
+    return ctx.obj.with_(**{name: value for name, value in changes.items() if value is not None})
+
+
+def _assistant(settings: Settings, auto_ingest: bool = True, rebuild: bool = False) -> Assistant:
     from .assistant import Assistant
 
-    return Assistant(auto_ingest=auto_ingest, rebuild=rebuild, **{**_overrides, **settings})
+    return Assistant(settings=settings, auto_ingest=auto_ingest, rebuild=rebuild)
 
 
-def _ask(assistant, question: str, history: list | None = None):
+def _ask(assistant: Assistant, question: str, history: list | None = None) -> Answer:
     """The answer; a chat model's draft is shown live on stderr while it is written, then verified."""
     drafted = False
     for piece in assistant.stream(question, history=history, type_out=False):
@@ -90,15 +98,15 @@ def _print_answer(answer, as_json: bool = False) -> None:
 
 @app.command()
 def ingest(
+    ctx: typer.Context,
     paths: list[Path] = typer.Argument(None, help="Files or folders; default: the corpus folder."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Start the index over, e.g. after changing the model."),
 ) -> None:
     """Add new, replace changed and remove deleted documents in the index."""
-    from .config import Settings
-    from .ingest import ensure_unlocked
+    from .index import ensure_unlocked
 
-    ensure_unlocked(Path(Settings.from_env(**_overrides).index_dir))
-    assistant = _assistant(auto_ingest=False, rebuild=rebuild)
+    ensure_unlocked(Path(ctx.obj.index_dir))
+    assistant = _assistant(ctx.obj, auto_ingest=False, rebuild=rebuild)
     report = assistant.ingest(paths or None)
     for problem in report.errors:
         err.print(Text.assemble(("skipped:", "yellow"), f" {problem}"), highlight=False)
@@ -107,34 +115,60 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command("add")
+def add_document(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A .md, .txt, .html or .pdf file."),
+    if_exists: str = typer.Option("refuse", help="When an upload of that name exists: refuse, replace or 'keep both'."),
+) -> None:
+    """Keep a file in the corpus folder (under uploads/) and index it, as the web UI's Documents tab does."""
+    from .documents import read_upload
+
+    assistant = _assistant(ctx.obj)
+    done = assistant.add_document(file.name, read_upload(file, assistant.settings), if_exists)
+    out.print(f"{done.outcome} {done.doc_id}: {done.report.summary()}", highlight=False, markup=False)
+
+
+@app.command("delete")
+def delete_document(
+    ctx: typer.Context,
+    doc_id: str = typer.Argument(..., help="The document's id: its path under the corpus folder, as the web UI's Documents tab lists it."),
+) -> None:
+    """Delete a document's file from the corpus folder and remove it from the index."""
+    report = _assistant(ctx.obj).delete_document(doc_id)
+    out.print(f"deleted {doc_id}: {report.summary()}", highlight=False, markup=False)
+
+
 @app.command()
 def ask(
+    ctx: typer.Context,
     question: str = typer.Argument(..., help="The question."),
     as_json: bool = typer.Option(False, "--json", help="Print the answer, citations and passages as JSON."),
     k: int = typer.Option(None, "-k", "--k", help="Passages to retrieve (default from settings)."),
 ) -> None:
     """Answer one question, with its sources."""
-    assistant = _assistant(k=k)
+    assistant = _assistant(_settings(ctx, k=k))
     answer = assistant.ask(question) if as_json else _ask(assistant, question)
     _print_answer(answer, as_json)
 
 
 @app.command()
 def points(
+    ctx: typer.Context,
     topic: str = typer.Argument(..., help="What the talking points are about."),
     n: int = typer.Option(5, "-n", help="Number of points."),
     audience: Optional[str] = typer.Option(None, help="Who will hear them (e.g. press, council)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Draft distinct, cited talking points on a topic."""
-    answer = _assistant().talking_points(topic, n=n, audience=audience)
+    answer = _assistant(ctx.obj).talking_points(topic, n=n, audience=audience)
     _print_answer(answer, as_json)
 
 
 @app.command()
-def chat() -> None:
+def chat(ctx: typer.Context) -> None:
     """A conversation in the terminal; follow-up questions use the history. Ctrl-D or 'exit' ends it."""
-    assistant = _assistant()
+    assistant = _assistant(ctx.obj)
     history: list[dict[str, str]] = []
     while True:
         try:
@@ -157,6 +191,7 @@ def chat() -> None:
 
 @app.command("eval")
 def evaluate(
+    ctx: typer.Context,
     files: list[Path] = typer.Argument(..., help="Question files (JSONL, format of shared/eval/README.md)."),
     k: int = typer.Option(5, "--k", "-k", help="Passages per question."),
     as_json: bool = typer.Option(False, "--json"),
@@ -167,20 +202,19 @@ def evaluate(
     """Score the assistant on question files: evidence recall@k, MRR, fact accuracy, abstention, wrong answers."""
     from .eval import calibrate, evaluate as run_eval, format_calibration, format_report, load_questions
 
-    if answerer:
-        _overrides["answerer"] = answerer
+    if cv == 1:
+        raise AssistantError("--cv needs at least 2 folds")
+    settings = _settings(ctx, answerer=answerer or None)
     if cv:
-        if cv < 2:
-            raise AssistantError("--cv needs at least 2 folds")
         rows = [row for file in files for row in load_questions(file)]
-        calibration = calibrate(_assistant(), rows, k, cv)
+        calibration = calibrate(_assistant(settings), rows, k, cv)
         if as_json:
             print(json.dumps(calibration, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else str(o),
                              ensure_ascii=False, indent=2))
         else:
             out.print(format_calibration(calibration), highlight=False, markup=False)
         return
-    result = run_eval(_assistant(), list(files), k)
+    result = run_eval(_assistant(settings), list(files), k)
     if as_json:
         payload = {"k": k, "headline": asdict(result["headline"]),
                    "zh": asdict(result["zh"]) if result["zh"] else None,
@@ -192,26 +226,27 @@ def evaluate(
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: Optional[str] = typer.Option(None, help="Address to bind (env ASSISTANT_HOST; default 127.0.0.1)."),
     port: Optional[int] = typer.Option(None, help="Port (env ASSISTANT_PORT; default 7860)."),
 ) -> None:
     """Start the chat UI (as `python app.py`); the staff Documents tab needs ASSISTANT_ADMIN_TOKEN."""
-    from .web import launch, web_settings
+    from .web import launch
 
-    web_settings()  # refuse bad UI settings before the index is opened
-    launch(host, port, _assistant())
+    launch(_assistant(_settings(ctx, host=host, port=port)))
 
 
 @app.command()
-def status() -> None:
+def status(ctx: typer.Context) -> None:
     """Documents, chunks, embedding model and backend, index location."""
-    info = _assistant(auto_ingest=False).status()
+    info = _assistant(ctx.obj, auto_ingest=False).status()
     for key, value in info.items():
         out.print(f"{key:>10}: {value}", highlight=False, markup=False)
 
 
 @app.command()
 def bench(
+    ctx: typer.Context,
     handbook: bool = typer.Option(False, "--handbook", help="Use the Debian Administrator's Handbook "
                                   "(apt-get install debian-handbook) instead of the corpus folder."),
     corpus: Optional[Path] = typer.Option(None, help="Benchmark on this folder (default: the corpus folder)."),
@@ -225,9 +260,8 @@ def bench(
 ) -> None:
     """Embedding throughput per backend, ingest vs the naive LangChain pipeline, query latency."""
     from .bench import HANDBOOK, BenchOptions, render, run_bench
-    from .config import Settings
 
-    settings = Settings.from_env(**_overrides)
+    settings = ctx.obj
     opts = BenchOptions(
         corpus=HANDBOOK if handbook else corpus or settings.corpus_dir,
         rounds=1 if tiny else rounds, limit=16 if tiny else limit, grow=200 if tiny else grow,
@@ -244,12 +278,11 @@ def bench(
 
 
 @app.command()
-def doctor() -> None:
+def doctor(ctx: typer.Context) -> None:
     """Check the index against the record (ids, counts, a query, model) and repair it, saying what it did."""
-    from .config import Settings
-    from .health import doctor as run_doctor
+    from .index import doctor as run_doctor
 
-    lines, healthy = run_doctor(Settings.from_env(**_overrides))
+    lines, healthy = run_doctor(ctx.obj)
     for line in lines:
         out.print(line, highlight=False, soft_wrap=True, markup=False)
     if not healthy:

@@ -1,4 +1,6 @@
-"""Staff document management: add an uploaded file to the corpus, delete a document, both re-indexed at once.
+"""Staff document management on the corpus folder: keep an uploaded file, delete a document's file.
+
+`Assistant.add_document` and `Assistant.delete_document` (what the web UI and the CLI call) use these and re-index.
 
 The corpus folder stays the source of truth (uploads land in `<corpus>/uploads/`), so the index can always
 be rebuilt from it. Every change re-ingests the whole corpus folder: ingest is incremental by content hash,
@@ -11,11 +13,14 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Callable, Literal, NamedTuple
 
 from .errors import CorpusError, LoadError
 from .load import DocumentLimits, load_document, real_path
-from .types import IngestReport
+from .types import Document, IngestReport
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 UPLOAD_TYPES = (".html", ".md", ".pdf", ".txt")
 UPLOAD_FOLDER = "uploads"
@@ -46,6 +51,12 @@ def upload_name(name: str) -> str:
     return stem + suffix
 
 
+def read_upload(path: str | Path, settings: Settings) -> bytes:
+    """A file's bytes, at most one over the size limit: enough for check_content to refuse it."""
+    with open(path, "rb") as f:
+        return f.read(DocumentLimits.from_settings(settings).max_bytes + 1)
+
+
 def check_content(name: str, data: bytes, max_bytes: int) -> None:
     """Refuse a file whose size or content does not match what its name claims (the loader checks the rest)."""
     if len(data) > max_bytes:
@@ -57,22 +68,19 @@ def check_content(name: str, data: bytes, max_bytes: int) -> None:
         raise LoadError(f"{name}: the content is a PDF; upload it with a .pdf name")
 
 
-def add_upload(assistant, name: str, data: bytes, if_exists: IfExists = "refuse") -> Upload:
-    """Check an uploaded file by loading it, keep it under `<corpus>/uploads/`, and index it.
+def store_upload(corpus: Path, limits: DocumentLimits, name: str, data: bytes, if_exists: IfExists,
+                 check: Callable[[Document], object]) -> tuple[str, str]:
+    """Check an uploaded file by loading it (and `check`, the indexer's chunk limit), then keep it under
+    `<corpus>/uploads/`; the caller indexes it.
 
-    Args:
-        if_exists: when an upload of that name is already there: "refuse" (the default), "replace" it, or
-            "keep both" (the new file gets the next free name, `notes-2.md`).
     Returns:
-        The document's id, what happened ("added", "replaced", "kept both") and the ingest report.
+        The document's id and what happened: "added", "replaced" or "kept both".
     Raises:
         LoadError: wrong type, too large, binary, not UTF-8, not a PDF, no text in it, or over a document limit.
-        CorpusError: the name is taken and `if_exists` is "refuse".
+        CorpusError: the name is taken and `if_exists` is "refuse", or `if_exists` is none of IF_EXISTS.
     """
     if if_exists not in IF_EXISTS:
         raise CorpusError(f"if_exists must be one of {', '.join(IF_EXISTS)}, got {if_exists!r}")
-    corpus = Path(assistant.settings.corpus_dir)
-    limits = DocumentLimits.from_settings(assistant.settings)
     safe = upload_name(name)
     check_content(safe, data, limits.max_bytes)
     target, outcome = _place(corpus / UPLOAD_FOLDER / safe, if_exists)
@@ -82,12 +90,12 @@ def add_upload(assistant, name: str, data: bytes, if_exists: IfExists = "refuse"
         staged = Path(tmp) / target.name
         staged.write_bytes(data)
         try:
-            assistant.indexer(progress=False).chunks(load_document(staged, Path(tmp), limits))
+            check(load_document(staged, Path(tmp), limits))
         except LoadError as e:  # name the upload, not the staging path
             raise LoadError(str(e).replace(str(staged), safe)) from e
         target.parent.mkdir(exist_ok=True)
         os.replace(staged, target)
-    return Upload(f"{UPLOAD_FOLDER}/{target.name}", outcome, assistant.ingest(progress=False))
+    return f"{UPLOAD_FOLDER}/{target.name}", outcome
 
 
 def _place(target: Path, if_exists: IfExists) -> tuple[Path, str]:
@@ -104,25 +112,20 @@ def _place(target: Path, if_exists: IfExists) -> tuple[Path, str]:
     raise CorpusError(f"{UPLOAD_FOLDER}/{target.name} already exists; choose to replace it or to keep both")
 
 
-def delete_document(assistant, doc_id: str) -> IngestReport:
-    """Remove a document's file from the corpus folder and from the index.
+def remove_source(corpus: Path, documents: list[dict], doc_id: str) -> str:
+    """Delete the file a document was indexed from, and return its source; the caller re-ingests.
 
     Raises:
         CorpusError: no such document, its file lies outside the corpus folder, or it is the last one.
     """
-    documents = assistant.documents()
     doc = next((d for d in documents if d["doc_id"] == doc_id), None)
     if doc is None:
         raise CorpusError(f"no document {doc_id!r} in the index")
-    corpus = Path(assistant.settings.corpus_dir).resolve()
+    corpus = corpus.resolve()
     source = real_path(doc["source"]).resolve()
     if not source.is_relative_to(corpus):
         raise CorpusError(f"{doc_id!r} comes from {doc['source']}, outside the corpus folder {corpus}; remove it there")
     if len(documents) == 1:
         raise CorpusError(f"{doc_id!r} is the only document; add another before deleting it")
     source.unlink(missing_ok=True)
-    report = assistant.ingest(progress=False)
-    if any(d["doc_id"] == doc_id for d in assistant.documents()):
-        raise CorpusError(f"{doc_id!r} is still indexed after deleting {doc['source']}; run `assistant doctor`")
-    return report
-
+    return doc["source"]

@@ -6,7 +6,6 @@ CUDA) live in `assistant.backends` and are chosen by measurement on this host, n
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -19,7 +18,7 @@ from .backends import BACKENDS, auto_candidates, build, check_name, cuda_availab
 from .backends import calibration as calibration_sample
 from .backends.base import Runner, cores, model_digest
 from .backends.guard import GUARD_MEAN, ChoiceCache, Trial, choose
-from .config import DEFAULT_MODEL
+from .config import DEFAULT_MODEL, default_cache_dir, offline_models
 from .errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -60,12 +59,6 @@ def cpu_features() -> str:
     flags = cpu_flags()
     present = " ".join(f for f in REPORTED_FLAGS if f in flags) or "none of " + " ".join(REPORTED_FLAGS)
     return f"{_cpuinfo('model name') or 'unknown CPU'}, {cores()} cores ({present})"
-
-
-def default_cache_dir() -> Path:
-    """Where exported models and backend decisions are kept between runs."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "kaohsiung-assistant"
 
 
 class SentenceEmbeddings(Embeddings):
@@ -110,7 +103,7 @@ class SentenceEmbeddings(Embeddings):
         return self._model
 
     def _load(self):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        offline_models()
         try:
             import transformers
             from sentence_transformers import SentenceTransformer

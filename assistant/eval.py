@@ -6,10 +6,13 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import AssistantError
 from .text import normalise
+
+if TYPE_CHECKING:
+    from .assistant import Assistant
 
 MAX_ANSWER_WORDS = 80
 
@@ -76,7 +79,7 @@ class Scores:
     failing: dict[str, list[str]] = field(default_factory=dict)
 
 
-def replay(assistant, row: dict) -> list[dict[str, str]]:
+def replay(assistant: Assistant, row: dict) -> list[dict[str, str]]:
     """Ask the row's earlier turns in order; the messages they leave are the question's history."""
     history: list[dict[str, str]] = []
     for turn in row.get("history") or []:
@@ -85,7 +88,7 @@ def replay(assistant, row: dict) -> list[dict[str, str]]:
     return history
 
 
-def run_question(assistant, row: dict, k: int) -> Outcome:
+def run_question(assistant: Assistant, row: dict, k: int) -> Outcome:
     history = replay(assistant, row)
     passages = assistant.retrieve(row["question"], k=k, history=list(history))
     return judge_answer(row, assistant.ask(row["question"], history=list(history)), passages)
@@ -139,7 +142,7 @@ def score(outcomes: list[Outcome]) -> Scores:
     )
 
 
-def evaluate(assistant, path: str | Path | list, k: int = 5) -> dict[str, Any]:
+def evaluate(assistant: Assistant, path: str | Path | list, k: int = 5) -> dict[str, Any]:
     """Run every question of one or more JSONL files; headline scores exclude `zh`, which is scored on its own."""
     paths = path if isinstance(path, (list, tuple)) else [path]
     outcomes = [run_question(assistant, row, k) for p in paths for row in load_questions(p)]
@@ -174,7 +177,7 @@ def utility(outcomes: list[Outcome]) -> float:
     return sum((o.correct if o.answerable else o.abstained) - 2 * wrong(o) for o in outcomes)
 
 
-def outcomes_by_threshold(assistant, rows: list[dict], k: int = 5,
+def outcomes_by_threshold(assistant: Assistant, rows: list[dict], k: int = 5,
                           thresholds: tuple[float, ...] = THRESHOLDS) -> dict[float, list[Outcome]]:
     """Every question answered at every threshold, from one retrieval and one scoring per question."""
     step = assistant.extractive
@@ -219,7 +222,7 @@ def cross_validate(table: dict[float, list[Outcome]], folds: int = 5) -> dict[st
     return {"thresholds": chosen, "outcomes": held_out}
 
 
-def calibrate(assistant, rows: list[dict], k: int = 5, folds: int = 5) -> dict[str, Any]:
+def calibrate(assistant: Assistant, rows: list[dict], k: int = 5, folds: int = 5) -> dict[str, Any]:
     """The threshold procedure of the README: the questions plus their generated unanswerable variants, every
     threshold scored in-sample, the best one chosen, and k-fold cross-validated figures beside it."""
     from .counterfactual import counterfactuals

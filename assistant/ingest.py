@@ -1,67 +1,19 @@
 """load -> chunk -> embed -> record -> Chroma, incremental by content hash, one writer at a time."""
 from __future__ import annotations
 
-import fcntl
-import os
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 from tqdm import tqdm
 
 from .chunk import CHUNKING_VERSION, Chunker
 from .embed import SentenceEmbeddings
-from .errors import CorpusError, IndexLockedError, LoadError, ModelMismatchError
+from .errors import CorpusError, LoadError
+from .index import Index, text_hash
 from .load import DocumentLimits, discover, load_document, real_path
-from .records import Record, text_hash
-from .store import ChromaStore
-from .sync import ensure_searchable, reconcile
 from .types import Chunk, Document, IngestReport
-
-
-@contextmanager
-def writer_lock(index_dir: Path, purpose: str = "ingest") -> Iterator[None]:
-    """Hold the index's single-writer lock, or fail at once naming the process that holds it."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    path = index_dir / "ingest.lock"
-    handle = open(path, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise IndexLockedError(f"{index_dir} is being written by {holder}; wait for that ingest to finish") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()} ({purpose}) since {time.strftime('%Y-%m-%d %H:%M:%S')}")
-    handle.flush()
-    try:
-        yield
-    finally:
-        handle.truncate(0)
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
-
-
-def ensure_unlocked(index_dir: Path) -> None:
-    """Fail at once, before anything is opened, when another process is writing the index."""
-    with writer_lock(index_dir, "lock check"):
-        pass
-
-
-def check_model(record: Record, model: str) -> None:
-    """Refuse to mix vectors of two embedding models in one index."""
-    built_with = record.get_meta("model")
-    if built_with and built_with != model:
-        raise ModelMismatchError(
-            f"the index was built with {built_with!r} but {model!r} is configured; "
-            "use the same model or rebuild the index (assistant ingest --rebuild)"
-        )
-
 
 # Texts embedded per call: the model serves one call at a time, so questions asked during a long
 # ingest wait for one slice, not for the whole corpus.
@@ -71,10 +23,11 @@ EMBED_SLICE = 64
 class Indexer:
     """Keeps the record and the Chroma collection in step with the documents on disk."""
 
-    def __init__(self, record: Record, store: ChromaStore, embeddings: SentenceEmbeddings, chunker: Chunker,
+    def __init__(self, index: Index, embeddings: SentenceEmbeddings, chunker: Chunker,
                  chunk_signature: str, limits: DocumentLimits = DocumentLimits(), progress: bool = True):
-        self.record = record
-        self.store = store
+        self.index = index
+        self.record = index.record
+        self.store = index.store
         self.embeddings = embeddings
         self.chunker = chunker
         self.signature = f"v{CHUNKING_VERSION}:{chunk_signature}"
@@ -85,13 +38,10 @@ class Indexer:
     def model_key(self) -> str:
         return self.embeddings.model_name
 
-    def check_model(self) -> None:
-        check_model(self.record, self.model_key)
-
     def ingest(self, paths: list[Path]) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
-        self.check_model()
+        self.record.check_model(self.model_key)
         docs = self._load(paths, report)
         known = self.record.document_state()
         changed = [d for d in docs if known.get(d.doc_id, ("", "", ""))[:2] != (d.content_hash, self.signature)]
@@ -113,9 +63,9 @@ class Indexer:
             self._write(doc, chunked[doc.doc_id], vectors, report,
                         is_new=doc.doc_id not in known and doc.source not in known_sources)
         self._delete_missing(paths, docs, known, report)
-        repaired = self.reconcile()
+        repaired = self.index.reconcile(self.model_key)
         if changed or report.chunks_deleted or any(repaired.values()):
-            report.readded = ensure_searchable(self.record, self.store, self.model_key)
+            report.readded = self.index.ensure_searchable(self.model_key)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -197,7 +147,3 @@ class Indexer:
             self.store.delete(ids)
             report.deleted += int(gone)
             report.chunks_deleted += len(ids)
-
-    def reconcile(self) -> dict[str, int]:
-        """Make Chroma's ids equal the record's (see sync.reconcile)."""
-        return reconcile(self.record, self.store, self.model_key)

@@ -35,8 +35,9 @@ class DocumentLimits:
 
     @classmethod
     def from_settings(cls, settings) -> "DocumentLimits":
-        return cls(int(settings.max_file_mb * 2**20), settings.max_document_chars, settings.max_document_chunks,
-                   PdfLimits(settings.pdf_timeout_s, settings.pdf_memory_mb))
+        limits = settings.limits
+        return cls(int(limits.max_file_mb * 2**20), limits.max_document_chars, limits.max_document_chunks,
+                   PdfLimits(limits.pdf_timeout_s, limits.pdf_memory_mb))
 
 
 def _decode(data: bytes, path: Path) -> str:

@@ -9,7 +9,7 @@ from rank_bm25 import BM25Okapi
 
 from .bm25 import SparseBM25, top
 from .embed import SentenceEmbeddings
-from .store import ChromaStore, to_passage
+from .index import ChromaStore, to_passage
 from .text import DEMONYMS, stem, terms
 from .types import Chunk, Passage
 

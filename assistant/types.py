@@ -116,7 +116,10 @@ class Citation:
     quote: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "quote": self.quote, "passage": self.passage.to_dict()}
+        """The marker, the quote, where it comes from (title, date, doc_id) and the whole passage."""
+        p = self.passage
+        return {"n": self.n, "quote": self.quote, "title": p.title, "date": p.date, "doc_id": p.doc_id,
+                "passage": p.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class Answer:
         return self.abstained and bool(self.citations)
 
     def to_dict(self) -> dict[str, Any]:
+        """The one JSON form of an answer: `assistant ask --json` prints it, the web API returns it."""
         return {
             "question": self.question,
             "text": self.text,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -11,16 +10,21 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import gradio as gr
 from starlette.middleware import Middleware
 
-from .errors import AssistantError, ConfigError
+from .config import checked_token
+from .errors import AssistantError
 from .markup import escape_markdown
 from .types import Answer, Citation
-from .web_admin import admin_tab, checked_token
+from .web_admin import admin_tab
 from .web_guard import IssuedAnswers, RateLimiter, UploadGuard, client_of
+
+if TYPE_CHECKING:
+    from .assistant import Assistant
+    from .config import Settings
 
 EXAMPLES = [
     "How many sister cities does Kaohsiung have?",
@@ -59,19 +63,6 @@ def _source_item(c: Citation) -> str:
             f'<div class="passage">{body}</div></li>')
 
 
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """The structured form returned by the /ask and /talking_points API endpoints."""
-    return {
-        "text": answer.text,
-        "abstained": answer.abstained,
-        "corrected": answer.corrected,
-        "citations": [
-            {"n": c.n, "title": c.passage.title, "date": c.passage.date, "doc_id": c.passage.doc_id,
-             "quote": c.quote} for c in answer.citations
-        ],
-    }
-
-
 def points_markdown(topic: str, answer: Answer) -> str:
     """Talking points plus a numbered source list, ready to paste or download."""
     if answer.abstained:
@@ -84,13 +75,14 @@ def points_markdown(topic: str, answer: Answer) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_token: str | None = None) -> gr.Blocks:
+def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl", admin_token: str | None = None) -> gr.Blocks:
     """The chat and talking-points tabs, plus the staff Documents tab when `admin_token` is set."""
     feedback_path = Path(feedback_path)
     feedback_lock = threading.Lock()
     drafts = tempfile.TemporaryDirectory(prefix="talking-points-")
     s = assistant.settings
-    questions, votes = RateLimiter(s.ask_per_minute, "questions"), RateLimiter(s.feedback_per_minute, "votes")
+    questions = RateLimiter(s.limits.ask_per_minute, "questions")
+    votes = RateLimiter(s.limits.feedback_per_minute, "votes")
     issued = IssuedAnswers()
 
     def status_line() -> str:
@@ -111,7 +103,7 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_toke
             for piece in assistant.stream(message, history=history):
                 if isinstance(piece, Answer):
                     final = chat + [{"role": "assistant", "content": render_answer(piece)}]
-                    given = answer_json(piece)
+                    given = piece.to_dict()
                     given["id"] = issued.issue(message, given)
                     yield final, "", render_sources(piece), answers + [given]
                     return
@@ -126,7 +118,7 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_toke
         if limited:
             return {"error": limited}
         try:
-            return answer_json(assistant.ask(question, history=history or None))
+            return assistant.ask(question, history=history or None).to_dict()
         except AssistantError as e:
             return {"error": str(e)}
 
@@ -135,7 +127,7 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_toke
         if limited:
             return {"error": limited}
         try:
-            return answer_json(assistant.talking_points(topic, n=int(n), audience=audience or None))
+            return assistant.talking_points(topic, n=int(n), audience=audience or None).to_dict()
         except AssistantError as e:
             return {"error": str(e)}
 
@@ -161,7 +153,7 @@ def build_ui(assistant, feedback_path: str | Path = "feedback.jsonl", admin_toke
         given = issued.get(answers[turn].get("id")) if turn < len(answers) else None
         if given is None:
             return  # an error message or a vote on nothing this server answered: nothing to record
-        cut = s.feedback_max_chars
+        cut = s.limits.feedback_max_chars
         row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "vote": "up" if data.liked else "down",
                "answer_id": answers[turn]["id"], "question": given["question"][:cut], "answer": given["text"][:cut],
                "citations": given["citations"]}
@@ -232,54 +224,33 @@ def _write_draft(folder: Path, text: str) -> str:
     return str(path)
 
 
-def launch_options(settings, host: str | None = None, port: int | None = None) -> dict[str, Any]:
+def launch_options(settings: Settings, host: str | None = None, port: int | None = None) -> dict[str, Any]:
     """Hardened Gradio launch settings: loopback, no share link, no extra file access, index and corpus blocked."""
     return dict(
-        server_name=host or os.environ.get("ASSISTANT_HOST", "127.0.0.1"),
-        server_port=port or _env_int("ASSISTANT_PORT", 7860),
-        share=False, show_error=bool(os.environ.get("ASSISTANT_DEBUG")),
-        max_file_size=int(settings.max_file_mb * 2**20), allowed_paths=[],
+        server_name=host or settings.web.host, server_port=port or settings.web.port,
+        share=False, show_error=settings.web.debug,
+        max_file_size=int(settings.limits.max_file_mb * 2**20), allowed_paths=[],
         blocked_paths=[str(Path(settings.index_dir).resolve()), str(Path(settings.corpus_dir).resolve())],
         strict_cors=True, enable_monitoring=False, mcp_server=False, footer_links=["api"],
     )
 
 
-def serve(assistant, host: str | None = None, port: int | None = None, *, admin_token: str | None = None,
+def serve(assistant: Assistant, host: str | None = None, port: int | None = None, *, admin_token: str | None = None,
           feedback_path: str | Path = "feedback.jsonl", concurrency: int = 4, queue_size: int = 64,
           block: bool = True) -> gr.Blocks:
     """Build and start the UI with a bounded queue; `block=False` returns at once (tests, embedding)."""
     token = checked_token(admin_token)
     demo = build_ui(assistant, feedback_path, token)
     demo.queue(default_concurrency_limit=concurrency, max_size=queue_size)
-    uploads = RateLimiter(assistant.settings.uploads_per_minute, "uploads")
+    uploads = RateLimiter(assistant.settings.limits.uploads_per_minute, "uploads")
     guard = Middleware(UploadGuard, secret=token, limiter=uploads)
     demo.launch(**launch_options(assistant.settings, host, port), prevent_thread_lock=not block,
                 app_kwargs={"middleware": [guard]})
     return demo
 
 
-def web_settings() -> dict[str, Any]:
-    """The UI's own settings from the environment (host and port are read at launch):
-    ASSISTANT_ADMIN_TOKEN (enables the Documents tab), ASSISTANT_FEEDBACK_FILE, ASSISTANT_CONCURRENCY,
-    ASSISTANT_QUEUE_SIZE; ASSISTANT_DEBUG shows server errors in the browser."""
-    env = os.environ.get
-    return {"admin_token": checked_token(env("ASSISTANT_ADMIN_TOKEN")),
-            "feedback_path": env("ASSISTANT_FEEDBACK_FILE", "feedback.jsonl"),
-            "concurrency": _env_int("ASSISTANT_CONCURRENCY", 4), "queue_size": _env_int("ASSISTANT_QUEUE_SIZE", 64)}
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise ConfigError(f"{name} must be a whole number of at least 1, got {raw!r}")
-    return int(raw)
-
-
-def launch(host: str | None = None, port: int | None = None, assistant=None) -> None:
-    """Serve the UI as the environment configures it (see `web_settings`); blocks until stopped."""
-    from .assistant import Assistant
-
-    options = web_settings()
-    serve(assistant or Assistant(), host, port, **options)
+def launch(assistant: Assistant) -> None:
+    """Serve the UI as the assistant's settings.web configures it; blocks until stopped."""
+    web = assistant.settings.web
+    serve(assistant, admin_token=web.admin_token, feedback_path=web.feedback_file, concurrency=web.concurrency,
+          queue_size=web.queue_size)

@@ -13,32 +13,25 @@ import hmac
 import html
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import gradio as gr
 
-from .documents import IF_EXISTS, UPLOAD_TYPES, add_upload, delete_document
-from .errors import AssistantError, ConfigError
+from .documents import IF_EXISTS, UPLOAD_TYPES, read_upload
+from .errors import AssistantError
 from .markup import escape_markdown
 from .web_guard import TOKEN_COOKIE
 
-MIN_TOKEN_CHARS = 16
+if TYPE_CHECKING:
+    from .assistant import Assistant
+
 COLUMNS = ["doc_id", "title", "date", "chunks", "ingested_at"]
 _ADMIN = {"concurrency_limit": 1, "concurrency_id": "admin"}
 SET_TOKEN_COOKIE = (f"(token) => {{ document.cookie = '{TOKEN_COOKIE}=' + encodeURIComponent(token || '') "
                     "+ '; path=/; SameSite=Strict'; }")
 
 
-def checked_token(token: str | None) -> str | None:
-    """The configured token, or None when document management is off; refuse a token too short to be secret."""
-    if not token:
-        return None
-    if len(token) < MIN_TOKEN_CHARS:
-        raise ConfigError(f"ASSISTANT_ADMIN_TOKEN is {len(token)} characters long; use at least {MIN_TOKEN_CHARS}")
-    return token
-
-
-def admin_tab(assistant, secret: str) -> list:
+def admin_tab(assistant: Assistant, secret: str) -> list:
     """Add the Documents tab to the Blocks being built; every handler checks the token first.
 
     Returns the tab's events, so the caller can chain a refresh of what depends on the corpus."""
@@ -53,7 +46,7 @@ def admin_tab(assistant, secret: str) -> list:
 
     def run(action: Callable, *args: Any) -> Any:
         try:
-            return action(assistant, *args)
+            return action(*args)
         except AssistantError as e:
             raise _refusal(html.escape(str(e)), "Refused") from None  # the modal renders HTML
 
@@ -66,10 +59,7 @@ def admin_tab(assistant, secret: str) -> list:
         if not file:
             raise _refusal("Choose a .md, .txt, .html or .pdf file first.", "No file")
         progress(0.2, desc="Checking and indexing the file")
-        max_bytes = int(assistant.settings.max_file_mb * 2**20)
-        with open(file, "rb") as f:
-            data = f.read(max_bytes + 1)  # one byte over is enough to refuse
-        done = run(add_upload, Path(file).name, data, if_exists)
+        done = run(assistant.add_document, Path(file).name, read_upload(file, assistant.settings), if_exists)
         said = {"added": "Added", "replaced": "Replaced", "kept both": "Kept both: added"}[done.outcome]
         return *listing(f"{said} **{escape_markdown(done.doc_id)}**: {done.report.summary()}"), None
 
@@ -78,13 +68,13 @@ def admin_tab(assistant, secret: str) -> list:
         if not doc_id:
             raise _refusal("Pick a document to delete first.", "No document")
         progress(0.2, desc="Removing and re-indexing")
-        report = run(delete_document, doc_id)
+        report = run(assistant.delete_document, doc_id)
         return listing(f"Deleted **{escape_markdown(doc_id)}**: {report.summary()}")
 
     def reingest(token: str, progress=gr.Progress()):
         require(token)
         progress(0.2, desc="Re-indexing the corpus folder")
-        report = run(lambda a: a.ingest(progress=False))
+        report = run(lambda: assistant.ingest(progress=False))
         return listing(f"Re-ingested: {report.summary()}")
 
     with gr.Tab("Documents", elem_id="documents-tab"):
@@ -96,7 +86,7 @@ def admin_tab(assistant, secret: str) -> list:
         table = gr.Dataframe(headers=COLUMNS, datatype="str", interactive=False, wrap=True,
                              elem_id="admin-documents")
         with gr.Row():
-            file = gr.File(label=f"Upload ({', '.join(UPLOAD_TYPES)}, up to {assistant.settings.max_file_mb:g} MiB)",
+            file = gr.File(label=f"Upload ({', '.join(UPLOAD_TYPES)}, up to {assistant.settings.limits.max_file_mb:g} MiB)",
                            file_types=list(UPLOAD_TYPES), type="filepath", elem_id="admin-file")
             with gr.Column():
                 if_exists = gr.Radio(list(IF_EXISTS), value="refuse", label="If an upload of that name exists",

@@ -65,7 +65,7 @@ class IssuedAnswers:
     def issue(self, question: str, answer: dict) -> str:
         answer_id = uuid.uuid4().hex
         with self._lock:
-            self._answers[answer_id] = {"question": question, **answer}
+            self._answers[answer_id] = {**answer, "question": question}  # the question this server was asked
             while len(self._answers) > self.keep:
                 self._answers.popitem(last=False)
         return answer_id

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import assistant.ingest as ingest_module  # noqa: E402
 from assistant import Assistant, AssistantError  # noqa: E402
-from assistant.records import Record  # noqa: E402
-from assistant.store import ChromaStore  # noqa: E402
+from assistant.index.record import Record  # noqa: E402
+from assistant.index.store import ChromaStore  # noqa: E402
 from fakes import HashEmbeddings  # noqa: E402
 
 seen: dict[str, int] = {}

@@ -29,6 +29,18 @@ def test_ingest_ask_json_and_status(cli):
     assert "documents: 2" in status.output
 
 
+def test_add_and_delete_a_document_as_the_web_ui_does(cli, tmp_path):
+    notes = tmp_path / "Harbour Notes.md"
+    notes.write_text("The harbour festival opens in May.", encoding="utf-8")
+    added = cli("add", str(notes))
+    assert added.exit_code == 0 and "added uploads/Harbour-Notes.md: added 1" in added.output, added.output
+    taken = cli("add", str(notes))
+    assert taken.exit_code == 1 and "uploads/Harbour-Notes.md already exists" in taken.output
+    deleted = cli("delete", "uploads/Harbour-Notes.md")
+    assert deleted.exit_code == 0 and "deleted uploads/Harbour-Notes.md: " in deleted.output, deleted.output
+    assert "documents: 2" in cli("status").output
+
+
 def test_points_and_chat(corpus_copy, tmp_path):
     runner = CliRunner()
     base = ["--corpus-dir", str(corpus_copy), "--index-dir", str(tmp_path / "ix")]

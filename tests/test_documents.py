@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant import CorpusError, LoadError
-from assistant.documents import add_upload, check_content, delete_document, upload_name
+from assistant.documents import check_content, upload_name
 from conftest import CORPUS, minimal_pdf
 
 
@@ -57,7 +57,7 @@ def test_content_must_match_the_name_and_the_size_limit(name, data, problem):
 ])
 def test_unreadable_uploads_are_refused_and_not_kept(managed, name, data, problem):
     with pytest.raises(LoadError, match=problem) as refused:
-        add_upload(managed, name, data)
+        managed.add_document(name, data)
     assert str(refused.value).startswith(f"{name}: ")
     uploads = Path(managed.settings.corpus_dir) / "uploads"
     assert not (uploads / name).exists()
@@ -65,14 +65,14 @@ def test_unreadable_uploads_are_refused_and_not_kept(managed, name, data, proble
 
 
 def test_an_uploaded_pdf_is_kept_indexed_answered_from_and_deleted(managed):
-    doc_id, outcome, report = add_upload(managed, "Tromso Pact.pdf",
+    doc_id, outcome, report = managed.add_document("Tromso Pact.pdf",
                                          minimal_pdf("Kaohsiung and Tromso signed an aurora pact."))
     assert doc_id == "uploads/Tromso-Pact.pdf" and outcome == "added" and report.added == 1 and report.unchanged == 2
     assert (Path(managed.settings.corpus_dir) / "uploads" / "Tromso-Pact.pdf").read_bytes().startswith(b"%PDF-")
     answer = managed.ask("What did Kaohsiung and Tromso sign?")
     assert [c.passage.doc_id for c in answer.citations][:1] == [doc_id]
 
-    report = delete_document(managed, doc_id)
+    report = managed.delete_document(doc_id)
     assert report.deleted == 1 and report.chunks_deleted >= 1
     assert doc_id not in {d["doc_id"] for d in managed.documents()}
     assert not (Path(managed.settings.corpus_dir) / "uploads" / "Tromso-Pact.pdf").exists()
@@ -80,12 +80,12 @@ def test_an_uploaded_pdf_is_kept_indexed_answered_from_and_deleted(managed):
 
 def test_delete_refuses_unknown_documents_and_files_outside_the_corpus(managed, tmp_path):
     with pytest.raises(CorpusError, match="no document 'nope'"):
-        delete_document(managed, "nope")
+        managed.delete_document("nope")
     outside = tmp_path / "elsewhere.md"
     outside.write_text("Kaohsiung hosted a kite festival in 2024.\n", encoding="utf-8")
     managed.ingest([outside], progress=False)
     with pytest.raises(CorpusError, match="outside the corpus folder"):
-        delete_document(managed, "elsewhere.md")
+        managed.delete_document("elsewhere.md")
     assert outside.exists()
 
 
@@ -94,19 +94,19 @@ def test_an_upload_never_replaces_a_file_silently(tmp_path, make_assistant):
     corpus.mkdir()
     (corpus / "fine.txt").write_text("The ferry to Cijin leaves every ten minutes.", encoding="utf-8")
     a = make_assistant(corpus)
-    first = add_upload(a, "notes.md", b"The harbour festival opens in May.")
+    first = a.add_document("notes.md", b"The harbour festival opens in May.")
     assert first[:2] == ("uploads/notes.md", "added")
     for same_name in ("notes.md", "notes.MD"):
         with pytest.raises(CorpusError, match="uploads/notes.md already exists; choose to replace it or to keep both"):
-            add_upload(a, same_name, b"The harbour festival opens in June.")
-    both = add_upload(a, "notes.md", b"The harbour festival closes in July.", if_exists="keep both")
+            a.add_document(same_name, b"The harbour festival opens in June.")
+    both = a.add_document("notes.md", b"The harbour festival closes in July.", if_exists="keep both")
     assert both[:2] == ("uploads/notes-2.md", "kept both") and both.report.added == 1
-    replaced = add_upload(a, "notes.md", b"The harbour festival opens in June.", if_exists="replace")
+    replaced = a.add_document("notes.md", b"The harbour festival opens in June.", if_exists="replace")
     assert replaced[:2] == ("uploads/notes.md", "replaced") and replaced.report.updated == 1
     assert (corpus / "uploads" / "notes.md").read_text() == "The harbour festival opens in June."
     assert [d["doc_id"] for d in a.documents()] == ["fine.txt", "uploads/notes-2.md", "uploads/notes.md"]
-    add_upload(a, "My Plan.md", b"The plan is to plant trees.")
+    a.add_document("My Plan.md", b"The plan is to plant trees.")
     with pytest.raises(CorpusError, match="uploads/My-Plan.md already exists"):
-        add_upload(a, "My-Plan.md", b"The plan is to pave roads.")
+        a.add_document("My-Plan.md", b"The plan is to pave roads.")
     with pytest.raises(CorpusError, match="if_exists must be one of refuse, replace, keep both"):
-        add_upload(a, "other.md", b"Text.", if_exists="overwrite")
+        a.add_document("other.md", b"Text.", if_exists="overwrite")

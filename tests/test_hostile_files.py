@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.documents import delete_document
 
 LATIN1_NAME = os.fsdecode(b"latin1-\xe9t\xe9.md")  # not UTF-8: Python holds the bytes as surrogates
 
@@ -27,7 +26,7 @@ def test_a_non_utf8_file_name_is_ingested_shown_and_deleted(tmp_path, make_assis
     top = a.retrieve("amber quokka", k=1)[0]
     assert top.doc_id.startswith("latin1-\\xe9t\\xe9") and "quokka" in top.text
     assert a.ingest().unchanged == 2, "the name maps to the same document on every run"
-    delete_document(a, top.doc_id)
+    a.delete_document(top.doc_id)
     assert not (corpus / LATIN1_NAME).exists()
     assert [d["doc_id"] for d in a.documents()] == ["fine.txt"]
 
@@ -80,7 +79,6 @@ def test_documents_that_expand_past_a_limit_are_skipped_by_name_and_the_rest_ing
 
 def test_an_upload_over_a_limit_is_refused_and_not_kept(tmp_path, make_assistant):
     from assistant import LoadError
-    from assistant.documents import add_upload
 
     corpus = tmp_path / "docs"
     corpus.mkdir()
@@ -91,7 +89,7 @@ def test_an_upload_over_a_limit_is_refused_and_not_kept(tmp_path, make_assistant
         ("many.txt", "Pier seven has a long story to tell. " * 400, r"many\.txt: \d+ chunks is over the 3-chunk limit"),
     ]:
         with pytest.raises(LoadError, match=problem):
-            add_upload(a, name, data.encode())
+            a.add_document(name, data.encode())
     assert not (corpus / "uploads").exists() or not any((corpus / "uploads").iterdir())
     assert [d["doc_id"] for d in a.documents()] == ["fine.txt"]
 

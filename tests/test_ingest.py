@@ -88,9 +88,7 @@ def test_ids_keep_the_suffix_and_the_normalised_name(tmp_path, make_assistant):
     a = make_assistant(corpus)
     assert [d["doc_id"] for d in a.documents()] == ["agenda.md", "agenda.txt", "caf\u00e9.txt"]
     assert a.ingest().unchanged == 3, "no flipping between agenda.md and agenda.txt"
-    from assistant.documents import delete_document
-
-    delete_document(a, "agenda.txt")
+    a.delete_document("agenda.txt")
     assert [d["doc_id"] for d in a.documents()] == ["agenda.md", "caf\u00e9.txt"]
     assert all(p.doc_id != "agenda.txt" for p in a.retrieve("lantern parade", k=5))
 

@@ -143,7 +143,7 @@ def test_the_health_check_samples_more_vectors_in_a_bigger_index(tmp_path):
     chunks = len(a.record.chunk_ids())
     model = a.record.get_meta("model")
     assert chunks > 1000 and len(a.record.samples(model)) == max(10, chunks // 100)
-    from assistant.chroma_probe import probe
+    from assistant.index.probe import probe
 
     samples = [{"id": i, "vector": v.tolist()} for i, v in a.record.samples(model, n=chunks)]
     assert probe(a.store.collection, samples)["failures"] == []
@@ -152,7 +152,7 @@ def test_the_health_check_samples_more_vectors_in_a_bigger_index(tmp_path):
 def test_doctor_re_adds_chunks_that_search_cannot_find(corpus_copy, tmp_path):
     """Three chunks outside the open-time sample get the opposite of their vector in Chroma: ids and counts
     agree, only a search for every stored vector sees it, and doctor puts the record's vectors back."""
-    from assistant.sync import unreachable
+    from assistant.index.sync import unreachable
 
     index = tmp_path / "index"
     a = Assistant(corpus_dir=corpus_copy, index_dir=index, embeddings=HashEmbeddings())
@@ -173,8 +173,8 @@ def test_an_ingest_into_an_index_that_cannot_find_its_vectors_fails_loudly(tmp_p
     """A collection made with a degenerate HNSW (2 links, search breadth 1) loses most vectors to search;
     re-adding cannot help, so the ingest raises naming the count and doctor rebuilds it whole."""
     from assistant import StoreError
-    from assistant.store import make_client
-    from assistant.sync import unreachable
+    from assistant.index.store import make_client
+    from assistant.index.sync import unreachable
 
     corpus, index = tmp_path / "docs", tmp_path / "ix"
     corpus.mkdir()

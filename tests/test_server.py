@@ -64,7 +64,7 @@ def test_server_killed_mid_ingest_is_caught_up_after_restart(server, corpus_copy
 
 
 def test_credentials_in_the_url_become_a_basic_auth_header_and_stay_out_of_messages(server, tmp_path):
-    from assistant.store import make_client, where
+    from assistant.index.store import make_client, where
 
     url = server.url.replace("http://", "http://office:s%40fe@")
     client = make_client(tmp_path, url)

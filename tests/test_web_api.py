@@ -32,11 +32,11 @@ def client(url: str, token: str | None = None):
 def test_ask_returns_structured_json_with_cited_quotes(ui):
     result = client(ui["public"]).predict("Who welcomed Chen Chi-mai's delegation at San Jose City Hall?", [],
                                           api_name="/ask")
-    assert set(result) == {"text", "abstained", "corrected", "citations"}
+    assert set(result) == {"question", "text", "abstained", "corrected", "citations", "notes"}  # Answer.to_dict()
     assert result["abstained"] is False and "Matt Mahan" in result["text"]
     for c in result["citations"]:
-        assert set(c) == {"n", "title", "date", "doc_id", "quote"}
-        assert f"[{c['n']}]" in result["text"] and c["quote"] in result["text"]
+        assert set(c) == {"n", "title", "date", "doc_id", "quote", "passage"}
+        assert f"[{c['n']}]" in result["text"] and c["quote"] in result["text"] and c["quote"] in c["passage"]["text"]
     assert any(c["doc_id"] == "kaohsiung-silicon-valley-visit.md" for c in result["citations"])
 
 
@@ -164,24 +164,20 @@ def test_upload_route_refuses_a_file_over_the_size_limit_and_serves_a_small_one(
     assert get(ui["staff"], "/gradio_api/file=" + cached) == 200  # the route works; only forbidden paths fail
 
 
-def test_ui_settings_come_from_the_environment_and_bad_ones_are_named(monkeypatch):
-    from assistant import ConfigError
-    from assistant.web import web_settings
+def test_ui_settings_come_from_the_environment_and_bad_ones_are_named():
+    from assistant import ConfigError, Settings
 
-    for name in ("ASSISTANT_ADMIN_TOKEN", "ASSISTANT_QUEUE_SIZE", "ASSISTANT_CONCURRENCY", "ASSISTANT_FEEDBACK_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    assert web_settings() == {"admin_token": None, "feedback_path": "feedback.jsonl", "concurrency": 4,
-                              "queue_size": 64}
-    monkeypatch.setenv("ASSISTANT_ADMIN_TOKEN", ADMIN_TOKEN)
-    monkeypatch.setenv("ASSISTANT_QUEUE_SIZE", "8")
-    assert web_settings()["admin_token"] == ADMIN_TOKEN and web_settings()["queue_size"] == 8
-    monkeypatch.setenv("ASSISTANT_ADMIN_TOKEN", "letmein")
+    web = Settings.from_env(env={}).web
+    assert (web.host, web.port, web.admin_token, web.feedback_file, web.concurrency, web.queue_size, web.debug) == (
+        "127.0.0.1", 7860, "", Path("feedback.jsonl"), 4, 64, False)
+    web = Settings.from_env(env={"ASSISTANT_ADMIN_TOKEN": ADMIN_TOKEN, "ASSISTANT_QUEUE_SIZE": "8"}).web
+    assert web.admin_token == ADMIN_TOKEN and web.queue_size == 8 and ADMIN_TOKEN not in repr(web)
     with pytest.raises(ConfigError, match="ASSISTANT_ADMIN_TOKEN is 7 characters long; use at least 16"):
-        web_settings()
-    monkeypatch.setenv("ASSISTANT_ADMIN_TOKEN", "")
-    monkeypatch.setenv("ASSISTANT_CONCURRENCY", "0")
-    with pytest.raises(ConfigError, match="ASSISTANT_CONCURRENCY must be a whole number of at least 1, got '0'"):
-        web_settings()
+        Settings.from_env(env={"ASSISTANT_ADMIN_TOKEN": "letmein"})
+    with pytest.raises(ConfigError, match="concurrency must be at least 1, got 0"):
+        Settings.from_env(env={"ASSISTANT_CONCURRENCY": "0"})
+    with pytest.raises(ConfigError, match="setting port: cannot read 'web' as int"):
+        Settings.from_env(env={"ASSISTANT_PORT": "web"})
 
 
 def test_an_upload_of_a_taken_name_says_what_happened(ui, tmp_path):

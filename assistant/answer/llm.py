@@ -1,13 +1,12 @@
 """Answerer specs -> LangChain chat models: extractive | ollama:<model> | openai-compatible[:<model>] | hf:<path>.
 
-Integrations are imported only when chosen and fail with an install hint. The API key is read from the
-environment at construction (ASSISTANT_LLM_API_KEY, else OPENAI_API_KEY) and held as a secret: it never
-enters Settings, prompts, notes or status.
+Integrations are imported only when chosen and fail with an install hint. The API key (settings.llm.api_key:
+ASSISTANT_LLM_API_KEY, else OPENAI_API_KEY) is kept out of Settings' repr and handed to the client as a secret
+(local servers ignore it, but the OpenAI client insists on one): it never enters prompts, notes or status.
 """
 from __future__ import annotations
 
 import importlib
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,29 +46,30 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
     kind, arg = parse_spec(settings.answerer)
     if kind == "ollama":
         chat_ollama = _integration("langchain_ollama", "ChatOllama")
-        return chat_ollama(model=arg, base_url=settings.llm_base_url or None, temperature=0,
-                           num_predict=settings.llm_max_tokens, client_kwargs={"timeout": settings.llm_timeout})
+        return chat_ollama(model=arg, base_url=settings.llm.base_url or None, temperature=0,
+                           num_predict=settings.llm.max_tokens, client_kwargs={"timeout": settings.llm.timeout})
     if kind == "openai-compatible":
-        model = arg or settings.llm_model
+        model = arg or settings.llm.model
         if not model:
             raise ConfigError("answerer openai-compatible needs a model: set ASSISTANT_LLM_MODEL "
                               "or use openai-compatible:<model>")
         chat_openai = _integration("langchain_openai", "ChatOpenAI")
-        return chat_openai(model=model, base_url=settings.llm_base_url or None, api_key=api_key(), temperature=0,
-                           max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout, max_retries=1)
+        return chat_openai(model=model, base_url=settings.llm.base_url or None,
+                           api_key=SecretStr(settings.llm.api_key or "not-needed"), temperature=0,
+                           max_tokens=settings.llm.max_tokens, timeout=settings.llm.timeout, max_retries=1)
     if kind == "hf":
         model_files(arg)
-        return TransformersChat(path=arg, max_new_tokens=settings.llm_max_tokens)
+        return TransformersChat(path=arg, max_new_tokens=settings.llm.max_tokens)
     raise ConfigError("the extractive answerer uses no chat model")
 
 
 def describe(settings: Settings) -> str:
     """The answerer as shown in status lines and notes: spec, model and server (credentials left out)."""
     kind, arg = parse_spec(settings.answerer)
-    label = f"{kind}:{settings.llm_model}" if kind == "openai-compatible" and not arg else settings.answerer
+    label = f"{kind}:{settings.llm.model}" if kind == "openai-compatible" and not arg else settings.answerer
     if kind == "hf":
         label = f"hf:{Path(arg).name}"
-    server = urlsplit(settings.llm_base_url)
+    server = urlsplit(settings.llm.base_url)
     if kind in {"ollama", "openai-compatible"} and server.hostname:
         label += f" @ {server.scheme}://{server.hostname}{f':{server.port}' if server.port else ''}{server.path}"
     return label
@@ -79,12 +79,7 @@ def generative_step(settings: Settings, fallback: Any):
     """The GenerativeAnswerer for settings.answerer, with the extractive step as its fallback."""
     from .generative import GenerativeAnswerer
 
-    return GenerativeAnswerer(make_chat_model(settings), fallback, settings.llm_timeout, describe(settings))
-
-
-def api_key() -> SecretStr:
-    """The key from the environment; local servers ignore it, but the OpenAI client insists on one."""
-    return SecretStr(os.environ.get("ASSISTANT_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY") or "not-needed")
+    return GenerativeAnswerer(make_chat_model(settings), fallback, settings.llm.timeout, describe(settings))
 
 
 def _integration(module: str, name: str) -> Any:

@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
+from ..config import offline_models
 from ..errors import ConfigError
 
 INSTALL_HINT = "pip install 'kaohsiung-assistant[llm]'"
@@ -46,6 +47,7 @@ def load_causal_lm(folder: Path, gguf_file: str | None) -> tuple[Any, Any]:
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as e:
         raise ConfigError(f"the hf: answerer needs transformers ({e}); install: {INSTALL_HINT}") from e
+    offline_models()
     kwargs = {"gguf_file": gguf_file} if gguf_file else {}
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, **kwargs)

@@ -1,6 +1,6 @@
 """Probe a Chroma collection: count, ids, and whether stored vectors find themselves.
 
-Run as a script in a child process (`python chroma_probe.py` with a JSON request on stdin) so that a
+Run as a script in a child process (`python probe.py` with a JSON request on stdin) so that a
 broken HNSW segment that crashes the reader takes down the child, not the application. It imports
 nothing from the assistant package on purpose: the child starts in about a second.
 """

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .chroma_probe import lost
-from .errors import StoreError
-from .records import Record
+from ..errors import StoreError
+from .probe import lost
+from .record import Record
 from .store import MAX_BATCH, ChromaStore, store_errors
 
 # A stored vector is reachable when it, or an identical vector, is among its own nearest SELF_K.

@@ -14,7 +14,8 @@ from typing import Iterator
 
 import numpy as np
 
-from .types import Chunk, Document
+from ..errors import ModelMismatchError
+from ..types import Chunk, Document
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,6 +38,11 @@ def text_hash(text: str) -> str:
 
 class Record:
     """Documents, chunks and cached embeddings in one SQLite file; every write is one transaction."""
+
+    @classmethod
+    def for_index(cls, index_dir: Path) -> "Record":
+        """The record kept in an index folder."""
+        return cls(Path(index_dir) / "record.sqlite3")
 
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +73,15 @@ class Record:
     def get_meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
+
+    def check_model(self, model: str) -> None:
+        """Refuse to mix vectors of two embedding models in one index."""
+        built_with = self.get_meta("model")
+        if built_with and built_with != model:
+            raise ModelMismatchError(
+                f"the index was built with {built_with!r} but {model!r} is configured; "
+                "use the same model or rebuild the index (assistant ingest --rebuild)"
+            )
 
     def set_meta(self, values: dict[str, str]) -> None:
         with self.transaction() as db:

@@ -12,8 +12,8 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from .errors import AssistantError, ConfigError, StoreError
-from .types import Chunk, Passage
+from ..errors import AssistantError, ConfigError, StoreError
+from ..types import Chunk, Passage
 
 # Chroma refuses larger batches; writes are split to stay under it.
 MAX_BATCH = 5000

@@ -16,14 +16,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Settings
-from .errors import IndexLockedError, StoreError
-from .ingest import writer_lock
-from .records import Record
+from ..config import Settings
+from ..errors import IndexLockedError, StoreError
+from .lock import writer_lock
+from .record import Record
 from .store import ChromaStore, embedded_path, is_open_here, open_store, store_errors, wipe_embedded
 from .sync import describe, make_searchable, rebuild, reconcile
 
-PROBE_SCRIPT = Path(__file__).with_name("chroma_probe.py")
+PROBE_SCRIPT = Path(__file__).with_name("probe.py")
 PROBE_TIMEOUT_S = 300
 
 
@@ -138,7 +138,7 @@ def doctor(settings: Settings) -> tuple[list[str], bool]:
     Raises:
         IndexLockedError: an ingest is running; check again when it has finished.
     """
-    record = Record(Path(settings.index_dir) / "record.sqlite3")
+    record = Record.for_index(settings.index_dir)
     meta = {key: record.get_meta(key) or "?" for key in ("model", "dimension", "backend", "chunking")}
     lines = [f"record: {len(record.documents())} documents, {len(record.chunk_ids())} chunks in {record.path}",
              "built with: " + ", ".join(f"{k} {v}" for k, v in meta.items())]
@@ -161,7 +161,7 @@ def _probe(settings: Settings, embeddings, samples: list[dict]) -> dict:
     """The probe's findings; in a child process for an embedded store nobody in this process has open."""
     index_dir = Path(settings.index_dir)
     if settings.chroma_url or is_open_here(index_dir):
-        from .chroma_probe import probe
+        from .probe import probe
 
         store = open_store(settings, embeddings)
         try:
