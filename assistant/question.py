@@ -309,8 +309,7 @@ _LIGHT_VERBS = frozenset("""be have do get make take go come become want try see
     name list compare draft write summarise summarize consider regard stand""".split())
 
 
-_THE_SOURCES = frozenset("article articles document documents source sources report reports text piece story author "
-                         "writer".split())
+_THE_SOURCES = frozenset("article document source report text piece story author writer".split())  # lemmas
 
 
 def _actions(doc: "Doc") -> tuple[Action, ...]:

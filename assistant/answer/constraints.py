@@ -110,12 +110,12 @@ def _destination(query: Query, sentence: str, context: str) -> Verdict:
     visit to the other place it names ("the visit to San Jose"), nor by "the visit aimed to ..." beside one."""
     if query.mode == "points":
         return Verdict(OK)
-    asked = [m.group(1).strip() for m in _VISIT_TO.finditer(query.english)]
-    went = [m.group(1).strip() for m in _VISIT_TO.finditer(sentence)]
+    asked, went = _visited(query.english), _visited(sentence)
     if not went and re.search(r"\b(visit\w*|trip)\b", sentence, re.I):
-        went = [m.group(1).strip() for m in _VISIT_TO.finditer(context)]
+        went = _visited(context)
     if not asked or not went:
         return Verdict(OK)
+
     def among(places: list[str], names: list[str]) -> bool:
         folded = [fold_accents(name).lower() for name in names]
         return any(fold_accents(p).lower() in n or n in fold_accents(p).lower() for p in places for n in folded)
@@ -126,6 +126,10 @@ def _destination(query: Query, sentence: str, context: str) -> Verdict:
     if among(went, others) and not among(went, asked):
         return Verdict(MISSING, f"a visit elsewhere than {asked[0]}")
     return Verdict(OK)
+
+
+def _visited(text: str) -> list[str]:
+    return [m.group(1).strip() for m in _VISIT_TO.finditer(text)]
 
 
 def _focus_owners(query: Query) -> list[str]:
@@ -249,18 +253,20 @@ def _numbers(query: Query, sentence: str, window: str) -> Verdict:
 def _numbered_words(text: str) -> dict[str, set[str]]:
     """Each number's value and the stems of the (up to three) words after it: what it counts or measures."""
     numbered: dict[str, set[str]] = {}
-    for match, value in zip(_NUMBER.finditer(text), _number_values(text)):
+    for match in _NUMBER.finditer(text):
+        value = _number_value(match)
         after = [w for w in words(text[match.end() : match.end() + 40].replace("-", " ")) if w not in STOPWORDS]
         numbered.setdefault(value, set()).update(stem(w) for w in after[:3])
     return numbered
 
 
 def _number_values(text: str) -> list[str]:
-    values = []
-    for match in _NUMBER.finditer(text):
-        token = match.group().lower()
-        values.append(NUMBER_WORDS.get(token, token.replace(",", "")))
-    return values
+    return [_number_value(match) for match in _NUMBER.finditer(text)]
+
+
+def _number_value(match: re.Match) -> str:
+    token = match.group().lower()
+    return NUMBER_WORDS.get(token, token.replace(",", ""))
 
 
 def _ordinals(query: Query, sentence: str, window: str) -> Verdict:
