@@ -85,6 +85,37 @@ def wants_points(question: str) -> bool:
     return bool(_POINTS.search(question))
 
 
+# "Draft three talking points for the mayor on <topic> for a council briefing": the topic follows the first of these.
+_TOPIC_MARK = re.compile(r"\b(?:points?|remarks|notes|speech|statement)\b.*?\b(?:on|about|regarding|concerning|covering|"
+                         r"summari[sz]ing|tying|explaining|highlighting|of)\s+(?=\S)", re.I)
+# "... for a city council briefing" / "for the press": who will hear the points, not what they are about.
+_AUDIENCE_TAIL = re.compile(r",?\s+(?:for|to|with)\s+(?:(?:a|an|the|my|our|his|her)\s+)?(?:[\w-]+\s+){0,3}?"
+                            r"(?:briefing|meeting|audience|speech|visit|delegation|press|council|reporters|journalists|"
+                            r"investors|event|conference|interview|reception|students|public|visitors)\b.*$", re.I)
+_AUDIENCE = re.compile(r"\bfor\s+((?:(?:a|an|the|my|our)\s+)?(?:[\w-]+\s+){0,3}?(?:briefing|meeting|audience|"
+                       r"delegation|press|council|reporters|journalists|investors|public|visitors)\b)", re.I)
+_REQUEST = re.compile(r"\b(?:please\s+)?(?:draft|write|prepare|give(?:\s+me)?|list|suggest|provide|need)\b|"
+                      r"\b(?:talking|key|bullet|main)[ -]points?\b|\b(?:\d+|" + "|".join(
+                          ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")) + r")\b", re.I)
+
+
+def points_topic(request: str) -> str:
+    """What a drafting request is about: "Draft three talking points on the Kaohsiung–Gdynia partnership for a
+    council briefing" -> "the Kaohsiung–Gdynia partnership". A bare topic comes back as it is."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", request.strip()) if s]
+    asking = next((s for s in sentences if _POINTS.search(s) or _TOPIC_MARK.search(s)), request.strip())
+    mark = _TOPIC_MARK.search(asking)
+    topic = asking[mark.end():] if mark else _REQUEST.sub(" ", asking)
+    topic = _AUDIENCE_TAIL.sub("", topic).strip(" .,:;?!")
+    return " ".join(topic.split()) or request.strip()
+
+
+def points_audience(request: str) -> str:
+    """Who the request says the points are for ("for a city council briefing" -> "a city council briefing")."""
+    found = _AUDIENCE.search(request)
+    return found.group(1) if found else ""
+
+
 def understand(typed: str, history: list[dict] | None = None, corpus_texts: tuple[str, ...] = (),
                max_turns: int = 20, mode: str | None = None) -> Query:
     """Parse a question (and the conversation before it) into a Query; `corpus_texts` help render Chinese."""
@@ -93,13 +124,16 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
     chinese = has_cjk(text) or any(has_cjk(str(m.get("content", ""))) for m in history)
     english = to_english(_month_names(text), corpus_texts) if chinese else spelled_out(text, corpus_texts)
     turns = [{**m, "content": to_english(str(m.get("content", "")), corpus_texts)} for m in history] if chinese else history
-    doc = nlp()(english)
+    mode = mode or _mode(english)
+    # A drafting request is understood by its topic: "for a council briefing" names no fact the points must hold.
+    asked = points_topic(english) if mode == "points" else english
+    doc = nlp()(asked)
     # A search-box query has no grammar to find names by: its names are the words the documents capitalise.
-    entities = _cased_names(english) if english != text and not chinese else _entities(doc)
+    entities = _cased_names(asked) if english != text and not chinese else _entities(doc)
     # A question that names what it relates ("Why is Gdynia a natural partner for Kaohsiung?") and does not point
     # back stands alone, however short it is; one name alone ("the PRC official involved") may lean on the turn before.
-    alone = len(entities) >= 2 and not refers_back(english)
-    standalone = english if alone else standalone_question(english, turns, max_turns)
+    alone = len(entities) >= 2 and not refers_back(asked)
+    standalone = asked if alone else standalone_question(asked, turns, max_turns)
     earlier = user_turns(turns, max_turns)
     previous = nlp()(earlier[-1]) if earlier else None
     context_entities = tuple(e for e in _entities(previous) if e not in entities) if previous is not None else ()
@@ -108,23 +142,25 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         focus = _focus(previous) or focus  # "Which one is in Poland?" after "How many sister cities ...?"
     return Query(
         text=text, english=english, standalone=standalone,
-        mode=mode or _mode(english),
+        mode=mode,
         answer_type=_answer_type(doc, focus),
         focus=focus,
         entities=entities,
         context_entities=context_entities,
         roles=_roles(doc),
-        years=tuple(dict.fromkeys(YEAR.findall(english))),
-        months=tuple(m for m in MONTHS if re.search(rf"\b{m}\b", english.lower()) and not _is_may_verb(doc, m)),
+        years=tuple(dict.fromkeys(YEAR.findall(asked))),
+        months=tuple(m for m in MONTHS if re.search(rf"\b{m}\b", asked.lower()) and not _is_may_verb(doc, m)),
         numbers=_numbers(doc, focus),
         count=_count(doc, focus),
         ordinals=_ordinals(doc),
         qualifiers=_qualifiers(doc, focus),
-        rate=_rate(english),
-        predicate=tuple(dict.fromkeys(terms(english, drop_frame=True))),
+        rate=_rate(asked),
+        predicate=tuple(dict.fromkeys(terms(asked, drop_frame=True))),
         language="zh" if has_cjk(text) else "en",
         actions=_actions(doc),
-        parts=() if chinese or (mode or _mode(english)) not in ("answer", "list") else question_parts(english),
+        parts=() if chinese or mode not in ("answer", "list") else question_parts(english),
+        topic=asked if mode == "points" else "",
+        audience=points_audience(english) if mode == "points" else "",
     )
 
 

@@ -100,6 +100,8 @@ class Query:
     language: str = "en"
     actions: tuple[Action, ...] = ()
     parts: tuple[str, ...] = ()  # a question that asks two things, split ("Which ..., and when?")
+    topic: str = ""  # a drafting request's subject ("Draft three talking points on <topic> for ...")
+    audience: str = ""  # who the request says the points are for ("a city council briefing")
 
     @property
     def plural(self) -> bool:

@@ -2,7 +2,8 @@
 import re
 
 from assistant.answer.evidence import Evidence
-from assistant.answer.points import audience_emphasis, decontextualise, is_point
+from assistant.answer.points import audience_emphasis, decontextualise, is_point, states_a_fact
+from assistant.question import points_audience, points_topic
 from assistant.types import Passage
 
 TEXT = ("Chang Yen-ching is the director-general of the department. She discloses that schools sign agreements. "
@@ -43,6 +44,33 @@ def test_the_audience_is_read_from_its_words():
     assert audience_emphasis("general public") == "short" and audience_emphasis(None) == ""
 
 
+def test_a_drafting_request_is_understood_by_its_topic_not_its_frame_or_audience():
+    assert points_topic("Draft three talking points for the mayor on Kaohsiung's role in city networks.") == \
+        "Kaohsiung's role in city networks"
+    assert points_topic("I'm drafting remarks for a foreign press briefing. Give me three talking points on how "
+                        "Kaohsiung uses culture in its outreach.") == "how Kaohsiung uses culture in its outreach"
+    assert points_topic("Draft three talking points on Kaohsiung's cultural diplomacy for a city council briefing.") \
+        == "Kaohsiung's cultural diplomacy"
+    assert points_topic("Kaohsiung Gdynia talking points") == "Kaohsiung Gdynia"
+    assert points_topic("the Kaohsiung–Gdynia partnership") == "the Kaohsiung–Gdynia partnership"
+    assert points_audience("Three talking points on Dresden for a city council briefing.") == "a city council"
+    assert points_audience("Three talking points on Dresden.") == ""
+
+
+def test_a_point_states_a_fact_beyond_the_home_city():
+    assert states_a_fact("In 2023 Deputy Mayor Bartosz Bartoszewicz visited Kaohsiung.")
+    assert not states_a_fact("Cultural diplomacy is another linchpin of Kaohsiung’s international outreach.")
+    assert not states_a_fact("The Kaohsiung City government also expands its international engagement.")
+
+
+def test_the_audience_named_in_the_request_arranges_the_points(shared_assistant):
+    query = shared_assistant.understand("Draft three talking points on Kaohsiung's sister cities for a city council "
+                                        "briefing.")
+    assert query.mode == "points" and query.topic == "Kaohsiung's sister cities"
+    assert query.audience == "a city council" and audience_emphasis(query.audience) == "figures"
+    assert "council" not in query.predicate and "briefing" not in query.predicate
+
+
 def test_points_quote_verbatim_and_the_audience_changes_the_draft(shared_assistant):
     default = shared_assistant.talking_points("cooperation with European cities", n=4)
     delegation = shared_assistant.talking_points("cooperation with European cities", n=4, audience="foreign delegation")
@@ -60,6 +88,8 @@ def test_points_on_a_named_partnership_come_from_sentences_about_it(shared_assis
     points = shared_assistant.ask("Prepare three talking points on the Kaohsiung–Gdynia partnership.")
     assert not points.abstained and len(points.citations) == 3
     assert sum("Gdynia" in c.passage.text for c in points.citations) >= 2
+    # the city's sister-city count shares the words "Kaohsiung" and "partnership" but is no point on Gdynia
+    assert not any("45 sister-city" in c.quote for c in points.citations)
 
 
 def test_points_on_a_partner_the_documents_never_name_are_refused(shared_assistant):

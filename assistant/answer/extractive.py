@@ -11,7 +11,7 @@ from ..text import sentence_spans, terms
 from ..question import understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
 from .constraints import CONFLICT, OK, Verdict, fresh_names, judge
-from .points import arrange, audience_emphasis, decontextualise, is_point
+from .points import arrange, audience_emphasis, decontextualise, is_point, weigh
 from .verify import untrusted_documents
 from .evidence import (
     Evidence, IdfTable, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
@@ -249,12 +249,16 @@ class ExtractiveAnswerer:
         (points.py) and arranged for the audience."""
         question = query.english
         n = requested_count(question, default_n)
-        ranked = [c for c in self.score(query, passages) if is_point(c)]
+        # Scored against the topic: "Draft three talking points ... for a council briefing" asks nothing of the sources.
+        ranked = [c for c in self.score(replace(query, english=query.topic or question), passages) if is_point(c)]
         # Points on a named topic ("the Kaohsiung–Gdynia partnership") need sentences about all of it, not the
         # request's words; a topic the documents do not name gets none.
         on_topic = bool(query.entities) and bool(ranked) and ranked[0].entity_coverage == 1.0
         if not ranked or self._unknown_entity(query) or ranked[0].score < self.threshold * (0.5 if on_topic else 0.75):
             return Answer(text=ABSTAIN_TEXT, abstained=True, question=question)
+        for cand in ranked:
+            cand.score = weigh(cand, list(query.entities))
+        ranked.sort(key=lambda c: (-c.score, c.passage_rank))
         vectors = self.vectors([c.text for c in ranked])
         chosen: list[int] = []
         for i in range(len(ranked)):
@@ -262,7 +266,7 @@ class ExtractiveAnswerer:
                 break
             if not any(float(vectors[i] @ vectors[j]) > 0.75 for j in chosen):
                 chosen.append(i)
-        picked = arrange([ranked[i] for i in chosen], audience_emphasis(audience), n)
+        picked = arrange([ranked[i] for i in chosen], audience_emphasis(audience or query.audience), n)
         answer = compose(question, picked, bullets=True)
         lines = [f"- {decontextualise(c)} [{i}]" for i, c in enumerate(picked, 1)]
         return replace(answer, text="\n".join(lines))

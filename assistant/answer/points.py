@@ -11,7 +11,7 @@ import re
 
 from ..question import MONTHS
 from .constraints import named
-from .evidence import Evidence
+from .evidence import Evidence, entity_coverage
 
 _AUDIENCES = {
     # what a reader in that role looks for first: the press figures and dates, a delegation its own city ...
@@ -26,6 +26,7 @@ _AUDIENCES = {
 _FIGURE = re.compile(r"\d")
 _SHORT_WORDS = 30
 _HOME = {"kaohsiung", "taiwan", "taipei"}
+_HOME_NAME_WORDS = _HOME | {"city", "county", "government", "municipal", "s"}  # "Kaohsiung City government"
 _REFERENCE = re.compile(r"^(\[\d+\]\s*)?(author['’]s interview|ibid\b|image:|source:)", re.I)
 _RELATIVE_MONTH = re.compile(r"\b([Tt]his|[Ll]ast) (" + "|".join(m.title() for m in MONTHS) + r")\b")
 _RELATIVE_YEAR = re.compile(r"\b([Tt]his|[Ll]ast) year\b")
@@ -35,6 +36,32 @@ _OPENING_PRONOUN = re.compile(r"^(She|He|They)\b(?!\s+(?:is|are|was|were)\s+(?:a
 def is_point(cand: Evidence) -> bool:
     """A statement worth pasting: not a footnote, caption or fragment."""
     return cand.words >= 6 and not _REFERENCE.match(cand.text)
+
+
+# spaCy labels that make a sentence carry a fact a speaker can use (a partner, a date, a figure).
+_FACT_LABELS = frozenset("PERSON ORG GPE LOC FAC EVENT NORP WORK_OF_ART PRODUCT LAW DATE CARDINAL PERCENT MONEY QUANTITY"
+                         .split())
+GENERAL_SHARE = 0.6  # of its score, that a point naming nothing specific keeps ("Cultural diplomacy is a linchpin ...")
+ASIDE_SHARE = 0.4  # of its score, that a point keeps when the topic's partner is named nowhere near it
+
+
+def weigh(cand: Evidence, topic_names: list[str]) -> float:
+    """A point's score for a topic: it should state a fact, and one about the partner the topic names (a sentence
+    on Kaohsiung's sister-city count is no point on "the Kaohsiung–Gdynia partnership")."""
+    score = cand.score if states_a_fact(cand.text) else cand.score * GENERAL_SHARE
+    away = [n for n in topic_names if not _is_home(n)]
+    if away:
+        near = entity_coverage(away, f"{cand.passage.title} {cand.text} {cand.context}")
+        score *= ASIDE_SHARE + (1 - ASIDE_SHARE) * near
+    return score
+
+
+def states_a_fact(sentence: str) -> bool:
+    return any(label in _FACT_LABELS and not _is_home(text) for text, label in named(sentence))
+
+
+def _is_home(name: str) -> bool:
+    return set(re.findall(r"[a-z]+", name.lower())) <= _HOME_NAME_WORDS
 
 
 def audience_emphasis(audience: str | None) -> str:
@@ -60,7 +87,7 @@ def arrange(points: list[Evidence], emphasis: str, n: int) -> list[Evidence]:
 
 
 def _names_a_partner(sentence: str) -> bool:
-    return any(label == "GPE" and text.lower() not in _HOME for text, label in named(sentence))
+    return any(label == "GPE" and not _is_home(text) for text, label in named(sentence))
 
 
 def decontextualise(cand: Evidence) -> str:
