@@ -17,6 +17,7 @@ from .errors import CorpusError, EmptyQuestionError, QuestionError
 from .health import open_index
 from .ingest import Indexer, check_model, writer_lock
 from .load import DocumentLimits
+from .pacing import Pace, Traffic
 from .records import Record
 from .question import understand
 from .retrieve import HybridRetriever
@@ -58,6 +59,7 @@ class Assistant:
         s = self.settings
         self.embeddings = embeddings or SentenceEmbeddings(s.model, s.backend, s.device, cache_dir=s.cache_dir or None)
         self._ingest_lock = threading.Lock()
+        self.traffic = Traffic()  # questions in flight: a background ingest steps aside for them (pacing.py)
         self.record = Record(Path(s.index_dir) / "record.sqlite3")
         self.store, self.health = open_index(s, self.record, self.embeddings)
         if rebuild:
@@ -91,14 +93,19 @@ class Assistant:
                 self.store = open_store(self.settings, self.embeddings)
             self.record.clear_documents({"model": self.embeddings.model_name})
 
-    def indexer(self, progress: bool = True) -> Indexer:
+    def indexer(self, progress: bool = True, pace: Pace | None = None) -> Indexer:
         s = self.settings
         chunker = Chunker(self.embeddings.token_counter(), s.chunk_tokens, s.chunk_overlap_tokens, self.embeddings.window)
         return Indexer(self.record, self.store, self.embeddings, chunker,
-                       f"{s.chunk_tokens}/{s.chunk_overlap_tokens}", DocumentLimits.from_settings(s), progress)
+                       f"{s.chunk_tokens}/{s.chunk_overlap_tokens}", DocumentLimits.from_settings(s), progress, pace)
 
-    def ingest(self, paths: list[str | Path] | None = None, progress: bool = True) -> IngestReport:
+    def ingest(self, paths: list[str | Path] | None = None, progress: bool = True,
+               pace: Pace | None = None) -> IngestReport:
         """Bring the index in step with `paths` (default: the corpus folder): new, changed and deleted files.
+
+        Args:
+            pace: per-document progress and how embedding shares the machine (pacing.py); a
+                `YieldingPace(assistant.traffic)` steps aside while questions are answered.
 
         Raises:
             CorpusError: a path does not exist or holds no readable document.
@@ -106,7 +113,7 @@ class Assistant:
         """
         targets = [Path(p) for p in (paths or [self.settings.corpus_dir])]
         with self._ingest_lock, writer_lock(Path(self.settings.index_dir)):
-            report = self.indexer(progress).ingest(targets)
+            report = self.indexer(progress, pace).ingest(targets)
         self.retriever.invalidate()
         self._idf = None
         return report
@@ -123,7 +130,8 @@ class Assistant:
 
     def ask(self, question: str, history: History | None = None) -> Answer:
         """A cited answer, or an abstention (`abstained=True`) when the documents do not hold it."""
-        return self.chain.invoke({"question": question, "history": history})
+        with self.traffic.question():
+            return self.chain.invoke({"question": question, "history": history})
 
     def stream(self, question: str, history: History | None = None, *, type_out: bool = True
                ) -> Iterator[str | Answer]:
@@ -133,14 +141,15 @@ class Assistant:
             type_out: when the answer step writes no draft (the extractive step), yield the finished text in
                 pieces first, as if typed; with False only a real draft comes before the Answer.
         """
-        inputs = self._prepare({"question": question, "history": history})
-        drafted = False
-        for piece in self.answer_step.stream({**inputs, "passages": self._retrieve_step(inputs)}):
-            if isinstance(piece, str):
-                drafted = True
-            elif type_out and not drafted:
-                yield from _pieces(piece.text)
-            yield piece
+        with self.traffic.question():
+            inputs = self._prepare({"question": question, "history": history})
+            drafted = False
+            for piece in self.answer_step.stream({**inputs, "passages": self._retrieve_step(inputs)}):
+                if isinstance(piece, str):
+                    drafted = True
+                elif type_out and not drafted:
+                    yield from _pieces(piece.text)
+                yield piece
 
     def talking_points(self, topic: str, n: int = 5, audience: str | None = None) -> Answer:
         """Distinct cited points on a topic, for a meeting or speech.
@@ -148,8 +157,9 @@ class Assistant:
         The audience sets the emphasis: the press and a council get points with figures first, a foreign
         delegation points naming partner cities, the general public the shorter points.
         """
-        answer = self.chain.invoke({"question": topic, "history": None, "mode": "points", "n": n,
-                                    "k": max(self.settings.k * 2, n + 3), "audience": audience})
+        with self.traffic.question():
+            answer = self.chain.invoke({"question": topic, "history": None, "mode": "points", "n": n,
+                                        "k": max(self.settings.k * 2, n + 3), "audience": audience})
         if audience and not answer.abstained:
             answer.notes.append(f"audience: {audience}")
         return answer

@@ -15,6 +15,7 @@ from typing import Literal, NamedTuple
 
 from .errors import CorpusError, LoadError
 from .load import DocumentLimits, load_document, real_path
+from .pacing import Pace
 from .types import IngestReport
 
 UPLOAD_TYPES = (".html", ".md", ".pdf", ".txt")
@@ -57,12 +58,13 @@ def check_content(name: str, data: bytes, max_bytes: int) -> None:
         raise LoadError(f"{name}: the content is a PDF; upload it with a .pdf name")
 
 
-def add_upload(assistant, name: str, data: bytes, if_exists: IfExists = "refuse") -> Upload:
+def add_upload(assistant, name: str, data: bytes, if_exists: IfExists = "refuse", pace: Pace | None = None) -> Upload:
     """Check an uploaded file by loading it, keep it under `<corpus>/uploads/`, and index it.
 
     Args:
         if_exists: when an upload of that name is already there: "refuse" (the default), "replace" it, or
             "keep both" (the new file gets the next free name, `notes-2.md`).
+        pace: per-document progress and sharing of the machine during the ingest (see Assistant.ingest).
     Returns:
         The document's id, what happened ("added", "replaced", "kept both") and the ingest report.
     Raises:
@@ -87,7 +89,7 @@ def add_upload(assistant, name: str, data: bytes, if_exists: IfExists = "refuse"
             raise LoadError(str(e).replace(str(staged), safe)) from e
         target.parent.mkdir(exist_ok=True)
         os.replace(staged, target)
-    return Upload(f"{UPLOAD_FOLDER}/{target.name}", outcome, assistant.ingest(progress=False))
+    return Upload(f"{UPLOAD_FOLDER}/{target.name}", outcome, assistant.ingest(progress=False, pace=pace))
 
 
 def _place(target: Path, if_exists: IfExists) -> tuple[Path, str]:
@@ -104,7 +106,7 @@ def _place(target: Path, if_exists: IfExists) -> tuple[Path, str]:
     raise CorpusError(f"{UPLOAD_FOLDER}/{target.name} already exists; choose to replace it or to keep both")
 
 
-def delete_document(assistant, doc_id: str) -> IngestReport:
+def delete_document(assistant, doc_id: str, pace: Pace | None = None) -> IngestReport:
     """Remove a document's file from the corpus folder and from the index.
 
     Raises:
@@ -121,7 +123,7 @@ def delete_document(assistant, doc_id: str) -> IngestReport:
     if len(documents) == 1:
         raise CorpusError(f"{doc_id!r} is the only document; add another before deleting it")
     source.unlink(missing_ok=True)
-    report = assistant.ingest(progress=False)
+    report = assistant.ingest(progress=False, pace=pace)
     if any(d["doc_id"] == doc_id for d in assistant.documents()):
         raise CorpusError(f"{doc_id!r} is still indexed after deleting {doc['source']}; run `assistant doctor`")
     return report
