@@ -49,6 +49,8 @@ class Settings:
                                    "minute in the web UI, in a burst or spread out.")
     feedback_per_minute: int = _setting(30, "Like/dislike votes one client address may send per minute.")
     uploads_per_minute: int = _setting(10, "File uploads one client address may send per minute (staff only).")
+    background_wait_s: float = _setting(2.0, "Longest an ingest started from the web UI waits, before each "
+                                        "embedding slice, for the questions being answered to finish.")
     feedback_max_chars: int = _setting(2_000, "Most characters of the question and of the answer kept with a vote.")
     answerer: str = _setting("extractive", "Answer step: extractive (default), ollama:<model>, "
                              "openai-compatible[:<model>] or hf:<local model path>.")

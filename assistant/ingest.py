@@ -106,12 +106,12 @@ class Indexer:
                 except LoadError as e:  # skipped like an unreadable file: an earlier version stays indexed
                     report.errors.append(str(e))
                     skipped.add(doc.doc_id)
-                    self.pace.on_document(DocumentProgress(n, len(changed), doc.source, "skipped", note=str(e)))
+                    self.pace.on_document(DocumentProgress(n, len(changed), doc.doc_id, "skipped", note=str(e)))
                     continue
                 vectors = self._vectors(doc, chunks, (n, len(changed)), report, bar)
                 self._write(doc, chunks, vectors, report,
                             is_new=doc.doc_id not in known and doc.source not in known_sources)
-                self.pace.on_document(DocumentProgress(n, len(changed), doc.source, "indexed", chunks=len(chunks)))
+                self.pace.on_document(DocumentProgress(n, len(changed), doc.doc_id, "indexed", chunks=len(chunks)))
         docs = [d for d in docs if d.doc_id not in skipped]
         self._delete_missing(paths, docs, known, report)
         repaired = self.reconcile()
@@ -158,7 +158,7 @@ class Indexer:
         missing = list(dict.fromkeys(t for t in texts if text_hash(t) not in found))
         missing.sort(key=self.chunker.count_tokens, reverse=True)  # a slice of similar lengths pads little
         done = len(texts) - len(missing)
-        tell = lambda: self.pace.on_document(DocumentProgress(*place, doc.source, "embedding", done, len(texts)))
+        tell = lambda: self.pace.on_document(DocumentProgress(*place, doc.doc_id, "embedding", done, len(texts)))
         tell()
         start = 0
         while start < len(missing):

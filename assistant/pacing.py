@@ -49,7 +49,7 @@ class DocumentProgress:
 
     n: int              # this document's place among the changed ones, from 1
     of: int             # changed documents in this ingest
-    source: str
+    doc_id: str
     state: str
     done: int = 0       # chunks embedded (or found already embedded) so far
     chunks: int = 0
@@ -57,10 +57,10 @@ class DocumentProgress:
 
     def line(self) -> str:
         if self.state == "embedding":
-            return f"{self.n}/{self.of} {self.source}: embedding {self.done:,}/{self.chunks:,} chunks"
+            return f"{self.n}/{self.of} {self.doc_id}: embedding {self.done:,}/{self.chunks:,} chunks"
         if self.state == "indexed":
-            return f"{self.n}/{self.of} {self.source}: indexed, {self.chunks:,} chunks"
-        return f"{self.n}/{self.of} {self.source}: skipped: {self.note}"
+            return f"{self.n}/{self.of} {self.doc_id}: indexed, {self.chunks:,} chunk{'s' * (self.chunks != 1)}"
+        return f"{self.n}/{self.of} {self.doc_id}: skipped: {self.note}"
 
 
 class Pace:

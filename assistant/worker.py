@@ -29,7 +29,7 @@ class Job:
         self._finished = threading.Event()
 
     def heard(self, progress: DocumentProgress) -> None:
-        self._documents[progress.source] = progress
+        self._documents[progress.doc_id] = progress
 
     def wait(self, timeout: float) -> bool:
         """True once the job has finished (or failed), else False after `timeout` seconds."""
@@ -60,7 +60,8 @@ class Job:
 
 
 class IngestWorker:
-    """Runs jobs in the order submitted on one daemon thread, niced to 19 (its native thread alone)."""
+    """Runs jobs in the order submitted on one daemon thread, niced to 19 (its native thread alone); each waits
+    for questions in flight at most the assistant's `background_wait_s` before an embedding slice."""
 
     def __init__(self, assistant, slice_seconds: float = 0.1):
         self.assistant = assistant
@@ -90,7 +91,8 @@ class IngestWorker:
         while True:
             job = self._jobs.get()
             self.current = job
-            job._run(YieldingPace(self.assistant.traffic, job.heard, self.slice_seconds))
+            job._run(YieldingPace(self.assistant.traffic, job.heard, self.slice_seconds,
+                                  most_wait=self.assistant.settings.background_wait_s))
             self.current = None
 
 

@@ -1,12 +1,14 @@
 """Benchmark (not a test): /ask latency while the staff Documents tab re-ingests about 1,000 new chunks, against
-idle, measured in the same run on the same server.
+idle (before and after it, pooled, so that a drift in the machine's load shows in both), measured in the same
+run on the same server.
 
     python scripts/ingest_latency.py                 # --chunks 1000 --questions 40
 
-Starts app.py on a free loopback port over a copy of corpus/ (admin token set, rate limits raised), asks
-`--questions` questions one after another (a visitor with a short pause between them) while idle, then writes
-new documents holding about `--chunks` chunks into the corpus copy, starts the Documents tab's re-ingest
-through its API and keeps asking until it is done. Prints p50/p95 for both phases and the ingest's own time.
+Starts app.py on a free loopback port over a copy of corpus/ (admin token set, rate limits raised), asks half
+of `--questions` one after another (a visitor with a short pause between them) while idle, then writes new
+documents holding about `--chunks` chunks into the corpus copy, starts the Documents tab's re-ingest through
+its API and keeps asking until it is done, then asks the other half while idle. Prints p50/p95 for idle and
+during, and the ingest's own time.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_ui import QUESTIONS, ROOT, free_port, wait_until_up  # noqa: E402
 
 TOKEN = "bench-admin-token-0123456789"
-WORDS_PER_CHUNK = 125  # about 160 new word pieces per 200-piece chunk with 40 of overlap
+WORDS_PER_CHUNK = 108  # about 1,000 chunks of 200 word pieces (40 of overlap) per 1,000 asked
 VOCABULARY = ("harbour delegation mayor council festival ferry partnership agreement exchange student port "
               "industry semiconductor lantern river museum library bridge railway shipyard steel culture "
               "tourism trade visit envoy memorandum signed welcomed discussed renewed expanded announced").split()
@@ -80,7 +82,7 @@ def cuts(seconds: list[float]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=1000, help="new chunks the re-ingest embeds (about)")
-    parser.add_argument("--questions", type=int, default=40, help="questions asked while idle")
+    parser.add_argument("--questions", type=int, default=40, help="questions asked while idle (half before, half after)")
     parser.add_argument("--pause", type=float, default=0.3, help="seconds a visitor waits between questions")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="ingest-latency-"))
@@ -96,13 +98,14 @@ def main() -> None:
     try:
         wait_until_up(url, server, 300)
         ask_until(url, 3, None, 0)  # warm up: first-question costs are not latency
-        idle = ask_until(url, args.questions, None, args.pause)
+        idle = ask_until(url, args.questions // 2, None, args.pause)
         write_documents(base / "corpus" / "bench", args.chunks, seed=time.time_ns())
         finished, ingest = threading.Event(), {}
         worker = threading.Thread(target=reingest, args=(url, finished, ingest))
         worker.start()
         during = ask_until(url, None, finished, args.pause)
         worker.join()
+        idle += ask_until(url, args.questions - args.questions // 2, None, args.pause)
     finally:
         server.terminate()
         server.wait(timeout=30)
