@@ -97,7 +97,7 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url, server, 300)
-        ask_until(url, 3, None, 0)  # warm up: first-question costs are not latency
+        ask_until(url, len(QUESTIONS), None, 0)  # warm up: each question's first-time costs are not latency
         idle = ask_until(url, args.questions // 2, None, args.pause)
         write_documents(base / "corpus" / "bench", args.chunks, seed=time.time_ns())
         finished, ingest = threading.Event(), {}
