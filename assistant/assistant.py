@@ -18,6 +18,7 @@ from .errors import CorpusError, EmptyQuestionError, QuestionError
 from .index import ChromaStore, HealthReport, Index, Record
 from .ingest import Indexer
 from .load import DocumentLimits
+from .pacing import Pace, Traffic
 from .question import understand
 from .retrieve import HybridRetriever
 from .text import has_cjk, terms
@@ -57,6 +58,7 @@ class Assistant:
         s = self.settings
         self.embeddings = embeddings or SentenceEmbeddings(s.model, s.backend, s.device, cache_dir=s.cache_dir or None)
         self._ingest_lock = threading.Lock()
+        self.traffic = Traffic()  # questions in flight: a background ingest steps aside for them (pacing.py)
         self.index = Index.open(s, self.embeddings)
         if rebuild:
             with self._ingest_lock:
@@ -93,14 +95,19 @@ class Assistant:
         return self.index.health
 
     # -- ingest -------------------------------------------------------------------------------------
-    def indexer(self, progress: bool = True) -> Indexer:
+    def indexer(self, progress: bool = True, pace: Pace | None = None) -> Indexer:
         s = self.settings
         chunker = Chunker(self.embeddings.token_counter(), s.chunk_tokens, s.chunk_overlap_tokens, self.embeddings.window)
         return Indexer(self.index, self.embeddings, chunker,
-                       f"{s.chunk_tokens}/{s.chunk_overlap_tokens}", DocumentLimits.from_settings(s), progress)
+                       f"{s.chunk_tokens}/{s.chunk_overlap_tokens}", DocumentLimits.from_settings(s), progress, pace)
 
-    def ingest(self, paths: list[str | Path] | None = None, progress: bool = True) -> IngestReport:
+    def ingest(self, paths: list[str | Path] | None = None, progress: bool = True,
+               pace: Pace | None = None) -> IngestReport:
         """Bring the index in step with `paths` (default: the corpus folder): new, changed and deleted files.
+
+        Args:
+            pace: per-document progress and how embedding shares the machine (pacing.py); a
+                `YieldingPace(assistant.traffic)` steps aside while questions are answered.
 
         Raises:
             CorpusError: a path does not exist or holds no readable document.
@@ -108,7 +115,7 @@ class Assistant:
         """
         targets = [Path(p) for p in (paths or [self.settings.corpus_dir])]
         with self._ingest_lock, self.index.lock():
-            report = self.indexer(progress).ingest(targets)
+            report = self.indexer(progress, pace).ingest(targets)
         self.retriever.invalidate()
         self._idf = None
         return report
@@ -125,7 +132,8 @@ class Assistant:
 
     def ask(self, question: str, history: History | None = None) -> Answer:
         """A cited answer, or an abstention (`abstained=True`) when the documents do not hold it."""
-        return self.chain.invoke({"question": question, "history": history})
+        with self.traffic.question():
+            return self.chain.invoke({"question": question, "history": history})
 
     def stream(self, question: str, history: History | None = None, *, type_out: bool = True
                ) -> Iterator[str | Answer]:
@@ -135,14 +143,15 @@ class Assistant:
             type_out: when the answer step writes no draft (the extractive step), yield the finished text in
                 pieces first, as if typed; with False only a real draft comes before the Answer.
         """
-        inputs = self._prepare({"question": question, "history": history})
-        drafted = False
-        for piece in self.answer_step.stream({**inputs, "passages": self._retrieve_step(inputs)}):
-            if isinstance(piece, str):
-                drafted = True
-            elif type_out and not drafted:
-                yield from _pieces(piece.text)
-            yield piece
+        with self.traffic.question():
+            inputs = self._prepare({"question": question, "history": history})
+            drafted = False
+            for piece in self.answer_step.stream({**inputs, "passages": self._retrieve_step(inputs)}):
+                if isinstance(piece, str):
+                    drafted = True
+                elif type_out and not drafted:
+                    yield from _pieces(piece.text)
+                yield piece
 
     def talking_points(self, topic: str, n: int = 5, audience: str | None = None) -> Answer:
         """Distinct cited points on a topic, for a meeting or speech.
@@ -150,8 +159,9 @@ class Assistant:
         The audience sets the emphasis: the press and a council get points with figures first, a foreign
         delegation points naming partner cities, the general public the shorter points.
         """
-        answer = self.chain.invoke({"question": topic, "history": None, "mode": "points", "n": n,
-                                    "k": max(self.settings.k * 2, n + 3), "audience": audience})
+        with self.traffic.question():
+            answer = self.chain.invoke({"question": topic, "history": None, "mode": "points", "n": n,
+                                        "k": max(self.settings.k * 2, n + 3), "audience": audience})
         if audience and not answer.abstained:
             answer.notes.append(f"audience: {audience}")
         return answer
@@ -169,7 +179,8 @@ class Assistant:
     def documents(self) -> list[dict]:
         return self.record.documents()
 
-    def add_document(self, name: str, data: bytes, if_exists: IfExists = "refuse") -> Upload:
+    def add_document(self, name: str, data: bytes, if_exists: IfExists = "refuse",
+                     pace: Pace | None = None) -> Upload:
         """Check an uploaded file by loading it, keep it under `<corpus>/uploads/`, and index it.
 
         >>> a.add_document("notes.md", b"The harbour festival opens in May.").outcome
@@ -178,6 +189,7 @@ class Assistant:
         Args:
             if_exists: when an upload of that name is already there: "refuse" (the default), "replace" it, or
                 "keep both" (the new file gets the next free name, `notes-2.md`).
+            pace: per-document progress and sharing of the machine during the ingest (see `ingest`).
         Returns:
             The document's id, what happened ("added", "replaced", "kept both") and the ingest report.
         Raises:
@@ -186,16 +198,18 @@ class Assistant:
         """
         doc_id, outcome = store_upload(Path(self.settings.corpus_dir), DocumentLimits.from_settings(self.settings),
                                        name, data, if_exists, self.indexer(progress=False).chunks)
-        return Upload(doc_id, outcome, self.ingest(progress=False))
+        return Upload(doc_id, outcome, self.ingest(progress=False, pace=pace))
 
-    def delete_document(self, doc_id: str) -> IngestReport:
+    def delete_document(self, doc_id: str, pace: Pace | None = None) -> IngestReport:
         """Remove a document's file from the corpus folder and from the index.
 
+        Args:
+            pace: per-document progress and sharing of the machine during the ingest (see `ingest`).
         Raises:
             CorpusError: no such document, its file lies outside the corpus folder, or it is the last one.
         """
         source = remove_source(Path(self.settings.corpus_dir), self.documents(), doc_id)
-        report = self.ingest(progress=False)
+        report = self.ingest(progress=False, pace=pace)
         if any(d["doc_id"] == doc_id for d in self.documents()):
             raise CorpusError(f"{doc_id!r} is still indexed after deleting {source}; run `assistant doctor`")
         return report

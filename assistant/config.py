@@ -80,6 +80,8 @@ class WebSettings:
     feedback_file: Path = _setting(Path("feedback.jsonl"), "Where like/dislike votes are appended (JSON lines).")
     concurrency: int = _setting(4, "Questions answered at the same time; more wait in the queue.")
     queue_size: int = _setting(64, "Most requests waiting in the queue; more are refused.")
+    background_wait_s: float = _setting(2.0, "Longest an ingest started from the web UI waits, before each "
+                                        "embedding slice, for the questions being answered to finish.")
     debug: bool = _setting(False, "Show server errors in the browser.")
 
 

@@ -13,18 +13,16 @@ from .embed import SentenceEmbeddings
 from .errors import CorpusError, LoadError
 from .index import Index, text_hash
 from .load import DocumentLimits, discover, load_document, real_path
+from .pacing import DocumentProgress, Pace
 from .types import Chunk, Document, IngestReport
-
-# Texts embedded per call: the model serves one call at a time, so questions asked during a long
-# ingest wait for one slice, not for the whole corpus.
-EMBED_SLICE = 64
 
 
 class Indexer:
     """Keeps the record and the Chroma collection in step with the documents on disk."""
 
     def __init__(self, index: Index, embeddings: SentenceEmbeddings, chunker: Chunker,
-                 chunk_signature: str, limits: DocumentLimits = DocumentLimits(), progress: bool = True):
+                 chunk_signature: str, limits: DocumentLimits = DocumentLimits(), progress: bool = True,
+                 pace: Pace | None = None):
         self.index = index
         self.record = index.record
         self.store = index.store
@@ -33,6 +31,7 @@ class Indexer:
         self.signature = f"v{CHUNKING_VERSION}:{chunk_signature}"
         self.limits = limits
         self.progress = progress
+        self.pace = pace or Pace()
 
     @property
     def model_key(self) -> str:
@@ -46,25 +45,28 @@ class Indexer:
         known = self.record.document_state()
         changed = [d for d in docs if known.get(d.doc_id, ("", "", ""))[:2] != (d.content_hash, self.signature)]
         report.unchanged = len(docs) - len(changed)
-        chunked = {}
-        for doc in changed:
-            try:
-                chunked[doc.doc_id] = self.chunks(doc)
-            except LoadError as e:  # skipped like an unreadable file: an earlier version stays indexed
-                report.errors.append(str(e))
-        skipped = {d.doc_id for d in changed} - set(chunked)
-        docs = [d for d in docs if d.doc_id not in skipped]
-        changed = [d for d in changed if d.doc_id in chunked]
-        vectors = self._vectors([c for cs in chunked.values() for c in cs], report)
         self.record.set_meta({"model": self.model_key, "dimension": str(self.embeddings.dimension),
                               "backend": self.embeddings.backend, "chunking": self.signature})
         known_sources = {source for _, _, source in known.values()}
-        for doc in changed:
-            self._write(doc, chunked[doc.doc_id], vectors, report,
-                        is_new=doc.doc_id not in known and doc.source not in known_sources)
+        skipped = set()
+        show = self.progress and sys.stderr.isatty()
+        with tqdm(disable=not show, unit="chunk", desc="embedding") as bar:
+            for n, doc in enumerate(changed, 1):  # one document at a time: each is searchable once written
+                try:
+                    chunks = self.chunks(doc)
+                except LoadError as e:  # skipped like an unreadable file: an earlier version stays indexed
+                    report.errors.append(str(e))
+                    skipped.add(doc.doc_id)
+                    self.pace.on_document(DocumentProgress(n, len(changed), doc.doc_id, "skipped", note=str(e)))
+                    continue
+                vectors = self._vectors(doc, chunks, (n, len(changed)), report, bar)
+                self._write(doc, chunks, vectors, report,
+                            is_new=doc.doc_id not in known and doc.source not in known_sources)
+                self.pace.on_document(DocumentProgress(n, len(changed), doc.doc_id, "indexed", chunks=len(chunks)))
+        docs = [d for d in docs if d.doc_id not in skipped]
         self._delete_missing(paths, docs, known, report)
         repaired = self.index.reconcile(self.model_key)
-        if changed or report.chunks_deleted or any(repaired.values()):
+        if len(skipped) < len(changed) or report.chunks_deleted or any(repaired.values()):
             report.readded = self.index.ensure_searchable(self.model_key)
         report.seconds = time.perf_counter() - started
         return report
@@ -98,19 +100,28 @@ class Indexer:
             raise CorpusError(f"no readable documents in {where}: {reasons}")
         return docs
 
-    def _vectors(self, chunks: list[Chunk], report: IngestReport) -> dict[str, np.ndarray]:
-        """text hash -> vector for every chunk, embedding only texts the record has not seen."""
+    def _vectors(self, doc: Document, chunks: list[Chunk], place: tuple[int, int], report: IngestReport,
+                 bar: tqdm) -> dict[str, np.ndarray]:
+        """text hash -> vector for the document's chunks, embedding only texts the record has not seen, in
+        slices the pace sizes (and, in the background, starts only while no question is being answered)."""
         texts = [c.text for c in chunks]
         found = self.record.cached_vectors(texts, self.model_key)
         missing = list(dict.fromkeys(t for t in texts if text_hash(t) not in found))
         missing.sort(key=self.chunker.count_tokens, reverse=True)  # a slice of similar lengths pads little
-        show = self.progress and sys.stderr.isatty()
-        with tqdm(total=len(missing), disable=not show, unit="chunk", desc="embedding") as bar:
-            for start in range(0, len(missing), EMBED_SLICE):
-                part = missing[start : start + EMBED_SLICE]
-                found.update({text_hash(t): v for t, v in zip(part, self.embeddings.encode(part))})
-                bar.update(len(part))
-        report.embedded = len(missing)
+        done = len(texts) - len(missing)
+        tell = lambda: self.pace.on_document(DocumentProgress(*place, doc.doc_id, "embedding", done, len(texts)))
+        tell()
+        start = 0
+        while start < len(missing):
+            part = missing[start : start + self.pace.next_slice()]
+            began = time.perf_counter()
+            found.update({text_hash(t): v for t, v in zip(part, self.embeddings.encode(part))})
+            self.pace.took(len(part), time.perf_counter() - began)
+            start += len(part)
+            done += len(part)
+            bar.update(len(part))
+            tell()
+        report.embedded += len(missing)
         return found
 
     def _write(self, doc: Document, chunks: list[Chunk], vectors: dict[str, np.ndarray],

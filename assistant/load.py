@@ -182,7 +182,8 @@ def load_document(file: Path, root: Path, limits: DocumentLimits = DocumentLimit
         raise LoadError(f"{name}: unsupported type {name.suffix or '(none)'}; use one of {', '.join(sorted(LOADERS))}")
     size = file.stat().st_size
     if size > limits.max_bytes:
-        raise LoadError(f"{name}: {size / 2**20:.1f} MiB is over the {limits.max_bytes / 2**20:.1f} MiB limit")
+        raise LoadError(f"{name}: {size / 2**20:.1f} MiB is over the {limits.max_bytes / 2**20:.1f} MiB limit "
+                        "(ASSISTANT_MAX_FILE_MB)")
     data = file.read_bytes()
     text, meta = load_pdf(data, name, limits.pdf) if loader is load_pdf else loader(data, name)
     if not text.strip():

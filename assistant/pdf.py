@@ -32,12 +32,15 @@ def extract_pdf_text(data: bytes, path: Path, limits: PdfLimits = PdfLimits()) -
     try:
         done = subprocess.run(command, input=data, capture_output=True, timeout=limits.seconds)
     except subprocess.TimeoutExpired:
-        raise LoadError(f"{path}: parsing the PDF took longer than {limits.seconds:g} s; skipped") from None
+        raise LoadError(f"{path}: parsing the PDF took longer than {limits.seconds:g} s "
+                        "(ASSISTANT_PDF_TIMEOUT_S); skipped") from None
     last = (done.stderr.decode(errors="replace").strip().splitlines() or ["no message"])[-1]
     if done.returncode == OUT_OF_MEMORY or (done.returncode and "MemoryError" in last):
-        raise LoadError(f"{path}: parsing the PDF needed more than {limits.memory_mb} MiB; skipped")
+        raise LoadError(f"{path}: parsing the PDF needed more than {limits.memory_mb} MiB "
+                        "(ASSISTANT_PDF_MEMORY_MB); skipped")
     if done.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        raise LoadError(f"{path}: parsing the PDF used more than {limits.seconds:g} s of CPU; skipped")
+        raise LoadError(f"{path}: parsing the PDF used more than {limits.seconds:g} s of CPU "
+                        "(ASSISTANT_PDF_TIMEOUT_S); skipped")
     if done.returncode != 0:
         raise LoadError(f"{path}: the PDF parser failed ({last})")
     result = json.loads(done.stdout)

@@ -151,8 +151,9 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         at = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         turn = sum(1 for m in chat[: at if isinstance(at, int) else 0] if m["role"] == "assistant")
         given = issued.get(answers[turn].get("id")) if turn < len(answers) else None
-        if given is None:
-            return  # an error message or a vote on nothing this server answered: nothing to record
+        if given is None:  # an error message, or a vote on nothing this server answered in this conversation
+            raise gr.Error("Only answers given in this conversation can be rated; nothing was recorded.",
+                           title="Not recorded", print_exception=False)
         cut = s.limits.feedback_max_chars
         row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "vote": "up" if data.liked else "down",
                "answer_id": answers[turn]["id"], "question": given["question"][:cut], "answer": given["text"][:cut],

@@ -5,7 +5,8 @@ Enable it with the environment variable ASSISTANT_ADMIN_TOKEN (at least 16 chara
 handler compares the token sent with the request to the configured one, so the API endpoints refuse too.
 Gradio's upload route, which stores a file before any handler runs, takes one only with the token: the
 X-Admin-Token header (API clients) or the cookie this tab sets as the token is typed (see web_guard).
-All document changes share one queue slot (concurrency 1), so ingests never overlap.
+Document changes run one at a time in a background worker (worker.py) that steps aside for visitors'
+questions; each handler follows its job, showing per-document progress, and returns what it did.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import hmac
 import html
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import gradio as gr
 
@@ -21,12 +22,16 @@ from .documents import IF_EXISTS, UPLOAD_TYPES, read_upload
 from .errors import AssistantError
 from .markup import escape_markdown
 from .web_guard import TOKEN_COOKIE
+from .worker import IngestWorker, Job
 
 if TYPE_CHECKING:
     from .assistant import Assistant
 
 COLUMNS = ["doc_id", "title", "date", "chunks", "ingested_at"]
-_ADMIN = {"concurrency_limit": 1, "concurrency_id": "admin"}
+# Changes wait for the worker, not for a queue slot; listing is never held up by an ingest.
+_CHANGES = {"concurrency_limit": 8, "concurrency_id": "admin-changes"}
+_LISTING = {"concurrency_limit": 4, "concurrency_id": "admin-listing"}
+FOLLOW_EVERY_S = 0.5
 SET_TOKEN_COOKIE = (f"(token) => {{ document.cookie = '{TOKEN_COOKIE}=' + encodeURIComponent(token || '') "
                     "+ '; path=/; SameSite=Strict'; }")
 
@@ -44,38 +49,45 @@ def admin_tab(assistant: Assistant, secret: str) -> list:
         rows = [[_shown(c, d[c]) for c in COLUMNS] for d in assistant.documents()]
         return message, rows, gr.update(choices=[r[0] for r in rows], value=None)
 
-    def run(action: Callable, *args: Any) -> Any:
-        try:
-            return action(*args)
-        except AssistantError as e:
-            raise _refusal(html.escape(str(e)), "Refused") from None  # the modal renders HTML
+    worker = IngestWorker(assistant)
+
+    def follow(label: str, action: Callable, n_outputs: int) -> Iterator:
+        """Hand the change to the worker, show its progress in the status line until done, return its result."""
+        job: Job = worker.submit(label, action)
+        while not job.wait(FOLLOW_EVERY_S):
+            yield job.describe(worker.ahead_of(job)), *[gr.update()] * (n_outputs - 1)
+        if isinstance(job.error, AssistantError):
+            raise _refusal(html.escape(str(job.error)), "Refused")  # the modal renders HTML
+        if job.error is not None:
+            raise job.error
+        return job.result
 
     def unlock(token: str):
         require(token)
         return listing(f"{len(assistant.documents())} documents in the index.")
 
-    def upload(token: str, file: str | None, if_exists: str = "refuse", progress=gr.Progress()):
+    def upload(token: str, file: str | None, if_exists: str = "refuse"):
         require(token)
         if not file:
             raise _refusal("Choose a .md, .txt, .html or .pdf file first.", "No file")
-        progress(0.2, desc="Checking and indexing the file")
-        done = run(assistant.add_document, Path(file).name, read_upload(file, assistant.settings), if_exists)
+        name = Path(file).name
+        data = read_upload(file, assistant.settings)  # one byte over the limit is enough to refuse
+        done = yield from follow(f"Adding {name}", lambda pace: assistant.add_document(name, data, if_exists, pace), 4)
         said = {"added": "Added", "replaced": "Replaced", "kept both": "Kept both: added"}[done.outcome]
-        return *listing(f"{said} **{escape_markdown(done.doc_id)}**: {done.report.summary()}"), None
+        yield *listing(f"{said} **{escape_markdown(done.doc_id)}**: {done.report.summary()}"), None
 
-    def delete(token: str, doc_id: str | None, progress=gr.Progress()):
+    def delete(token: str, doc_id: str | None):
         require(token)
         if not doc_id:
             raise _refusal("Pick a document to delete first.", "No document")
-        progress(0.2, desc="Removing and re-indexing")
-        report = run(assistant.delete_document, doc_id)
-        return listing(f"Deleted **{escape_markdown(doc_id)}**: {report.summary()}")
+        report = yield from follow(f"Deleting {doc_id}", lambda pace: assistant.delete_document(doc_id, pace), 3)
+        yield listing(f"Deleted **{escape_markdown(doc_id)}**: {report.summary()}")
 
-    def reingest(token: str, progress=gr.Progress()):
+    def reingest(token: str):
         require(token)
-        progress(0.2, desc="Re-indexing the corpus folder")
-        report = run(lambda: assistant.ingest(progress=False))
-        return listing(f"Re-ingested: {report.summary()}")
+        report = yield from follow("Re-ingesting the corpus folder",
+                                   lambda pace: assistant.ingest(progress=False, pace=pace), 3)
+        yield listing(f"Re-ingested: {report.summary()}")
 
     with gr.Tab("Documents", elem_id="documents-tab"):
         gr.Markdown("Staff only. Uploaded originals are kept in the corpus folder so the index can be rebuilt.")
@@ -99,10 +111,10 @@ def admin_tab(assistant: Assistant, secret: str) -> list:
         token_box.change(None, token_box, None, api_name=False, queue=False, js=SET_TOKEN_COOKIE)
         outputs = [status, table, doc]
         return [
-            unlock_btn.click(unlock, token_box, outputs, api_name="documents", **_ADMIN),
-            add_btn.click(upload, [token_box, file, if_exists], [*outputs, file], api_name="upload_document", **_ADMIN),
-            delete_btn.click(delete, [token_box, doc], outputs, api_name="delete_document", **_ADMIN),
-            reingest_btn.click(reingest, token_box, outputs, api_name="reingest", **_ADMIN),
+            unlock_btn.click(unlock, token_box, outputs, api_name="documents", **_LISTING),
+            add_btn.click(upload, [token_box, file, if_exists], [*outputs, file], api_name="upload_document", **_CHANGES),
+            delete_btn.click(delete, [token_box, doc], outputs, api_name="delete_document", **_CHANGES),
+            reingest_btn.click(reingest, token_box, outputs, api_name="reingest", **_CHANGES),
         ]
 
 

@@ -107,3 +107,29 @@ def test_an_index_with_the_old_ids_is_refiled_on_the_next_ingest(corpus_copy, ma
     assert {d["doc_id"] for d in a.documents()} == {"beyond-taipei-city-diplomacy.md", "kaohsiung-silicon-valley-visit.md"}
     assert a.store.ids() == a.record.chunk_ids() and len(a.store.ids()) == chunks
     assert a.retrieve("Stanford professor", k=1)[0].doc_id == "kaohsiung-silicon-valley-visit.md"
+
+
+def test_a_background_ingest_steps_aside_while_a_question_is_answered(tmp_path, make_assistant):
+    """The UI's pace: no slice is embedded while a question is in flight; then every document is indexed, each
+    reported as it goes."""
+    import threading
+
+    from assistant.pacing import YieldingPace
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "ferry.txt").write_text("The ferry to Cijin leaves every ten minutes.", encoding="utf-8")
+    (corpus / "pier.txt").write_text("Pier-2 holds an art festival every spring.", encoding="utf-8")
+    a = make_assistant(corpus, auto_ingest=False)
+    heard, reports, stepped_aside = [], [], threading.Event()
+    pace = YieldingPace(a.traffic, heard.append, most_wait=120, on_wait=stepped_aside.set)
+    ingest = threading.Thread(target=lambda: reports.append(a.ingest(progress=False, pace=pace)))
+    with a.traffic.question():
+        ingest.start()
+        assert stepped_aside.wait(120), "the ingest never reached a slice"
+        assert a.documents() == [] and [(p.state, p.done) for p in heard] == [("embedding", 0)]
+    ingest.join(120)
+    assert reports and reports[0].added == 2
+    assert [p.line() for p in heard] == [
+        "1/2 ferry.txt: embedding 0/1 chunks", "1/2 ferry.txt: embedding 1/1 chunks", "1/2 ferry.txt: indexed, 1 chunk",
+        "2/2 pier.txt: embedding 0/1 chunks", "2/2 pier.txt: embedding 1/1 chunks", "2/2 pier.txt: indexed, 1 chunk"]

@@ -115,6 +115,22 @@ def test_a_vote_stores_the_answer_the_server_gave_by_its_id(ui, page):
     assert len(row["question"]) <= limit and len(row["answer"]) <= limit
 
 
+def test_a_vote_keeps_at_most_feedback_max_chars_of_question_and_answer(ui, page, embeddings, tmp_path):
+    """A server that keeps 40 characters: a longer question and answer are stored cut to exactly that."""
+    from assistant import Assistant
+    from ui_server import running_ui
+
+    short = Assistant(settings=ui["assistant"].settings.with_(feedback_max_chars=40), embeddings=embeddings,
+                      auto_ingest=False)
+    question = "How many sister cities does Kaohsiung have, counting every partnership it has signed?"
+    with running_ui(short, tmp_path / "feedback.jsonl") as url:
+        open_chat(page, url)
+        answer = ask(page, question)
+        row = vote(page, tmp_path / "feedback.jsonl", "Like", -1)
+    assert row["question"] == question[:40] and len(answer) > 40
+    assert len(row["answer"]) == 40 and " ".join(answer.split()).startswith(" ".join(row["answer"].split()))
+
+
 def vote(page, feedback: Path, button: str, turn: int) -> dict:
     """Click Like/Dislike under one answer and return the row the server appended to the feedback file."""
     import time
