@@ -6,6 +6,7 @@ never say, so a rule fitted to a dev question would not pass them.
 import pytest
 
 from assistant.answer.extractive import ABSTAIN_TEXT, CORRECTION_TEXT
+from assistant.types import Passage
 from assistant.web import EXAMPLES
 
 
@@ -89,3 +90,20 @@ def test_a_two_part_question_gets_both_parts(shared_assistant):
     answer = shared_assistant.ask("Who welcomed Chen in San Jose, and which university did the delegation visit?")
     assert not answer.abstained and "Mahan" in answer.text and "Stanford" in answer.text
     assert len(answer.text.split()) <= 80 and [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+
+
+FORUM = ("Last spring, Kaohsiung hosted delegates from twelve port cities at the Harbor Lights Forum, the first such "
+         "gathering held in southern Taiwan. The forum's sessions focused on dredging methods and seawall design. "
+         "Separately, the city opened a new ferry pier in Cijin with room for 400 passengers.")
+
+
+def test_the_sentence_that_carries_on_from_the_answer_joins_it(shared_assistant):
+    """The best match often sets the scene ("Kaohsiung hosted ... the Forum"); the answer is in the next sentence."""
+    passage = Passage(text=FORUM, doc_id="forum", title="Harbor Lights Forum", date="2024-06", source="",
+                      chunk_index=0, start=0, end=len(FORUM), score=1.0)
+    question = "What did the Harbor Lights Forum that Kaohsiung hosted focus on?"
+    answer = shared_assistant.extractive({"question": question, "passages": [passage],
+                                          "query": shared_assistant.understand(question)})
+    assert not answer.abstained
+    assert "dredging methods" in answer.text and "ferry pier" not in answer.text
+    assert [c.quote.split()[0] for c in answer.citations] == ["Last", "The"]  # in reading order, each cited

@@ -30,6 +30,7 @@ _SCORED_KIND = {"person": "person", "place": "place", "organisation": "place", "
                 "money": "number", "duration": "number", "reason": "reason"}
 _NAMED_KINDS = frozenset({"person", "place", "organisation"})
 CONFLICT_SHARE = 0.75  # of the threshold, that a contradicting sentence needs to correct the premise
+FOLLOWER_SHARE = 0.5  # of the best sentence's score, that the sentence after it needs to join the answer
 _VECTORS_KEPT = 50_000  # about 75 MB of 384-dimension vectors
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
@@ -218,9 +219,15 @@ class ExtractiveAnswerer:
             if cand in chosen or cand.words > budget:
                 continue
             bar = 0.7 if cand.passage.doc_id not in docs else 0.8
+            floor = self.threshold if threshold is None else threshold
+            if follower is not None and (cand.passage, cand.start) == (follower.passage, follower.start):
+                # The sentence after the answer usually carries on with it ("The workshop centered on ..."): it
+                # needs half the best score where another sentence needs most of it, and only when the budget
+                # is left after the better ones.
+                bar, floor = FOLLOWER_SHARE, CONFLICT_SHARE * floor
             if query.plural:
                 bar -= 0.2
-            if cand.score < max(self.threshold if threshold is None else threshold, bar * best.score):
+            if cand.score < max(floor, bar * best.score):
                 continue
             chosen.append(cand)
             docs.add(cand.passage.doc_id)
