@@ -43,6 +43,7 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     "When will TSMC's 2-nanometer production in Kaohsiung be completed?",       # a completion never dated
     "How many Gdynia schools have sister-school ties with Kaohsiung?",          # a count not of Gdynia's
     "Does Kaohsiung have more sister-school ties than Taipei?",                 # a ranking of something else
+    "What share of respondents to the department's survey acknowledged Taipei's growing international visibility?",
 ])
 def test_what_the_documents_never_say_is_not_answered(shared_assistant, question):
     answer = shared_assistant.ask(question)

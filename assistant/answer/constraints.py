@@ -72,6 +72,9 @@ def judge(query: Query, cand: Evidence) -> Verdict:
     verdict = _destination(query, cand.text, cand.context)
     if verdict.status != OK:
         return verdict
+    verdict = _possessions(query, cand.text)
+    if verdict.status != OK:
+        return verdict
     verdict = _slot(query, cand.text)
     if verdict.status == MISSING:
         # "Convening experts from 21 countries, ..." follows the sentence that names the workshop.
@@ -202,6 +205,42 @@ def _roles(query: Query, sentence: str, window: str) -> Verdict:
             # Another city's mayor does not contradict the question: it is about someone else.
             return Verdict(MISSING, f"the {role.title} of another place")
     return Verdict(OK)
+
+
+# Owners whose belongings are told apart: a place's or an organisation's, not a person's ("Chen's delegation" is
+# Kaohsiung's delegation).
+_OWNER_LABELS = frozenset({"GPE", "ORG", "NORP", "LOC", "FAC"})
+
+
+def _possessions(query: Query, sentence: str) -> Verdict:
+    """"Taipei's growing visibility" is not reported by a sentence on "Kaohsiung's growing visibility": a thing the
+    question gives one owner is missing where the sentence gives it another."""
+    if query.mode == "points":
+        return Verdict(OK)
+    for owner, _, thing in possessions(query.english):
+        for other, label, same in possessions(sentence):
+            if same == thing and label in _OWNER_LABELS and not _same_name(owner, other):
+                return Verdict(MISSING, f"{other}'s {thing}, not {owner}'s")
+    return Verdict(OK)
+
+
+@lru_cache(maxsize=4096)
+def possessions(text: str) -> tuple[tuple[str, str, str], ...]:
+    """(owner, its entity label, lemma of the thing owned) for each "X's ... thing" naming a proper-noun owner.
+    Read from the words, not the parse tree: the parser takes "acknowledge Kaohsiung's growing ..." for a clause."""
+    doc = nlp()(text)
+    out = []
+    for token in doc:
+        owner_token = doc[token.i - 1] if token.i else None
+        if token.lower_ not in ("'s", "’s") or owner_token is None or owner_token.pos_ != "PROPN":
+            continue
+        thing = next((t for t in doc[token.i + 1 : token.i + 5] if t.pos_ == "NOUN" and t.dep_ != "compound"), None)
+        if thing is None or any(t.is_punct or t.pos_ in ("AUX", "ADP", "CCONJ") for t in doc[token.i + 1 : thing.i]):
+            continue
+        entity = next((e for e in doc.ents if e.start <= owner_token.i < e.end), None)
+        owner = entity.text if entity is not None else owner_token.text
+        out.append((re.sub(r"['’]s$", "", owner), entity.label_ if entity is not None else "", thing.lemma_.lower()))
+    return tuple(out)
 
 
 # "The head of the department" is whatever its top title is.
