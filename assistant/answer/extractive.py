@@ -116,7 +116,8 @@ class ExtractiveAnswerer:
         fitting = [(c, v) for c, v in judged if v.status == OK]
         if fitting and fitting[0][0].score >= threshold:
             chosen = self.select(query, [c for c, _ in fitting], threshold)
-            chosen = self.complete(query, _with_neighbour(chosen, fitting[0][1].neighbour), [c for c, _ in fitting])
+            chosen = _with_neighbour(chosen, fitting[0][1].neighbour, self.max_words)
+            chosen = self.complete(query, chosen, [c for c, _ in fitting])
             answer = compose(query.english, chosen)
             return replace(answer, text=f"{QUOTES_ENGLISH_ZH} {answer.text}") if query.language == "zh" else answer
         # A contradiction of the question's own subject is strong evidence even when it scores a little less.
@@ -303,14 +304,20 @@ def _one_per_entity(ranked: list[Evidence], entities: list[str], limit: int) -> 
     return sorted(chosen, key=ranked.index)
 
 
-def _with_neighbour(chosen: list[Evidence], step: int) -> list[Evidence]:
-    """The best sentence with the neighbour that holds the asked-for span, in reading order."""
+def _with_neighbour(chosen: list[Evidence], step: int, max_words: int) -> list[Evidence]:
+    """The best sentence with the neighbour that holds the asked-for span, in reading order; the other sentences
+    follow while the word budget lasts (the neighbour is the answer, they only add to it)."""
     best = chosen[0]
     other = neighbour(best, step) if step else None
     if other is None or any((c.passage, c.start) == (other.passage, other.start) for c in chosen):
         return chosen
     pair = [other, best] if step < 0 else [best, other]
-    return pair + chosen[1:]
+    budget = max_words - sum(c.words for c in pair)
+    for extra in chosen[1:]:
+        if extra.words <= budget:
+            pair.append(extra)
+            budget -= extra.words
+    return pair
 
 
 def _enumeration(first: Evidence) -> list[Evidence]:
