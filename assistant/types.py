@@ -77,7 +77,8 @@ class Query:
     person, place, organisation, date, number, money, duration, reason, yesno or description. The
     constraints (entities, roles, years, months, numbers, ordinals, qualifiers, rate, actions) must all hold in
     the evidence for the assistant to answer; `count` is how many things it asks for ("which two cities": 2);
-    `parts` splits a question that asks two things.
+    `parts` splits a question that asks two things. A drafting request is understood by its `topic` (its
+    entities and constraints are the topic's), and `audience` is who the request says the points are for.
     """
 
     text: str
