@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import shutil
 import tempfile
 import threading
@@ -17,7 +16,7 @@ from starlette.middleware import Middleware
 
 from .config import checked_token
 from .errors import AssistantError
-from .markup import escape_markdown
+from .markup import literal_html, literal_markdown
 from .types import Answer, Citation
 from .web_admin import admin_tab
 from .web_guard import IssuedAnswers, RateLimiter, UploadGuard, client_of
@@ -33,8 +32,8 @@ EXAMPLES = [
     "What happened with Edinburgh's plan to partner with Kaohsiung?",
 ]
 def render_answer(answer: Answer) -> str:
-    text = escape_markdown(answer.text)
-    return f"_{text}_" if answer.abstained else text
+    """The answer as the chat shows and copies it: its text, with only markup-starting '<' and '&' escaped."""
+    return literal_html(answer.text)
 
 
 def render_sources(answer: Answer | None) -> str:
@@ -64,15 +63,17 @@ def _source_item(c: Citation) -> str:
 
 
 def points_markdown(topic: str, answer: Answer) -> str:
-    """Talking points plus a numbered source list, ready to paste or download."""
+    """Talking points plus a numbered source list: what is shown, copied and downloaded (document text goes
+    through literal_markdown, so it shows literally and copies without escapes)."""
+    md = literal_markdown
     if answer.abstained:
-        return f"# Talking points: {topic}\n\n{answer.text}\n"
-    lines = [f"# Talking points: {topic}", ""]
-    lines += [f"{i}. {c.quote} [{c.n}]" for i, c in enumerate(answer.citations, 1)]
+        return f"# Talking points: {md(topic)}\n\n{md(answer.text)}"
+    lines = [f"# Talking points: {md(topic)}", ""]
+    lines += [f"{i}. {md(c.quote)} [{c.n}]" for i, c in enumerate(answer.citations, 1)]
     lines += ["", "## Sources", ""]
-    lines += [f"[{c.n}] {c.passage.title}{', ' + c.passage.date if c.passage.date else ''} — “{c.quote}”"
+    lines += [f"[{c.n}] {md(c.passage.title)}{', ' + md(c.passage.date) if c.passage.date else ''} — “{md(c.quote)}”"
               for c in answer.citations]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
 def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl", admin_token: str | None = None) -> gr.Blocks:
@@ -94,7 +95,7 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         """Stream the answer into the chat; `answers` keeps each turn's JSON and the id it was issued under,
         for the sources panel and feedback."""
         history = [{"role": m["role"], "content": _plain(m["content"])} for m in chat]
-        chat = chat + [{"role": "user", "content": escape_markdown(message)}]
+        chat = chat + [{"role": "user", "content": literal_html(message)}]
         try:
             limited = questions.refusal(client_of(request))
             if limited:
@@ -108,10 +109,10 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                     yield final, "", render_sources(piece), answers + [given]
                     return
                 shown += piece
-                yield chat + [{"role": "assistant", "content": escape_markdown(shown)}], "", "", answers
+                yield chat + [{"role": "assistant", "content": literal_html(shown)}], "", "", answers
         except AssistantError as e:
             reply = {"text": f"⚠ {e}", "abstained": True, "corrected": False, "citations": []}
-            yield chat + [{"role": "assistant", "content": escape_markdown(reply["text"])}], "", "", answers + [reply]
+            yield chat + [{"role": "assistant", "content": literal_html(reply["text"])}], "", "", answers + [reply]
 
     def ask_api(question: str, history: list[dict] | None = None, request: gr.Request = None) -> dict:
         limited = questions.refusal(client_of(request))
@@ -134,13 +135,13 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
     def draft_points(topic: str, audience: str, n: float, request: gr.Request):
         limited = questions.refusal(client_of(request))
         if limited:
-            return escape_markdown(f"⚠ {limited}"), None
+            return literal_markdown(f"⚠ {limited}"), None
         try:
             answer = assistant.talking_points(topic, n=int(n), audience=audience or None)
         except AssistantError as e:
-            return escape_markdown(f"⚠ {e}"), None
+            return literal_markdown(f"⚠ {e}"), None
         md = points_markdown(topic, answer)
-        return escape_markdown(md).replace("\\#", "#").replace("\n", "  \n"), _write_draft(Path(drafts.name), md)
+        return md, _write_draft(Path(drafts.name), md)
 
     def record_feedback(answers: list[dict], chat: list[dict], data: gr.LikeData, request: gr.Request) -> None:
         """Append the vote with the question, answer and citations this server issued (looked up by the answer's
@@ -169,7 +170,8 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         with gr.Tab("Ask"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(elem_id="chat", height=460, sanitize_html=True, allow_tags=False,
+                    chatbot = gr.Chatbot(elem_id="chat", height=460, render_markdown=False, latex_delimiters=[],
+                                         sanitize_html=True, allow_tags=False, buttons=["copy"],
                                          feedback_options=("Like", "Dislike"))
                     with gr.Row():
                         box = gr.Textbox(placeholder="Ask about Kaohsiung's sister cities, visits, expos…",
@@ -186,7 +188,7 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                                        label="Audience", allow_custom_value=True, elem_id="audience")
                 count = gr.Slider(1, 10, value=5, step=1, label="Number of points", elem_id="count")
             draft = gr.Button("Draft talking points", variant="primary", elem_id="draft")
-            points_out = gr.Markdown(elem_id="points", buttons=["copy"])
+            points_out = gr.Markdown(elem_id="points", buttons=["copy"], line_breaks=True, latex_delimiters=[])
             download = gr.File(label="Download as Markdown", elem_id="download")
         admin_events = admin_tab(assistant, admin_token) if admin_token else []
 
@@ -210,7 +212,7 @@ def _plain(content: Any) -> str:
     """Chat message content back to plain text (Gradio may hand back structured content)."""
     if isinstance(content, list):
         content = " ".join(str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in content)
-    return html.unescape(re.sub(r"\\(.)", r"\1", str(content)))
+    return html.unescape(str(content))
 
 
 def _write_draft(folder: Path, text: str) -> str:

@@ -303,3 +303,35 @@ def test_a_false_premise_is_shown_as_a_correction_with_its_source(ui, page):
     assert "do not say that" in answer and "[1]" in answer
     assert "Correction" in page.inner_text("#sources")
     assert "2013" in page.locator("#sources mark").first.inner_text()
+
+
+def copied(page, button) -> str:
+    """Click a copy button and return what it put on the clipboard."""
+    page.evaluate("navigator.clipboard.writeText('')")
+    button.click()
+    page.wait_for_function("async () => (await navigator.clipboard.readText()) !== ''")
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def test_copied_answers_and_talking_points_are_the_text_shown_without_escapes(ui, page):
+    """The chat's copy button gives the answer as shown; the talking points copy equals their download."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    open_chat(page, ui["public"])
+    answer = ask(page, "Who welcomed the Kaohsiung delegation at San Jose City Hall?")
+    bot = page.locator("#chat [data-testid='bot']").last
+    bot.hover()
+    text = copied(page, page.get_by_role("button", name="Copy message").last)
+    assert "\\" not in text and re.search(r"\[\d\]", text)
+    assert " ".join(text.split()) == " ".join(answer.split())
+
+    page.get_by_role("tab", name="Talking points").click()
+    page.fill("#topic textarea", "Kaohsiung's partnership with Gdynia (Poland)")
+    page.click("#draft")
+    page.wait_for_selector("#download a", timeout=ANSWER_TIMEOUT_MS)
+    points = copied(page, page.locator("#points button").first)
+    with page.expect_download() as download:
+        page.locator("#download a").first.click()
+    assert points == Path(download.value.path()).read_text(encoding="utf-8")
+    assert "\\" not in points and points.startswith("# Talking points: Kaohsiung's partnership with Gdynia (Poland)")
+    assert re.search(r"^1\. .+ \[\d\]$", points, re.MULTILINE)
+    assert page.locator("#points h1").inner_text() == "Talking points: Kaohsiung's partnership with Gdynia (Poland)"
