@@ -31,6 +31,22 @@ EXAMPLES = [
     "Why is Gdynia a natural partner for Kaohsiung?",
     "What happened with Edinburgh's plan to partner with Kaohsiung?",
 ]
+WELCOME = ("**Welcome.** Ask about Kaohsiung's sister cities, delegations and agreements, or pick an example below. "
+           "Every answer quotes the documents it comes from; if they do not say, the assistant tells you so.")
+
+
+def about_line(documents: list[dict]) -> str:
+    """What a visitor is told the assistant knows: how many documents, the latest date, and that it quotes them.
+
+    >>> about_line([{"date": "2025-11"}, {"date": None}])
+    "2 documents on Kaohsiung's city diplomacy, latest 2025-11. Answers quote their sources."
+    """
+    dates = [d["date"] for d in documents if d.get("date")]
+    latest = f", latest {max(dates)[:7]}" if dates else ""
+    plural = "" if len(documents) == 1 else "s"
+    return f"{len(documents)} document{plural} on Kaohsiung's city diplomacy{latest}. Answers quote their sources."
+
+
 def render_answer(answer: Answer) -> str:
     """The answer as the chat shows and copies it: its text, with only markup-starting '<' and '&' escaped."""
     return literal_html(answer.text)
@@ -85,11 +101,6 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
     questions = RateLimiter(s.limits.ask_per_minute, "questions")
     votes = RateLimiter(s.limits.feedback_per_minute, "votes")
     issued = IssuedAnswers()
-
-    def status_line() -> str:
-        s = assistant.status()
-        return (f"{s['documents']} documents · {s['chunks']} chunks · embeddings: {s['model']} "
-                f"({s['backend']} · CPU {s.get('cpu', '?')}) · index: {s['index']} · answers: {s.get('answerer', 'extractive')}")
 
     def respond(message: str, chat: list[dict], answers: list[dict], request: gr.Request) -> Iterator[tuple]:
         """Stream the answer into the chat; `answers` keeps each turn's JSON and the id it was issued under,
@@ -163,22 +174,21 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     with gr.Blocks(title="Kaohsiung city diplomacy assistant", delete_cache=(3600, 3600)) as demo:
-        gr.Markdown("## Kaohsiung city diplomacy assistant\nAnswers come only from the source documents, "
-                    "each sentence cited. If the documents do not say, the assistant says so.")
-        status = gr.Markdown(elem_id="status")
+        gr.Markdown("# Kaohsiung city diplomacy assistant", elem_id="title")
+        about = gr.Markdown(elem_id="about")
         answers = gr.State([])
         with gr.Tab("Ask"):
             with gr.Row():
                 with gr.Column(scale=3):
                     chatbot = gr.Chatbot(elem_id="chat", height=460, render_markdown=False, latex_delimiters=[],
                                          sanitize_html=True, allow_tags=False, buttons=["copy"],
-                                         feedback_options=("Like", "Dislike"))
+                                         feedback_options=("Like", "Dislike"), placeholder=WELCOME)
                     with gr.Row():
                         box = gr.Textbox(placeholder="Ask about Kaohsiung's sister cities, visits, expos…",
                                          show_label=False, scale=5, elem_id="question", max_length=1000)
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="send")
                         clear = gr.Button("New conversation", scale=1, elem_id="clear")
-                    gr.Examples(EXAMPLES, inputs=box)
+                    examples = gr.Examples(EXAMPLES, inputs=box)
                 with gr.Column(scale=2):
                     sources = gr.HTML(elem_id="sources")
         with gr.Tab("Talking points"):
@@ -195,6 +205,7 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         outputs = [chatbot, box, sources, answers]
         send.click(respond, [box, chatbot, answers], outputs, api_name=False)
         box.submit(respond, [box, chatbot, answers], outputs, api_name=False)
+        examples.load_input_event.then(respond, [box, chatbot, answers], outputs, api_name=False)
         clear.click(lambda: ([], "", "", []), None, outputs, api_name=False)
         chatbot.like(record_feedback, [answers, chatbot], None, api_name=False)
         draft.click(draft_points, [topic, audience, count], [points_out, download], api_name=False)
@@ -202,9 +213,12 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         api_t, api_n, api_a = gr.Textbox(visible=False), gr.Number(visible=False), gr.Textbox(visible=False)
         api_q.submit(ask_api, [api_q, api_h], api_out, api_name="ask")
         api_t.submit(points_api, [api_t, api_n, api_a], api_out, api_name="talking_points")
-        demo.load(status_line, None, status, api_name=False, queue=False)  # cheap: never takes a queue slot
+        def show_about() -> str:
+            return about_line(assistant.documents())
+
+        demo.load(show_about, None, about, api_name=False, queue=False)  # cheap: never takes a queue slot
         for event in admin_events:
-            event.success(status_line, None, status, api_name=False, queue=False)
+            event.success(show_about, None, about, api_name=False, queue=False)
     return demo
 
 
