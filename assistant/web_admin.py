@@ -122,7 +122,7 @@ def admin_tab(assistant: Assistant, secret: str) -> list:
             reingest_btn.click(reingest, token_box, outputs, api_name="reingest", **_CHANGES),
         ]
         for event in events:
-            event.success(system, token_box, system_line, api_name=False, queue=False)
+            event.success(system, token_box, system_line, api_name=False, queue=False, show_progress="hidden")
         return events
 
 

@@ -215,6 +215,7 @@ def test_admin_uploads_a_document_then_the_chat_cites_it(ui, page, tmp_path):
     page.fill("#admin-token input", ADMIN_TOKEN)
     page.click("#admin-unlock")
     page.wait_for_selector("#admin-documents :text('beyond-taipei-city-diplomacy')")
+    page.wait_for_selector("#admin-system :text('chunks')")
     assert re.search(r"3 documents · \d+ chunks · embeddings: .*all-MiniLM-L6-v2", page.inner_text("#admin-system"))
     assert 'Harbour notes <img src=x onerror="window.__pwned=1">' in page.inner_text("#admin-documents")
     doc = tmp_path / "tromso-pact.md"
@@ -361,3 +362,25 @@ def test_a_visitor_sees_what_it_knows_a_welcome_and_examples_that_ask(ui, page):
                            timeout=ANSWER_TIMEOUT_MS)
     assert page.locator("#chat [data-testid='user']").first.inner_text().strip() == EXAMPLES[0]
     assert "45 sister-city partnerships" in bot.inner_text()
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page) -> list[str]:
+    """Run axe-core on the page; 'impact rule: target' for each critical or serious violation."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['impact']} {v['id']}: {n['target']} {n.get('failureSummary', '')[:160]!r}"
+            for v in result["violations"] if v["impact"] in ("critical", "serious") for n in v["nodes"]]
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="needs axe-core: npm install --no-save axe-core@4 (.ci/run does)")
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_the_chat_view_has_no_critical_or_serious_accessibility_violations(ui, page):
+    """axe-core on the chat with an answer and its sources shown; the input text is 16 px (no zoom on iOS)."""
+    open_chat(page, ui["public"])
+    ask(page, "How many sister cities does Kaohsiung have?")
+    found = axe_violations(page)
+    assert not found, "\n".join(found)
+    assert page.eval_on_selector("#question textarea", "e => getComputedStyle(e).fontSize") == "16px"
