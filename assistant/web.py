@@ -38,7 +38,9 @@ ACCESSIBLE_ORANGE = gr.themes.Color(
     c50=_ORANGE.c50, c100=_ORANGE.c100, c200=_ORANGE.c200, c300=_ORANGE.c400, c400=_ORANGE.c600, c500=_ORANGE.c700,
     c600=_ORANGE.c800, c700=_ORANGE.c800, c800=_ORANGE.c900, c900=_ORANGE.c900, c950=_ORANGE.c950,
     name="accessible_orange")
-THEME = gr.themes.Default(primary_hue=ACCESSIBLE_ORANGE).set(body_text_color_subdued="#4b5563")
+THEME = gr.themes.Default(primary_hue=ACCESSIBLE_ORANGE).set(
+    body_text_color_subdued="#4b5563", button_cancel_background_fill="#b91c1c",  # red-700: white on it 6.5:1
+    button_cancel_background_fill_hover="#991b1b")
 # 16 px input text: iOS zooms into smaller text when it is tapped. The footer link is grey on white at 1.9:1.
 CSS = "#question textarea { font-size: 16px; } footer, footer .show-api { color: #4b5563 !important; opacity: 1; }"
 
