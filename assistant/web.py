@@ -41,7 +41,7 @@ ACCESSIBLE_ORANGE = gr.themes.Color(
 THEME = gr.themes.Default(primary_hue=ACCESSIBLE_ORANGE).set(
     body_text_color_subdued="#4b5563", button_cancel_background_fill="#b91c1c",  # red-700: white on it 6.5:1
     button_cancel_background_fill_hover="#991b1b")
-# 16 px input text: iOS zooms into smaller text when it is tapped. The footer link is grey on white at 1.9:1.
+# 16 px input text: iOS zooms into smaller text when it is tapped. Gradio's footer link is #bbbbc2 (1.9:1 on white).
 CSS = "#question textarea { font-size: 16px; } footer, footer .show-api { color: #4b5563 !important; opacity: 1; }"
 
 WELCOME = ("**Welcome.** Ask about Kaohsiung's sister cities, delegations and agreements, or pick an example below. "
