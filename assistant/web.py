@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import shutil
 import tempfile
 import threading
@@ -17,7 +16,7 @@ from starlette.middleware import Middleware
 
 from .config import checked_token
 from .errors import AssistantError
-from .markup import escape_markdown
+from .markup import literal_html, literal_markdown
 from .types import Answer, Citation
 from .web_admin import admin_tab
 from .web_guard import IssuedAnswers, RateLimiter, UploadGuard, client_of
@@ -32,9 +31,38 @@ EXAMPLES = [
     "Why is Gdynia a natural partner for Kaohsiung?",
     "What happened with Edinburgh's plan to partner with Kaohsiung?",
 ]
+_ORANGE = gr.themes.colors.orange
+# Gradio's orange two steps darker, so white on a primary button and the selected tab's orange text pass
+# WCAG AA (#c2410c: 5.2:1 against white, where #f97316 was 2.8:1).
+ACCESSIBLE_ORANGE = gr.themes.Color(
+    c50=_ORANGE.c50, c100=_ORANGE.c100, c200=_ORANGE.c200, c300=_ORANGE.c400, c400=_ORANGE.c600, c500=_ORANGE.c700,
+    c600=_ORANGE.c800, c700=_ORANGE.c800, c800=_ORANGE.c900, c900=_ORANGE.c900, c950=_ORANGE.c950,
+    name="accessible_orange")
+THEME = gr.themes.Default(primary_hue=ACCESSIBLE_ORANGE).set(
+    body_text_color_subdued="#4b5563", button_cancel_background_fill="#b91c1c",  # red-700: white on it 6.5:1
+    button_cancel_background_fill_hover="#991b1b")
+# 16 px input text: iOS zooms into smaller text when it is tapped. Gradio's footer link is #bbbbc2 (1.9:1 on white).
+CSS = "#question textarea { font-size: 16px; } footer, footer .show-api { color: #4b5563 !important; opacity: 1; }"
+
+WELCOME = ("**Welcome.** Ask about Kaohsiung's sister cities, delegations and agreements, or pick an example below. "
+           "Every answer quotes the documents it comes from; if they do not say, the assistant tells you so.")
+
+
+def about_line(documents: list[dict]) -> str:
+    """What a visitor is told the assistant knows: how many documents, the latest date, and that it quotes them.
+
+    >>> about_line([{"date": "2025-11"}, {"date": None}])
+    "2 documents on Kaohsiung's city diplomacy, latest 2025-11. Answers quote their sources."
+    """
+    dates = [d["date"] for d in documents if d.get("date")]
+    latest = f", latest {max(dates)[:7]}" if dates else ""
+    plural = "" if len(documents) == 1 else "s"
+    return f"{len(documents)} document{plural} on Kaohsiung's city diplomacy{latest}. Answers quote their sources."
+
+
 def render_answer(answer: Answer) -> str:
-    text = escape_markdown(answer.text)
-    return f"_{text}_" if answer.abstained else text
+    """The answer as the chat shows and copies it: its text, with only markup-starting '<' and '&' escaped."""
+    return literal_html(answer.text)
 
 
 def render_sources(answer: Answer | None) -> str:
@@ -64,15 +92,17 @@ def _source_item(c: Citation) -> str:
 
 
 def points_markdown(topic: str, answer: Answer) -> str:
-    """Talking points plus a numbered source list, ready to paste or download."""
+    """Talking points plus a numbered source list: what is shown, copied and downloaded (document text goes
+    through literal_markdown, so it shows literally and copies without escapes)."""
+    md = literal_markdown
     if answer.abstained:
-        return f"# Talking points: {topic}\n\n{answer.text}\n"
-    lines = [f"# Talking points: {topic}", ""]
-    lines += [f"{i}. {c.quote} [{c.n}]" for i, c in enumerate(answer.citations, 1)]
+        return f"# Talking points: {md(topic)}\n\n{md(answer.text)}"
+    lines = [f"# Talking points: {md(topic)}", ""]
+    lines += [f"{i}. {md(c.quote)} [{c.n}]" for i, c in enumerate(answer.citations, 1)]
     lines += ["", "## Sources", ""]
-    lines += [f"[{c.n}] {c.passage.title}{', ' + c.passage.date if c.passage.date else ''} — “{c.quote}”"
+    lines += [f"[{c.n}] {md(c.passage.title)}{', ' + md(c.passage.date) if c.passage.date else ''} — “{md(c.quote)}”"
               for c in answer.citations]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
 def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl", admin_token: str | None = None) -> gr.Blocks:
@@ -85,16 +115,11 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
     votes = RateLimiter(s.limits.feedback_per_minute, "votes")
     issued = IssuedAnswers()
 
-    def status_line() -> str:
-        s = assistant.status()
-        return (f"{s['documents']} documents · {s['chunks']} chunks · embeddings: {s['model']} "
-                f"({s['backend']} · CPU {s.get('cpu', '?')}) · index: {s['index']} · answers: {s.get('answerer', 'extractive')}")
-
     def respond(message: str, chat: list[dict], answers: list[dict], request: gr.Request) -> Iterator[tuple]:
         """Stream the answer into the chat; `answers` keeps each turn's JSON and the id it was issued under,
         for the sources panel and feedback."""
         history = [{"role": m["role"], "content": _plain(m["content"])} for m in chat]
-        chat = chat + [{"role": "user", "content": escape_markdown(message)}]
+        chat = chat + [{"role": "user", "content": literal_html(message)}]
         try:
             limited = questions.refusal(client_of(request))
             if limited:
@@ -108,10 +133,10 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                     yield final, "", render_sources(piece), answers + [given]
                     return
                 shown += piece
-                yield chat + [{"role": "assistant", "content": escape_markdown(shown)}], "", "", answers
+                yield chat + [{"role": "assistant", "content": literal_html(shown)}], "", "", answers
         except AssistantError as e:
             reply = {"text": f"⚠ {e}", "abstained": True, "corrected": False, "citations": []}
-            yield chat + [{"role": "assistant", "content": escape_markdown(reply["text"])}], "", "", answers + [reply]
+            yield chat + [{"role": "assistant", "content": literal_html(reply["text"])}], "", "", answers + [reply]
 
     def ask_api(question: str, history: list[dict] | None = None, request: gr.Request = None) -> dict:
         limited = questions.refusal(client_of(request))
@@ -134,13 +159,13 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
     def draft_points(topic: str, audience: str, n: float, request: gr.Request):
         limited = questions.refusal(client_of(request))
         if limited:
-            return escape_markdown(f"⚠ {limited}"), None
+            return literal_markdown(f"⚠ {limited}"), None
         try:
             answer = assistant.talking_points(topic, n=int(n), audience=audience or None)
         except AssistantError as e:
-            return escape_markdown(f"⚠ {e}"), None
+            return literal_markdown(f"⚠ {e}"), None
         md = points_markdown(topic, answer)
-        return escape_markdown(md).replace("\\#", "#").replace("\n", "  \n"), _write_draft(Path(drafts.name), md)
+        return md, _write_draft(Path(drafts.name), md)
 
     def record_feedback(answers: list[dict], chat: list[dict], data: gr.LikeData, request: gr.Request) -> None:
         """Append the vote with the question, answer and citations this server issued (looked up by the answer's
@@ -162,21 +187,21 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     with gr.Blocks(title="Kaohsiung city diplomacy assistant", delete_cache=(3600, 3600)) as demo:
-        gr.Markdown("## Kaohsiung city diplomacy assistant\nAnswers come only from the source documents, "
-                    "each sentence cited. If the documents do not say, the assistant says so.")
-        status = gr.Markdown(elem_id="status")
+        gr.Markdown("# Kaohsiung city diplomacy assistant", elem_id="title")
+        about = gr.Markdown(elem_id="about")
         answers = gr.State([])
         with gr.Tab("Ask"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(elem_id="chat", height=460, sanitize_html=True, allow_tags=False,
-                                         feedback_options=("Like", "Dislike"))
+                    chatbot = gr.Chatbot(elem_id="chat", height=460, render_markdown=False, latex_delimiters=[],
+                                         sanitize_html=True, allow_tags=False, buttons=["copy"],
+                                         feedback_options=("Like", "Dislike"), placeholder=WELCOME)
                     with gr.Row():
                         box = gr.Textbox(placeholder="Ask about Kaohsiung's sister cities, visits, expos…",
                                          show_label=False, scale=5, elem_id="question", max_length=1000)
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="send")
                         clear = gr.Button("New conversation", scale=1, elem_id="clear")
-                    gr.Examples(EXAMPLES, inputs=box)
+                    examples = gr.Examples(EXAMPLES, inputs=box)
                 with gr.Column(scale=2):
                     sources = gr.HTML(elem_id="sources")
         with gr.Tab("Talking points"):
@@ -186,13 +211,14 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                                        label="Audience", allow_custom_value=True, elem_id="audience")
                 count = gr.Slider(1, 10, value=5, step=1, label="Number of points", elem_id="count")
             draft = gr.Button("Draft talking points", variant="primary", elem_id="draft")
-            points_out = gr.Markdown(elem_id="points", buttons=["copy"])
+            points_out = gr.Markdown(elem_id="points", buttons=["copy"], line_breaks=True, latex_delimiters=[])
             download = gr.File(label="Download as Markdown", elem_id="download")
         admin_events = admin_tab(assistant, admin_token) if admin_token else []
 
         outputs = [chatbot, box, sources, answers]
         send.click(respond, [box, chatbot, answers], outputs, api_name=False)
         box.submit(respond, [box, chatbot, answers], outputs, api_name=False)
+        examples.load_input_event.then(respond, [box, chatbot, answers], outputs, api_name=False)
         clear.click(lambda: ([], "", "", []), None, outputs, api_name=False)
         chatbot.like(record_feedback, [answers, chatbot], None, api_name=False)
         draft.click(draft_points, [topic, audience, count], [points_out, download], api_name=False)
@@ -200,9 +226,12 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         api_t, api_n, api_a = gr.Textbox(visible=False), gr.Number(visible=False), gr.Textbox(visible=False)
         api_q.submit(ask_api, [api_q, api_h], api_out, api_name="ask")
         api_t.submit(points_api, [api_t, api_n, api_a], api_out, api_name="talking_points")
-        demo.load(status_line, None, status, api_name=False, queue=False)  # cheap: never takes a queue slot
+        def show_about() -> str:
+            return about_line(assistant.documents())
+
+        demo.load(show_about, None, about, api_name=False, queue=False)  # cheap: never takes a queue slot
         for event in admin_events:
-            event.success(status_line, None, status, api_name=False, queue=False)
+            event.success(show_about, None, about, api_name=False, queue=False)
     return demo
 
 
@@ -210,7 +239,7 @@ def _plain(content: Any) -> str:
     """Chat message content back to plain text (Gradio may hand back structured content)."""
     if isinstance(content, list):
         content = " ".join(str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in content)
-    return html.unescape(re.sub(r"\\(.)", r"\1", str(content)))
+    return html.unescape(str(content))
 
 
 def _write_draft(folder: Path, text: str) -> str:
@@ -226,13 +255,14 @@ def _write_draft(folder: Path, text: str) -> str:
 
 
 def launch_options(settings: Settings, host: str | None = None, port: int | None = None) -> dict[str, Any]:
-    """Hardened Gradio launch settings: loopback, no share link, no extra file access, index and corpus blocked."""
+    """Hardened Gradio launch settings (loopback, no share link, no extra file access, index and corpus blocked)
+    and the accessible theme."""
     return dict(
         server_name=host or settings.web.host, server_port=port or settings.web.port,
         share=False, show_error=settings.web.debug,
         max_file_size=int(settings.limits.max_file_mb * 2**20), allowed_paths=[],
         blocked_paths=[str(Path(settings.index_dir).resolve()), str(Path(settings.corpus_dir).resolve())],
-        strict_cors=True, enable_monitoring=False, mcp_server=False, footer_links=["api"],
+        strict_cors=True, enable_monitoring=False, mcp_server=False, footer_links=["api"], theme=THEME, css=CSS,
     )
 
 

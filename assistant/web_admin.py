@@ -49,6 +49,10 @@ def admin_tab(assistant: Assistant, secret: str) -> list:
         rows = [[_shown(c, d[c]) for c in COLUMNS] for d in assistant.documents()]
         return message, rows, gr.update(choices=[r[0] for r in rows], value=None)
 
+    def system(token: str) -> str:
+        require(token)
+        return system_status(assistant)
+
     worker = IngestWorker(assistant)
 
     def follow(label: str, action: Callable, n_outputs: int) -> Iterator:
@@ -95,6 +99,7 @@ def admin_tab(assistant: Assistant, secret: str) -> list:
             token_box = gr.Textbox(label="Admin token", type="password", elem_id="admin-token", scale=4)
             unlock_btn = gr.Button("Show documents", elem_id="admin-unlock", scale=1)
         status = gr.Markdown(elem_id="admin-status")
+        system_line = gr.Markdown(elem_id="admin-system")
         table = gr.Dataframe(headers=COLUMNS, datatype="str", interactive=False, wrap=True,
                              elem_id="admin-documents")
         with gr.Row():
@@ -110,12 +115,23 @@ def admin_tab(assistant: Assistant, secret: str) -> list:
         # The browser's file uploads (Gradio's upload route, before any handler runs) carry the token as a cookie.
         token_box.change(None, token_box, None, api_name=False, queue=False, js=SET_TOKEN_COOKIE)
         outputs = [status, table, doc]
-        return [
+        events = [
             unlock_btn.click(unlock, token_box, outputs, api_name="documents", **_LISTING),
             add_btn.click(upload, [token_box, file, if_exists], [*outputs, file], api_name="upload_document", **_CHANGES),
             delete_btn.click(delete, [token_box, doc], outputs, api_name="delete_document", **_CHANGES),
             reingest_btn.click(reingest, token_box, outputs, api_name="reingest", **_CHANGES),
         ]
+        for event in events:
+            event.success(system, token_box, system_line, api_name=False, queue=False, show_progress="hidden")
+        return events
+
+
+def system_status(assistant: Assistant) -> str:
+    """The technical status for staff: documents, chunks, embedding model and backend, index, answerer."""
+    s = assistant.status()
+    return escape_markdown(f"{s['documents']} documents · {s['chunks']} chunks · embeddings: {s['model']} "
+                           f"({s['backend']} · CPU {s.get('cpu', '?')}) · index: {s['index']} · "
+                           f"answers: {s.get('answerer', 'extractive')}")
 
 
 def _shown(column: str, value: Any) -> Any:

@@ -43,10 +43,16 @@ def browser():
         chromium.close()
 
 
+DESKTOP, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
+
+
 @pytest.fixture
 def page(browser, request):
-    """A fresh page that records every request it makes; its screenshot is saved when the test ends."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    """A fresh page that records every request it makes; its screenshot is saved when the test ends.
+
+    A test parametrized with `layout` (DESKTOP or PHONE) gets that viewport, others 1280×900."""
+    viewport = getattr(request, "param", None) or {"width": 1280, "height": 900}
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
     page = context.new_page()
     page.requested = []
     page.on("request", lambda r: page.requested.append(r.url))
@@ -84,9 +90,6 @@ def watch_bot_text(page) -> None:
 
 def test_question_streams_a_cited_answer_with_the_quote_in_the_sources_panel(ui, page):
     open_chat(page, ui["public"])
-    page.wait_for_selector("#status :text('documents ·')")
-    status = page.inner_text("#status")
-    assert re.search(r"\d+ documents · \d+ chunks · embeddings: .*all-MiniLM-L6-v2", status)
     watch_bot_text(page)
     answer = ask(page, "How many sister cities does Kaohsiung have?")
     assert "45 sister-city partnerships" in answer and "[1]" in answer
@@ -212,6 +215,8 @@ def test_admin_uploads_a_document_then_the_chat_cites_it(ui, page, tmp_path):
     page.fill("#admin-token input", ADMIN_TOKEN)
     page.click("#admin-unlock")
     page.wait_for_selector("#admin-documents :text('beyond-taipei-city-diplomacy')")
+    page.wait_for_selector("#admin-system :text('chunks')")
+    assert re.search(r"3 documents · \d+ chunks · embeddings: .*all-MiniLM-L6-v2", page.inner_text("#admin-system"))
     assert 'Harbour notes <img src=x onerror="window.__pwned=1">' in page.inner_text("#admin-documents")
     doc = tmp_path / "tromso-pact.md"
     doc.write_text('---\ntitle: "Kaohsiung and Tromsø sign aurora research pact"\ndate: "2025-12"\n---\n\n'
@@ -222,7 +227,7 @@ def test_admin_uploads_a_document_then_the_chat_cites_it(ui, page, tmp_path):
     page.click("#admin-add")
     page.wait_for_selector("#admin-status :text('Added uploads/tromso-pact.md')", timeout=ANSWER_TIMEOUT_MS)
     assert "added 1" in page.inner_text("#admin-status")
-    page.wait_for_selector("#status :text('4 documents')")  # the status line follows the corpus
+    page.wait_for_selector("#about :text('4 documents')")  # the visitor's header follows the corpus
     assert (Path(ui["assistant"].settings.corpus_dir) / "uploads" / "tromso-pact.md").is_file()
 
     page.get_by_role("tab", name="Ask").click()
@@ -303,3 +308,101 @@ def test_a_false_premise_is_shown_as_a_correction_with_its_source(ui, page):
     assert "do not say that" in answer and "[1]" in answer
     assert "Correction" in page.inner_text("#sources")
     assert "2013" in page.locator("#sources mark").first.inner_text()
+
+
+def copied(page, button) -> str:
+    """Click a copy button and return what it put on the clipboard."""
+    page.evaluate("navigator.clipboard.writeText('')")
+    button.click()
+    page.wait_for_function("async () => (await navigator.clipboard.readText()) !== ''")
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def test_copied_answers_and_talking_points_are_the_text_shown_without_escapes(ui, page):
+    """The chat's copy button gives the answer as shown; the talking points copy equals their download."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    open_chat(page, ui["public"])
+    answer = ask(page, "Who welcomed the Kaohsiung delegation at San Jose City Hall?")
+    bot = page.locator("#chat [data-testid='bot']").last
+    bot.hover()
+    text = copied(page, page.get_by_role("button", name="Copy message").last)
+    assert "\\" not in text and re.search(r"\[\d\]", text)
+    assert " ".join(text.split()) == " ".join(answer.split())
+
+    page.get_by_role("tab", name="Talking points").click()
+    page.fill("#topic textarea", "Kaohsiung's partnership with Gdynia (Poland)")
+    page.click("#draft")
+    page.wait_for_selector("#download a", timeout=ANSWER_TIMEOUT_MS)
+    points = copied(page, page.locator("#points button").first)
+    with page.expect_download() as download:
+        page.locator("#download a").first.click()
+    assert points == Path(download.value.path()).read_text(encoding="utf-8")
+    assert "\\" not in points and points.startswith("# Talking points: Kaohsiung's partnership with Gdynia (Poland)")
+    assert re.search(r"^1\. .+ \[\d\]$", points, re.MULTILINE)
+    assert page.locator("#points h1").inner_text() == "Talking points: Kaohsiung's partnership with Gdynia (Poland)"
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_a_visitor_sees_what_it_knows_a_welcome_and_examples_that_ask(ui, page):
+    """An h1 and one plain line about the documents, no engine details; a welcome; an example click asks it."""
+    from assistant.web import EXAMPLES
+
+    open_chat(page, ui["public"])
+    assert page.locator("h1").inner_text() == "Kaohsiung city diplomacy assistant"
+    page.wait_for_selector("#about :text('documents')")
+    about = page.inner_text("#about")
+    assert about.strip() == "3 documents on Kaohsiung's city diplomacy, latest 2025-11. Answers quote their sources."
+    header = page.inner_text("body")
+    assert not re.search(r"chunks|embeddings|avx|index:|/tmp/", header)
+    assert "Welcome." in page.inner_text("#chat")
+    page.get_by_text(EXAMPLES[0], exact=True).click()
+    bot = page.locator("#chat [data-testid='bot']").first
+    bot.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelector('#sources').innerText.trim() !== ''",
+                           timeout=ANSWER_TIMEOUT_MS)
+    assert page.locator("#chat [data-testid='user']").first.inner_text().strip() == EXAMPLES[0]
+    assert "45 sister-city partnerships" in bot.inner_text()
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, exclude: tuple[str, ...] = ()) -> list[str]:
+    """Run axe-core on the page, less the `exclude` selectors; 'impact rule: target …' for each critical or
+    serious violation."""
+    if not page.evaluate("'axe' in window"):
+        page.add_script_tag(path=str(AXE))
+    context = {"include": [["html"]], "exclude": [[e] for e in exclude]}
+    result = page.evaluate("context => axe.run(context, {resultTypes: ['violations']})", context)
+    return [f"{v['impact']} {v['id']}: {n['target']} {n.get('failureSummary', '')[:160]!r} {n['html'][:300]}"
+            for v in result["violations"] if v["impact"] in ("critical", "serious") for n in v["nodes"]]
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="needs axe-core: npm install --no-save axe-core@4 (.ci/run does)")
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_the_chat_view_has_no_critical_or_serious_accessibility_violations(ui, page):
+    """axe-core on the chat with an answer and its sources shown; the input text is 16 px (no zoom on iOS)."""
+    open_chat(page, ui["public"])
+    ask(page, "How many sister cities does Kaohsiung have?")
+    found = axe_violations(page)
+    assert not found, "\n".join(found)
+    assert page.eval_on_selector("#question textarea", "e => getComputedStyle(e).fontSize") == "16px"
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="needs axe-core: npm install --no-save axe-core@4 (.ci/run does)")
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_the_talking_points_and_documents_views_have_no_critical_or_serious_accessibility_violations(ui, page):
+    """axe-core on drafted talking points, then on the staff Documents tab once the token is accepted, less
+    Gradio's own upload area (its aria-label, 'Click to upload or drop files', differs from its visible text)."""
+    page.goto(ui["staff"])
+    page.get_by_role("tab", name="Talking points").click()
+    page.fill("#topic textarea", "sister-city education exchange")
+    page.click("#draft")
+    page.wait_for_selector("#download a", timeout=ANSWER_TIMEOUT_MS)
+    found = axe_violations(page)
+    page.get_by_role("tab", name="Documents").click()
+    page.fill("#admin-token input", ADMIN_TOKEN)
+    page.click("#admin-unlock")
+    page.wait_for_selector("#admin-system :text('chunks')")
+    found += axe_violations(page, exclude=("#admin-file .upload-container",))
+    assert not found, "\n".join(found)
