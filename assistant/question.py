@@ -95,8 +95,7 @@ _AUDIENCE_TAIL = re.compile(r",?\s+(?:for|to|with)\s+(?:(?:a|an|the|my|our|his|h
 _AUDIENCE = re.compile(r"\bfor\s+((?:(?:a|an|the|my|our)\s+)?(?:[\w-]+\s+){0,3}?(?:briefing|meeting|audience|"
                        r"delegation|press|council|reporters|journalists|investors|public|visitors)\b)", re.I)
 _REQUEST = re.compile(r"\b(?:please\s+)?(?:draft|write|prepare|give(?:\s+me)?|list|suggest|provide|need)\b|"
-                      r"\b(?:talking|key|bullet|main)[ -]points?\b|\b(?:\d+|" + "|".join(
-                          ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")) + r")\b", re.I)
+                      r"\b(?:talking|key|bullet|main)[ -]points?\b|\b(?:\d+|" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 
 
 def points_topic(request: str) -> str:
@@ -111,7 +110,7 @@ def points_topic(request: str) -> str:
 
 
 def points_audience(request: str) -> str:
-    """Who the request says the points are for ("for a city council briefing" -> "a city council briefing")."""
+    """Who the request says the points are for ("for a city council briefing" -> "a city council")."""
     found = _AUDIENCE.search(request)
     return found.group(1) if found else ""
 
