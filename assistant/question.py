@@ -89,11 +89,11 @@ def wants_points(question: str) -> bool:
 _TOPIC_MARK = re.compile(r"\b(?:points?|remarks|notes|speech|statement)\b.*?\b(?:on|about|regarding|concerning|covering|"
                          r"summari[sz]ing|tying|explaining|highlighting|of)\s+(?=\S)", re.I)
 # "... for a city council briefing" / "for the press": who will hear the points, not what they are about.
+_LISTENERS = "briefing|meeting|audience|delegation|press|council|reporters|journalists|investors|public|visitors"
+_OCCASIONS = "speech|visit|event|conference|interview|reception|students"
 _AUDIENCE_TAIL = re.compile(r",?\s+(?:for|to|with)\s+(?:(?:a|an|the|my|our|his|her)\s+)?(?:[\w-]+\s+){0,3}?"
-                            r"(?:briefing|meeting|audience|speech|visit|delegation|press|council|reporters|journalists|"
-                            r"investors|event|conference|interview|reception|students|public|visitors)\b.*$", re.I)
-_AUDIENCE = re.compile(r"\bfor\s+((?:(?:a|an|the|my|our)\s+)?(?:[\w-]+\s+){0,3}?(?:briefing|meeting|audience|"
-                       r"delegation|press|council|reporters|journalists|investors|public|visitors)\b)", re.I)
+                            rf"(?:{_LISTENERS}|{_OCCASIONS})\b.*$", re.I)
+_AUDIENCE = re.compile(rf"\bfor\s+((?:(?:a|an|the|my|our)\s+)?(?:[\w-]+\s+){{0,3}}?(?:{_LISTENERS})\b)", re.I)
 _REQUEST = re.compile(r"\b(?:please\s+)?(?:draft|write|prepare|give(?:\s+me)?|list|suggest|provide|need)\b|"
                       r"\b(?:talking|key|bullet|main)[ -]points?\b|\b(?:\d+|" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 

@@ -102,7 +102,7 @@ class Query:
     actions: tuple[Action, ...] = ()
     parts: tuple[str, ...] = ()  # a question that asks two things, split ("Which ..., and when?")
     topic: str = ""  # a drafting request's subject ("Draft three talking points on <topic> for ...")
-    audience: str = ""  # who the request says the points are for ("a city council briefing")
+    audience: str = ""  # who the request says the points are for ("for a city council briefing": "a city council")
 
     @property
     def plural(self) -> bool:

@@ -33,7 +33,7 @@ _RATE_IN_TEXT = r"\b(?:a|per|each|every)\s+{unit}\b|\b{adverb}\b"
 _RATE_ADVERB = {"year": "annual(?:ly)?|yearly", "month": "monthly", "week": "weekly", "day": "daily"}
 # Kinds of organisation whose names carry the kind ("Taiwan Economic and Cultural Office", "Tourism Bureau"), unlike
 # a university or school, often named short ("San Jose and Stanford").
-_NAMED_KINDS = frozenset(stem(w) for w in "office bureau agency ministry department embassy council institute".split())
+_KINDS_NAMED_IN_FULL = frozenset(stem(w) for w in "office bureau agency ministry department embassy council institute".split())
 _PERSON_LABELS = {"PERSON"}
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
 _ORG_LABELS = {"ORG", "FAC", "GPE", "NORP", "PRODUCT", "EVENT"}
@@ -111,8 +111,6 @@ _VISIT_TO = re.compile(r"\b(?:visit(?:ed|s|ing)?|trip|travel(?:l?ed|s)?|went|cam
 def _destination(query: Query, sentence: str, context: str) -> Verdict:
     """A visit the question places somewhere ("when he visited Kaohsiung") is not reported by a sentence about a
     visit to the other place it names ("the visit to San Jose"), nor by "the visit aimed to ..." beside one."""
-    if query.mode == "points":
-        return Verdict(OK)
     asked, went = _visited(query.english), _visited(sentence)
     if not went and re.search(r"\b(visit\w*|trip)\b", sentence, re.I):
         went = _visited(context)
@@ -215,17 +213,15 @@ _OWNER_LABELS = frozenset({"GPE", "ORG", "NORP", "LOC", "FAC"})
 def _possessions(query: Query, sentence: str) -> Verdict:
     """"Taipei's growing visibility" is not reported by a sentence on "Kaohsiung's growing visibility": a thing the
     question gives one owner is missing where the sentence gives it another."""
-    if query.mode == "points":
-        return Verdict(OK)
-    for owner, _, thing in possessions(query.english):
-        for other, label, same in possessions(sentence):
+    for owner, _, thing in _owned_things(query.english):
+        for other, label, same in _owned_things(sentence):
             if same == thing and label in _OWNER_LABELS and not _same_name(owner, other):
                 return Verdict(MISSING, f"{other}'s {thing}, not {owner}'s")
     return Verdict(OK)
 
 
 @lru_cache(maxsize=4096)
-def possessions(text: str) -> tuple[tuple[str, str, str], ...]:
+def _owned_things(text: str) -> tuple[tuple[str, str, str], ...]:
     """(owner, its entity label, lemma of the thing owned) for each "X's ... thing" naming a proper-noun owner.
     Read from the words, not the parse tree: the parser takes "acknowledge Kaohsiung's growing ..." for a clause."""
     doc = nlp()(text)
@@ -340,7 +336,7 @@ def _slot(query: Query, sentence: str) -> Verdict:
     if kind in ("person", "place", "organisation"):
         if not fresh_names(query, sentence):
             return Verdict(MISSING, f"names no {kind}")
-        if kind == "organisation" and stem(query.focus) in _NAMED_KINDS and stem(query.focus) not in {
+        if kind == "organisation" and stem(query.focus) in _KINDS_NAMED_IN_FULL and stem(query.focus) not in {
                 stem(w) for w in words(sentence)}:
             return Verdict(MISSING, f"names no {query.focus}")  # "Which office ...?" wants an Office, not a university
         return Verdict(OK)

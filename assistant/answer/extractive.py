@@ -214,13 +214,14 @@ class ExtractiveAnswerer:
                 budget -= item.words
         docs = {c.passage.doc_id for c in chosen}
         diverse = sorted(ranked[1:], key=lambda c: -(c.score + (0.1 if c.passage.doc_id not in docs else 0.0)))
+        least = self.threshold if threshold is None else threshold
         for cand in diverse:
             if len(chosen) >= self.max_sentences:
                 break
             if cand in chosen or cand.words > budget:
                 continue
             bar = 0.7 if cand.passage.doc_id not in docs else 0.8
-            floor = self.threshold if threshold is None else threshold
+            floor = least
             if follower is not None and (cand.passage, cand.start) == (follower.passage, follower.start):
                 # The sentence after the answer usually carries on with it ("The workshop centered on ..."): it
                 # needs half the best score where another sentence needs most of it, and only when the budget
