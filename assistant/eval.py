@@ -184,8 +184,9 @@ def outcomes_by_threshold(assistant: Assistant, rows: list[dict], k: int = 5,
     table: dict[float, list[Outcome]] = {t: [] for t in thresholds}
     for row in rows:
         history = replay(assistant, row)
-        passages = assistant.retrieve(row["question"], k=k, history=list(history))
+        passages = assistant.retrieve(row["question"], k=k, history=list(history))  # recall@k is read from these
         query = assistant.understand(row["question"], history=list(history))
+        used = assistant.retrieve(row["question"], history=list(history))  # the passages `ask` answers from
         if query.mode == "points":
             answer = assistant.ask(row["question"], history=list(history))
             for t in thresholds:
@@ -193,9 +194,9 @@ def outcomes_by_threshold(assistant: Assistant, rows: list[dict], k: int = 5,
             continue
         if query.parts:  # each part is decided on its own, at each threshold
             for t in thresholds:
-                table[t].append(judge_answer(row, step.answer_parts(query, passages, list(history), t), passages))
+                table[t].append(judge_answer(row, step.answer_parts(query, used, list(history), t), passages))
             continue
-        judged = step.judged(query, passages, min(thresholds))
+        judged = step.judged(query, used, min(thresholds))
         for t in thresholds:
             table[t].append(judge_answer(row, step.decide(query, judged, t), passages))
     return table

@@ -151,6 +151,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         months=tuple(m for m in MONTHS if re.search(rf"\b{m}\b", asked.lower()) and not _is_may_verb(doc, m)),
         numbers=_numbers(doc, focus),
         count=_count(doc, focus),
+        every=_asks_for_every(doc, focus),
         ordinals=_ordinals(doc),
         qualifiers=_qualifiers(doc, focus),
         rate=_rate(asked),
@@ -254,6 +255,12 @@ def _entities(doc: "Doc") -> tuple[str, ...]:
 def _proper(token: "Token") -> bool:
     return (token.i > 0 and token.tag_ in ("NNP", "NNPS") and token.text[:1].isupper()
             and token.lower_ not in MONTHS and token.lower_ not in ROLE_TITLES | ROLE_MODIFIERS)
+
+
+def _asks_for_every(doc: "Doc", focus: str) -> bool:
+    """"Which foreign cities ...?" asks for all the cities the documents give: its kind-noun is plural."""
+    kinds = PERSON_NOUNS | PLACE_NOUNS | ORG_NOUNS
+    return focus in kinds and any(t.lower_ == focus and t.tag_ in ("NNS", "NNPS") for t in doc)
 
 
 def _focus(doc: "Doc") -> str:

@@ -94,6 +94,7 @@ class Query:
     months: tuple[str, ...] = ()
     numbers: tuple[str, ...] = ()
     count: int = 0
+    every: bool = False  # asks for every one of a kind ("Which foreign cities ...?"), not one of them
     ordinals: tuple[int, ...] = ()
     qualifiers: tuple[str, ...] = ()
     rate: str = ""

@@ -96,6 +96,13 @@ def test_instructions_are_dropped_and_chinese_months_become_months():
     assert q.language == "zh" and q.years == ("2025",) and q.months == ("october",) and q.numbers == ()
 
 
+def test_a_plural_kind_asks_for_every_one():
+    assert understand("Which foreign cities did the mayor visit?").every
+    assert understand("Which universities did the delegation tour?").every
+    assert not understand("Which city signed the MOU?").every
+    assert not understand("What did the cities discuss?").every  # no kind asked for
+
+
 def test_a_question_that_asks_two_things_is_split():
     assert question_parts("Which two cities signed with Kaohsiung in 2025, and in what months?") == (
         "Which two cities signed with Kaohsiung in 2025?", "In what months?")

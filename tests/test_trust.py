@@ -95,6 +95,14 @@ def test_a_two_part_question_gets_both_parts(shared_assistant):
     assert len(answer.text.split()) <= 80 and [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 
+def test_a_question_for_every_one_of_a_kind_gets_them_all(shared_assistant):
+    """"Which foreign cities ...?" asks for all of them: a sentence naming another city takes the place of one that
+    names none, and the answer stays within the word budget."""
+    answer = shared_assistant.ask("Which foreign cities took part in, or were invited to, the Kaohsiung Smart City Expo?")
+    assert not answer.abstained and "San Jose" in answer.text and "Gdynia" in answer.text
+    assert len(answer.text.split()) <= 80
+
+
 FORUM = ("Last spring, Kaohsiung hosted delegates from twelve port cities at the Harbor Lights Forum, the first such "
          "gathering held in southern Taiwan. The forum's sessions focused on dredging methods and seawall design. "
          "Separately, the city opened a new ferry pier in Cijin with room for 400 passengers.")

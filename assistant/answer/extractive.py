@@ -11,7 +11,7 @@ from ..text import sentence_spans, terms
 from ..question import understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
 from .constraints import CONFLICT, OK, Verdict, fresh_names, judge
-from .points import arrange, audience_emphasis, decontextualise, is_point, weigh
+from .points import arrange, audience_emphasis, decontextualise, is_home, is_point, weigh
 from .verify import untrusted_documents
 from .evidence import (
     Evidence, IdfTable, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
@@ -31,6 +31,7 @@ _SCORED_KIND = {"person": "person", "place": "place", "organisation": "place", "
 _NAMED_KINDS = frozenset({"person", "place", "organisation"})
 CONFLICT_SHARE = 0.75  # of the threshold, that a contradicting sentence needs to correct the premise
 FOLLOWER_SHARE = 0.5  # of the best sentence's score, that the sentence after it needs to join the answer
+_ABROAD = re.compile(r"\b(foreign|overseas|abroad|international)\b", re.I)
 _VECTORS_KEPT = 50_000  # about 75 MB of 384-dimension vectors
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
@@ -237,21 +238,37 @@ class ExtractiveAnswerer:
         return chosen
 
     def complete(self, query: Query, chosen: list[Evidence], fitting: list[Evidence]) -> list[Evidence]:
-        """"Which two cities ...": add fitting sentences that name another one until the answer names as many as
-        asked, within the word budget. It only adds to an answer already decided, never turns an abstention into one."""
-        if query.count < 2 or query.answer_type not in _NAMED_KINDS:
+        """"Which two cities ...", "Which foreign cities ...": add fitting sentences that name another one until the
+        answer names as many as asked (or all it can), within the word budget; a sentence after the first that names
+        none gives its place to one that does. It only adds to an answer already decided, never turns an
+        abstention into one."""
+        if (query.count < 2 and not query.every) or query.answer_type not in _NAMED_KINDS:
             return chosen
-        names = {n for c in chosen for n in fresh_names(query, c.text)}
-        budget = self.max_words - sum(c.words for c in chosen)
+        names = self._names(query, chosen)
+        wanted = query.count if query.count >= 2 else self.max_sentences * 2
         for cand in fitting:
-            if len(names) >= query.count:
+            if len(names) >= wanted:
                 break
-            new = set(fresh_names(query, cand.text)) - names
-            if cand not in chosen and new and cand.words <= budget:
-                chosen = chosen + [cand]
+            new = self._names(query, [cand]) - names
+            if cand in chosen or not new:
+                continue
+            words, dropped = sum(c.words for c in chosen), []
+            for c in sorted((c for c in chosen[1:] if not self._names(query, [c])), key=lambda c: c.score):
+                if words + cand.words <= self.max_words:
+                    break
+                dropped.append(c)
+                words -= c.words
+            if words + cand.words <= self.max_words:
+                chosen = [c for c in chosen if c not in dropped] + [cand]
                 names |= new
-                budget -= cand.words
         return chosen
+
+    @staticmethod
+    def _names(query: Query, sentences: list[Evidence]) -> set[str]:
+        """The names of the asked kind the sentences add to the question; the home city and country are not
+        among the "foreign" or "overseas" ones."""
+        abroad = _ABROAD.search(query.english)
+        return {n for c in sentences for n in fresh_names(query, c.text) if not (abroad and is_home(n))}
 
     def points(self, query: Query, passages: list[Passage], default_n: int, audience: str | None = None) -> Answer:
         """Distinct, cited talking points: high-scoring statements that say different things, decontextualised

@@ -49,7 +49,7 @@ def weigh(cand: Evidence, topic_names: list[str]) -> float:
     """A point's score for a topic: it should state a fact, and one about the partner the topic names (a sentence
     on Kaohsiung's sister-city count is no point on "the Kaohsiung–Gdynia partnership")."""
     score = cand.score if states_a_fact(cand.text) else cand.score * GENERAL_SHARE
-    away = [n for n in topic_names if not _is_home(n)]
+    away = [n for n in topic_names if not is_home(n)]
     if away:
         near = entity_coverage(away, f"{cand.passage.title} {cand.text} {cand.context}")
         score *= ASIDE_SHARE + (1 - ASIDE_SHARE) * near
@@ -57,10 +57,10 @@ def weigh(cand: Evidence, topic_names: list[str]) -> float:
 
 
 def states_a_fact(sentence: str) -> bool:
-    return any(label in _FACT_LABELS and not _is_home(text) for text, label in named(sentence))
+    return any(label in _FACT_LABELS and not is_home(text) for text, label in named(sentence))
 
 
-def _is_home(name: str) -> bool:
+def is_home(name: str) -> bool:
     return set(re.findall(r"[a-z]+", name.lower())) <= _HOME_NAME_WORDS
 
 
@@ -87,7 +87,7 @@ def arrange(points: list[Evidence], emphasis: str, n: int) -> list[Evidence]:
 
 
 def _names_a_partner(sentence: str) -> bool:
-    return any(label == "GPE" and not _is_home(text) for text, label in named(sentence))
+    return any(label == "GPE" and not is_home(text) for text, label in named(sentence))
 
 
 def decontextualise(cand: Evidence) -> str:
