@@ -170,7 +170,7 @@ class Assistant:
         docs = self.record.documents()
         return {
             "documents": len(docs), "chunks": self.store.count(), "model": self.embeddings.model_name,
-            "backend": self.embeddings.backend, "index": self.settings.chroma_url or str(Path(self.settings.index_dir)),
+            "backend": self.embeddings.backend, "decision": self.embeddings.decision.describe(), "index": self.settings.chroma_url or str(Path(self.settings.index_dir)),
             "health": self.health.summary(),
             "answerer": self.answer_step.label,
             "cpu": cpu_features(),
