@@ -104,10 +104,12 @@ def ingest(
 ) -> None:
     """Add new, replace changed and remove deleted documents in the index."""
     from .index import ensure_unlocked
+    from .ingest import unchanged_corpus
 
     ensure_unlocked(Path(ctx.obj.index_dir))
-    assistant = _assistant(ctx.obj, auto_ingest=False, rebuild=rebuild)
-    report = assistant.ingest(paths or None)
+    report = None if rebuild else unchanged_corpus(ctx.obj, paths or [Path(ctx.obj.corpus_dir)])
+    if report is None:
+        report = _assistant(ctx.obj, auto_ingest=False, rebuild=rebuild).ingest(paths or None)
     for problem in report.errors:
         err.print(Text.assemble(("skipped:", "yellow"), f" {problem}"), highlight=False)
     out.print(f"ingest: {report.summary()}", highlight=False, markup=False)
