@@ -335,11 +335,15 @@ def run_bench(opts: BenchOptions) -> dict:
             result["ingest"] = bench_ingest(opts, embeddings, device, workdir)
         if "query" in opts.sections:
             result["query"] = bench_query(opts, embeddings, index, workdir)
+        if "startup" in opts.sections:
+            from .bench_startup import bench_startup
+
+            result["startup"] = bench_startup(opts, workdir)
     return result
 
 
 def render(result: dict, console) -> None:
-    """The result as rich tables: embed, ingest, query."""
+    """The result as rich tables: embed, ingest, query, startup."""
     from rich.table import Table
 
     console.print(f"machine: {result['machine']['cpu']}; load average {result['machine']['load_average']}"
@@ -380,3 +384,7 @@ def render(result: dict, console) -> None:
             table.add_row(name, f"{q['chunks']}", f"{q['embed']['p50_ms']}", f"{q['embed']['p95_ms']}",
                           f"{q['embed_cached']['p50_ms']}", f"{q['retrieve']['p50_ms']}", f"{q['retrieve']['p95_ms']}")
         console.print(table)
+    if "startup" in result:
+        from .bench_startup import render_startup
+
+        render_startup(result["startup"], console)

@@ -241,3 +241,21 @@ def test_bench_tiny_emits_json(tmp_path, corpus_copy):
     assert data["query"]["corpus"]["retrieve"]["p50_ms"] > 0
     assert data["auto"]["backend"] in BACKENDS and "cores" in data["machine"]["cpu"]
     assert data["auto"]["decision"]["backend"] == data["auto"]["backend"] and "decided" in data["auto"]["summary"]
+
+
+@pytest.mark.slow
+def test_bench_startup_times_cold_processes_next_to_plain_langchain(tmp_path, corpus_copy):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    result = CliRunner().invoke(app, ["--index-dir", str(tmp_path / "ix"), "bench", "--tiny", "--json",
+                                      "--corpus", str(corpus_copy), "--sections", "startup"])
+    assert result.exit_code == 0, result.output
+    startup = json.loads(result.stdout)["startup"]
+    assert set(startup["seconds"]) == {"cli_ingest_nothing", "cli_ask", "python_cold", "assistant_first_ask",
+                                       "plain_cold", "plain_first_search"}
+    assert all(len(runs) == 1 and runs[0] > 0 for runs in startup["runs"].values())
+    assert set(startup["ratios"]) == {"cli_ask_to_plain_cold", "cli_ingest_nothing_to_plain_cold",
+                                      "assistant_first_ask_to_plain"}
+    assert startup["targets"]["cli_ask"] == 2.5 and len(startup["load_average"]) == 2
