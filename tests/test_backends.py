@@ -254,8 +254,8 @@ def test_bench_startup_times_cold_processes_next_to_plain_langchain(tmp_path, co
     assert result.exit_code == 0, result.output
     startup = json.loads(result.stdout)["startup"]
     assert set(startup["seconds"]) == {"cli_ingest_nothing", "cli_ask", "python_cold", "assistant_first_ask",
-                                       "plain_cold", "plain_first_search"}
+                                       "assistant_first_ask_libraries_imported", "plain_cold", "plain_first_search"}
     assert all(len(runs) == 1 and runs[0] > 0 for runs in startup["runs"].values())
     assert set(startup["ratios"]) == {"cli_ask_to_plain_cold", "cli_ingest_nothing_to_plain_cold",
-                                      "assistant_first_ask_to_plain"}
+                                      "assistant_first_ask_to_plain", "libraries_imported_to_plain"}
     assert startup["targets"]["cli_ask"] == 2.5 and len(startup["load_average"]) == 2
