@@ -16,7 +16,7 @@ from .documents import IfExists, Upload, remove_source, store_upload
 from .embed import SentenceEmbeddings, cpu_features
 from .errors import CorpusError, EmptyQuestionError, QuestionError
 from .index import ChromaStore, HealthReport, Index, Record
-from .ingest import Indexer
+from .ingest import Indexer, chunk_signature
 from .load import DocumentLimits
 from .pacing import Pace, Traffic
 from .question import understand
@@ -97,9 +97,10 @@ class Assistant:
     # -- ingest -------------------------------------------------------------------------------------
     def indexer(self, progress: bool = True, pace: Pace | None = None) -> Indexer:
         s = self.settings
-        chunker = Chunker(self.embeddings.token_counter(), s.chunk_tokens, s.chunk_overlap_tokens, self.embeddings.window)
-        return Indexer(self.index, self.embeddings, chunker,
-                       f"{s.chunk_tokens}/{s.chunk_overlap_tokens}", DocumentLimits.from_settings(s), progress, pace)
+        make_chunker = lambda: Chunker(self.embeddings.token_counter(), s.chunk_tokens, s.chunk_overlap_tokens,
+                                       self.embeddings.window)
+        return Indexer(self.index, self.embeddings, make_chunker, chunk_signature(s), DocumentLimits.from_settings(s),
+                       progress, pace)
 
     def ingest(self, paths: list[str | Path] | None = None, progress: bool = True,
                pace: Pace | None = None) -> IngestReport:
@@ -170,7 +171,7 @@ class Assistant:
         docs = self.record.documents()
         return {
             "documents": len(docs), "chunks": self.store.count(), "model": self.embeddings.model_name,
-            "backend": self.embeddings.backend, "index": self.settings.chroma_url or str(Path(self.settings.index_dir)),
+            "backend": self.embeddings.backend, "decision": self.embeddings.decision.describe(), "index": self.settings.chroma_url or str(Path(self.settings.index_dir)),
             "health": self.health.summary(),
             "answerer": self.answer_step.label,
             "cpu": cpu_features(),

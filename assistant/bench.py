@@ -12,7 +12,7 @@ import resource
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -54,6 +54,7 @@ class BenchOptions:
     sections: tuple[str, ...] = ("embed", "ingest", "query")
     cache_dir: str | None = None
     device: str = ""
+    decide: bool = False
     log: Callable[[str], None] = field(default=lambda message: None)
 
 
@@ -314,11 +315,16 @@ def bench_query(opts: BenchOptions, embeddings: SentenceEmbeddings, index: Path,
 def run_bench(opts: BenchOptions) -> dict:
     """Every requested section; the result is plain JSON-ready data."""
     device = opts.device or ("cuda" if cuda_available() else "cpu")
-    embeddings = SentenceEmbeddings(backend="auto", device=device, cache_dir=opts.cache_dir)
-    opts.log("choosing the auto backend")
-    result: dict = {"machine": machine(), "corpus": str(opts.corpus),
-                    "auto": {"backend": embeddings.backend, "trials": [vars(t) for t in embeddings.trials]}}
     texts = load_texts(opts.corpus)
+    embeddings = SentenceEmbeddings(backend="auto", device=device, cache_dir=opts.cache_dir, calibration=texts[:200])
+    if opts.decide:
+        opts.log("measuring the auto decision again (paired rounds)")
+        embeddings.decide()
+    else:
+        opts.log("choosing the auto backend")
+    result: dict = {"machine": machine(), "corpus": str(opts.corpus),
+                    "auto": {"backend": embeddings.backend, "decision": asdict(embeddings.decision),
+                             "summary": embeddings.decision.describe(), "trials": [vars(t) for t in embeddings.trials]}}
     result["corpus_chunks_1000_200"] = len(texts)
     if "embed" in opts.sections:
         result["embed"] = bench_embed(texts[: opts.limit], opts, device)
@@ -329,16 +335,21 @@ def run_bench(opts: BenchOptions) -> dict:
             result["ingest"] = bench_ingest(opts, embeddings, device, workdir)
         if "query" in opts.sections:
             result["query"] = bench_query(opts, embeddings, index, workdir)
+        if "startup" in opts.sections:
+            from .bench_startup import bench_startup
+
+            result["startup"] = bench_startup(opts, workdir)
     return result
 
 
 def render(result: dict, console) -> None:
-    """The result as rich tables: embed, ingest, query."""
+    """The result as rich tables: embed, ingest, query, startup."""
     from rich.table import Table
 
     console.print(f"machine: {result['machine']['cpu']}; load average {result['machine']['load_average']}"
                   + (f"; GPU {result['machine']['gpu']}" if result["machine"]["gpu"] else ""), highlight=False)
-    console.print(f"corpus: {result['corpus']}; auto backend: {result['auto']['backend']}", highlight=False)
+    console.print(f"corpus: {result['corpus']}", highlight=False)
+    console.print(f"auto: {result['auto']['summary']}", highlight=False)
     if "embed" in result:
         e = result["embed"]
         table = Table(title=f"embed: {e['texts']} chunks ({e['tokens']} tokens), median of {e['rounds']} "
@@ -373,3 +384,7 @@ def render(result: dict, console) -> None:
             table.add_row(name, f"{q['chunks']}", f"{q['embed']['p50_ms']}", f"{q['embed']['p95_ms']}",
                           f"{q['embed_cached']['p50_ms']}", f"{q['retrieve']['p50_ms']}", f"{q['retrieve']['p95_ms']}")
         console.print(table)
+    if "startup" in result:
+        from .bench_startup import render_startup
+
+        render_startup(result["startup"], console)

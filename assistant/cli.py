@@ -104,10 +104,12 @@ def ingest(
 ) -> None:
     """Add new, replace changed and remove deleted documents in the index."""
     from .index import ensure_unlocked
+    from .ingest import unchanged_corpus
 
     ensure_unlocked(Path(ctx.obj.index_dir))
-    assistant = _assistant(ctx.obj, auto_ingest=False, rebuild=rebuild)
-    report = assistant.ingest(paths or None)
+    report = None if rebuild else unchanged_corpus(ctx.obj, paths or [Path(ctx.obj.corpus_dir)])
+    if report is None:
+        report = _assistant(ctx.obj, auto_ingest=False, rebuild=rebuild).ingest(paths or None)
     for problem in report.errors:
         err.print(Text.assemble(("skipped:", "yellow"), f" {problem}"), highlight=False)
     out.print(f"ingest: {report.summary()}", highlight=False, markup=False)
@@ -254,19 +256,23 @@ def bench(
     limit: int = typer.Option(300, help="Most chunks in the embed comparison."),
     grow: int = typer.Option(5000, help="Also time queries on a store grown to this many chunks (0: skip)."),
     backends: Optional[str] = typer.Option(None, help="Comma-separated backends to compare (default: all available)."),
-    sections: str = typer.Option("embed,ingest,query", help="Which parts to run."),
+    sections: Optional[str] = typer.Option(None, help="Which parts to run: embed, ingest, query, startup "
+                                           "(default embed,ingest,query; none with --decide)."),
+    decide: bool = typer.Option(False, "--decide", help="Measure auto's backend decision again and remember it."),
     tiny: bool = typer.Option(False, "--tiny", help="A smoke run of a few seconds (1 round, 16 chunks, 200-chunk store)."),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON instead of tables."),
 ) -> None:
-    """Embedding throughput per backend, ingest vs the naive LangChain pipeline, query latency."""
+    """Embedding throughput per backend, ingest vs the naive LangChain pipeline, query latency, cold start;
+    with --decide, auto's backend decision measured again."""
     from .bench import HANDBOOK, BenchOptions, render, run_bench
 
     settings = ctx.obj
     opts = BenchOptions(
         corpus=HANDBOOK if handbook else corpus or settings.corpus_dir,
         rounds=1 if tiny else rounds, limit=16 if tiny else limit, grow=200 if tiny else grow,
-        backends=backends.split(",") if backends else None, sections=tuple(sections.split(",")),
-        cache_dir=settings.cache_dir or None, device=settings.device,
+        backends=backends.split(",") if backends else None,
+        sections=tuple(sections.split(",")) if sections else () if decide else ("embed", "ingest", "query"),
+        cache_dir=settings.cache_dir or None, device=settings.device, decide=decide,
         log=lambda message: err.print(Text(message, style="dim"), highlight=False),
     )
     with contextlib.redirect_stdout(sys.stderr):  # library progress output must not mix into --json

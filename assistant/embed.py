@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Callable
@@ -17,7 +18,8 @@ from langchain_core.embeddings import Embeddings
 from .backends import BACKENDS, auto_candidates, build, check_name, cuda_available, unavailable
 from .backends import calibration as calibration_sample
 from .backends.base import Runner, cores, model_digest
-from .backends.guard import GUARD_MEAN, ChoiceCache, Trial, choose
+from .backends.decision import ChoiceCache, Decision, machine_load
+from .backends.guard import GUARD_MEAN, Trial, choose
 from .config import DEFAULT_MODEL, default_cache_dir, offline_models
 from .errors import ConfigError
 
@@ -64,9 +66,10 @@ def cpu_features() -> str:
 class SentenceEmbeddings(Embeddings):
     """LangChain `Embeddings` over a sentence-transformers model; vectors are L2-normalised float32.
 
-    `backend="auto"` measures the candidates on a calibration sample once per host (the decision and any
-    exported model are cached under `cache_dir`) and keeps the fastest whose cosine to fp32 averages at
-    least 0.999; an explicit backend that misses the guard falls back the same way.
+    `backend="auto"` keeps the candidates whose cosine to fp32 averages at least 0.999 on a calibration sample,
+    times them in paired rounds on chunk-length text and uses the one `backends.decision.decide` picks, with
+    its margin in `decision`. The decision and any exported model are cached under `cache_dir` (a decision
+    taken on a busy machine only for a while); an explicit backend that misses the guard falls back the same way.
 
     >>> e = SentenceEmbeddings()
     >>> len(e.embed_query("sister cities")), e.backend in BACKENDS
@@ -81,6 +84,7 @@ class SentenceEmbeddings(Embeddings):
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
         self.calibration = calibration
         self.trials: list[Trial] = []
+        self.decision: Decision | None = None
         self._model = None
         self._runner: Runner | None = None
         self._lock = threading.RLock()
@@ -135,26 +139,46 @@ class SentenceEmbeddings(Embeddings):
         texts = self.calibration or calibration_sample.sample()
         return build(name, self.model, resolve_model_path(self.model_name), self.cache_dir, texts)
 
-    def _select(self) -> Runner:
+    def _select(self, remeasure: bool = False) -> Runner:
         if self.requested == "torch-fp32":
+            self.decision = Decision("torch-fp32", reason="asked for by name (the reference)", when=time.time())
             return self._build("torch-fp32")
         cache = ChoiceCache(self.cache_dir / "backend-choice.json")
         key = self._choice_key()
-        known = cache.get(key)
+        known = None if remeasure else cache.get(key)
         if known and known["backend"] in BACKENDS:
             try:
                 runner = self._build(known["backend"])
                 self.trials = [Trial(**t) for t in known["trials"]]
+                self.decision = Decision(**known["decision"])
                 return runner
             except ConfigError:
                 pass
         candidates = auto_candidates(cpu_flags(), self.device == "cuda", unavailable("openvino") is None)
-        runner, self.trials = choose(self.requested, candidates, self._build, calibration_sample.sample())
+        runner, self.trials, self.decision = choose(self.requested, candidates, self._build, calibration_sample.sample(),
+                                                    self._timing_texts(), machine_load(), cores(), time.time())
         if self.requested not in ("auto", runner.name):
             why = next(t.note for t in self.trials if t.backend == self.requested)
             log.warning("embedding backend %s missed the quality guard (%s); using %s", self.requested, why, runner.name)
-        cache.put(key, runner.name, self.trials)
+        cache.put(key, self.decision, self.trials)
         return runner
+
+    def decide(self) -> Decision:
+        """Measure the backends again now, ignoring a cached decision; use and remember the result.
+
+        >>> SentenceEmbeddings().decide().describe()
+        'openvino, decided 2026-12-03 16:40 UTC: 31% faster than torch-fp32, beyond the rounds' spread of 6%; ...'
+        """
+        with self._lock, self._busy:
+            self._runner = self._select(remeasure=True)
+        return self.decision
+
+    def _timing_texts(self, n: int = 16) -> list[str]:
+        """Texts to time backends on: the user's own chunks when ingest handed some over, else handbook-like text."""
+        own = self.calibration or []
+        if len(own) < n:
+            return calibration_sample.timing_sample(n)
+        return [own[i * len(own) // n] for i in range(n)]
 
     def _choice_key(self) -> str:
         packages = ("torch", "transformers", "sentence-transformers", "openvino", "onnxruntime", "nncf")

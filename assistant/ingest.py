@@ -3,35 +3,108 @@ from __future__ import annotations
 
 import sys
 import time
+from functools import cached_property
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from tqdm import tqdm
 
 from .chunk import CHUNKING_VERSION, Chunker
+from .config import Settings
 from .embed import SentenceEmbeddings
 from .errors import CorpusError, LoadError
-from .index import Index, text_hash
+from .index import Index, Record, check_reason, text_hash
 from .load import DocumentLimits, discover, load_document, real_path
 from .pacing import DocumentProgress, Pace
 from .types import Chunk, Document, IngestReport
 
 
+def chunk_signature(settings: Settings) -> str:
+    """The chunking settings an index was built with; a change re-chunks every document."""
+    return f"{settings.chunk_tokens}/{settings.chunk_overlap_tokens}"
+
+
+def unchanged_corpus(settings: Settings, paths: list[Path]) -> IngestReport | None:
+    """The report of an ingest with nothing to do, decided from the record alone (no model, no Chroma, no
+    probe), or None when there may be work: a new, changed or missing document, another model or chunking, a
+    file that fails to load, or an index that must be checked first. Keeps `assistant ingest` on an unchanged
+    corpus near the cost of reading the files."""
+    started = time.perf_counter()
+    if not Record.exists_in(settings.index_dir):
+        return None
+    record = Record.for_index(settings.index_dir)
+    try:
+        signature = f"v{CHUNKING_VERSION}:{chunk_signature(settings)}"
+        if (record.get_meta("model"), record.get_meta("chunking")) != (settings.model, signature) \
+                or check_reason(settings, record):
+            return None
+        report = IngestReport()
+        try:
+            docs = load_documents(paths, DocumentLimits.from_settings(settings), report)
+        except CorpusError:
+            return None
+        known = record.document_state()
+        if report.errors or set(known) != {d.doc_id for d in docs} or changed_documents(docs, known, signature):
+            return None
+        report.unchanged = len(docs)
+        report.seconds = time.perf_counter() - started
+        return report
+    finally:
+        record.close()
+
+
+def changed_documents(docs: list[Document], known: dict, signature: str) -> list[Document]:
+    """The documents whose text or chunking differs from what the record holds (new ones included)."""
+    return [d for d in docs if known.get(d.doc_id, ("", "", ""))[:2] != (d.content_hash, signature)]
+
+
+def load_documents(paths: list[Path], limits: DocumentLimits, report: IngestReport) -> list[Document]:
+    """Every readable document under `paths`; unreadable ones and duplicate ids go to report.errors.
+
+    Raises:
+        CorpusError: not one readable document.
+    """
+    docs: list[Document] = []
+    seen: dict[str, str] = {}
+    for file, root in discover(paths):
+        try:
+            doc = load_document(file, root, limits)
+        except LoadError as e:
+            report.errors.append(str(e))
+            continue
+        if doc.doc_id in seen:  # e.g. two spellings of one name, equal once normalised
+            report.errors.append(f"{doc.source}: has the same id {doc.doc_id!r} as {seen[doc.doc_id]}; rename one")
+            continue
+        seen[doc.doc_id] = doc.source
+        docs.append(doc)
+    if not docs:
+        where = ", ".join(str(p) for p in paths)
+        reasons = "; ".join(report.errors) if report.errors else "no .md, .txt, .html or .pdf files"
+        raise CorpusError(f"no readable documents in {where}: {reasons}")
+    return docs
+
+
 class Indexer:
     """Keeps the record and the Chroma collection in step with the documents on disk."""
 
-    def __init__(self, index: Index, embeddings: SentenceEmbeddings, chunker: Chunker,
+    def __init__(self, index: Index, embeddings: SentenceEmbeddings, make_chunker: Callable[[], Chunker],
                  chunk_signature: str, limits: DocumentLimits = DocumentLimits(), progress: bool = True,
                  pace: Pace | None = None):
         self.index = index
         self.record = index.record
         self.store = index.store
         self.embeddings = embeddings
-        self.chunker = chunker
+        self.make_chunker = make_chunker
         self.signature = f"v{CHUNKING_VERSION}:{chunk_signature}"
         self.limits = limits
         self.progress = progress
         self.pace = pace or Pace()
+
+    @cached_property
+    def chunker(self) -> Chunker:
+        """Built on first use: it needs the model's tokenizer, which an unchanged corpus never does."""
+        return self.make_chunker()
 
     @property
     def model_key(self) -> str:
@@ -41,12 +114,13 @@ class Indexer:
         started = time.perf_counter()
         report = IngestReport()
         self.record.check_model(self.model_key)
-        docs = self._load(paths, report)
+        docs = load_documents(paths, self.limits, report)
         known = self.record.document_state()
-        changed = [d for d in docs if known.get(d.doc_id, ("", "", ""))[:2] != (d.content_hash, self.signature)]
+        changed = changed_documents(docs, known, self.signature)
         report.unchanged = len(docs) - len(changed)
-        self.record.set_meta({"model": self.model_key, "dimension": str(self.embeddings.dimension),
-                              "backend": self.embeddings.backend, "chunking": self.signature})
+        if changed:  # the dimension and backend need the model, which an unchanged corpus does not load
+            self.record.set_meta({"model": self.model_key, "dimension": str(self.embeddings.dimension),
+                                  "backend": self.embeddings.backend, "chunking": self.signature})
         known_sources = {source for _, _, source in known.values()}
         skipped = set()
         show = self.progress and sys.stderr.isatty()
@@ -78,27 +152,6 @@ class Indexer:
             raise LoadError(f"{doc.source}: {len(chunks):,} chunks is over the {self.limits.max_chunks:,}-chunk "
                             "limit (ASSISTANT_MAX_DOCUMENT_CHUNKS)")
         return chunks
-
-    def _load(self, paths: list[Path], report: IngestReport) -> list[Document]:
-        files = list(discover(paths))
-        docs: list[Document] = []
-        seen: dict[str, str] = {}
-        for file, root in files:
-            try:
-                doc = load_document(file, root, self.limits)
-            except LoadError as e:
-                report.errors.append(str(e))
-                continue
-            if doc.doc_id in seen:  # e.g. two spellings of one name, equal once normalised
-                report.errors.append(f"{doc.source}: has the same id {doc.doc_id!r} as {seen[doc.doc_id]}; rename one")
-                continue
-            seen[doc.doc_id] = doc.source
-            docs.append(doc)
-        if not docs:
-            where = ", ".join(str(p) for p in paths)
-            reasons = "; ".join(report.errors) if report.errors else "no .md, .txt, .html or .pdf files"
-            raise CorpusError(f"no readable documents in {where}: {reasons}")
-        return docs
 
     def _vectors(self, doc: Document, chunks: list[Chunk], place: tuple[int, int], report: IngestReport,
                  bar: tqdm) -> dict[str, np.ndarray]:

@@ -8,7 +8,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.backends import BACKENDS, auto_candidates, build, unavailable
-from assistant.backends import calibration
+from assistant.backends import calibration, decision
 from assistant.backends import guard
 from assistant.backends.base import Runner
 from assistant.backends.batching import token_batches
@@ -41,14 +41,74 @@ def test_explicit_backend_that_cannot_run_says_why(tmp_path):
         e.encode(["a text"])
 
 
-def test_tie_prefers_fewer_optional_packages():
-    trial = guard.Trial
-    close = [trial("torch-fp32", 30, 1, 1, True), trial("openvino", 100, 1, 1, True), trial("torch-bf16", 90, 1, 1, True)]
-    assert guard.pick(close) == "torch-bf16"
-    apart = [trial("torch-fp32", 30, 1, 1, True), trial("openvino", 130, 1, 1, True), trial("torch-bf16", 90, 1, 1, True)]
-    assert guard.pick(apart) == "openvino"
-    failed = [trial("torch-fp32", 30, 1, 1, True), trial("onnx-int8", 200, 0.99, 0.98, False)]
-    assert guard.pick(failed) == "torch-fp32"
+class FakeClock:
+    """Time that moves only when a fake backend 'computes', so decisions are tested without timing anything."""
+
+    def __init__(self, now: float = 0.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_rounds_are_paired_and_alternate_their_order():
+    clock, calls = FakeClock(), []
+
+    def backend(name, seconds_per_text):
+        def encode(texts):
+            calls.append(name)
+            clock.now += seconds_per_text * len(texts)
+        return encode
+
+    seconds = decision.paired_rounds({"a": backend("a", 0.1), "b": backend("b", 0.3)}, ["t"] * 8, rounds=2,
+                                     slices=4, clock=clock)
+    assert seconds == {"a": pytest.approx([0.8, 0.8]), "b": pytest.approx([2.4, 2.4])}
+    assert calls[:8] == ["a", "b", "b", "a", "a", "b", "b", "a"], "every slice runs both, in alternating order"
+
+
+def test_clear_winner_is_chosen_with_its_margin():
+    seconds = {"torch-fp32": [2.0, 2.1, 1.9], "openvino": [1.0, 1.02, 0.98], "torch-bf16": [1.6, 1.7, 1.5]}
+    d = decision.decide(seconds, load=0.1, cores=2, now=1000.0)
+    assert (d.backend, d.runner_up, d.confident, d.settled) == ("openvino", "torch-bf16", True, True)
+    assert d.margin == pytest.approx(0.6, abs=0.02) and d.margin > d.spread
+    assert "faster than torch-bf16" in d.reason and "assistant bench --decide" in d.describe()
+
+
+def test_within_spread_prefers_fewer_dependencies_and_says_so():
+    seconds = {"torch-fp32": [2.0, 2.0, 2.0], "openvino": [1.0, 1.3, 0.9], "torch-bf16": [1.1, 1.05, 1.2]}
+    d = decision.decide(seconds, load=0.1, cores=2, now=1000.0)
+    assert d.backend == "torch-bf16" and not d.confident
+    assert d.margin < d.spread and "within the rounds' spread" in d.reason and "fewer optional dependencies" in d.reason
+    light = {"torch-fp32": [1.05, 0.95, 1.1], "torch-bf16": [1.0, 1.0, 1.0]}
+    assert decision.decide(light, 0.1, 2, 0.0).backend == "torch-bf16", "equally light: the faster one stays"
+
+
+def test_busy_machine_decision_is_held_briefly_then_measured_again(tmp_path):
+    seconds = {"torch-fp32": [2.0, 2.0, 2.0], "openvino": [1.0, 1.0, 1.0]}
+    busy = decision.decide(seconds, load=3.0, cores=2, now=1000.0)
+    assert busy.backend == "openvino" and not busy.settled and "load average 3.00 on 2 cores" in busy.busy
+    erratic = decision.decide({"torch-fp32": [2.0, 2.0, 2.0], "openvino": [1.0, 1.6, 1.0]}, 0.1, 2, 1000.0)
+    assert not erratic.settled and "round times varied" in erratic.busy
+
+    clock = FakeClock(1000.0)
+    cache = decision.ChoiceCache(tmp_path / "choice.json", clock=clock)
+    cache.put("busy", busy, [])
+    cache.put("idle", decision.decide(seconds, load=0.2, cores=2, now=1000.0), [])
+    clock.now += 60
+    assert cache.get("busy")["backend"] == "openvino", "used for a while, so not every process measures"
+    clock.now += decision.HOLD_S
+    assert cache.get("busy") is None, "then measured again"
+    clock.now += 365 * 86400
+    assert cache.get("idle")["decision"]["backend"] == "openvino", "a quiet machine's decision is kept"
+
+
+def test_decision_cached_before_paired_rounds_is_measured_again(tmp_path):
+    path = tmp_path / "choice.json"
+    path.write_text(json.dumps({"key": {"backend": "torch-bf16", "trials": [], "when": 1.0}}))
+    assert decision.ChoiceCache(path).get("key") is None
+
+
+def test_guard_thresholds():
     assert guard.threshold("onnx-int8", explicit=True) == 0.99 and guard.threshold("onnx-int8", explicit=False) == 0.999
 
 
@@ -72,7 +132,8 @@ def builder(embeddings, tmp_path):
 
 def test_guard_falls_back_from_a_degraded_backend(builder):
     degrade = lambda name: Degraded(builder(name)) if name == "torch-bf16" else builder(name)
-    runner, trials = guard.choose("torch-bf16", ["torch-fp32", "torch-bf16"], degrade, calibration.sample())
+    runner, trials, _ = guard.choose("torch-bf16", ["torch-fp32", "torch-bf16"], degrade, calibration.sample(),
+                                     calibration.timing_sample(4), load=0.0, cores=2, now=0.0)
     assert runner.name == "torch-fp32"
     bad = next(t for t in trials if t.backend == "torch-bf16")
     assert not bad.passed and bad.cosine_mean < 0.999 and "cosine mean" in bad.note
@@ -80,10 +141,12 @@ def test_guard_falls_back_from_a_degraded_backend(builder):
 
 def test_guard_threshold_out_of_reach_leaves_fp32(builder, monkeypatch):
     monkeypatch.setattr(guard, "GUARD_MEAN", 1.01)
-    runner, trials = guard.choose("auto", ["torch-fp32", "torch-bf16"], builder, calibration.sample())
+    runner, trials, chosen = guard.choose("auto", ["torch-fp32", "torch-bf16"], builder, calibration.sample(),
+                                          calibration.timing_sample(4), load=0.0, cores=2, now=0.0)
     assert runner.name == "torch-fp32"
     assert [t.backend for t in trials] == ["torch-fp32", "torch-bf16"]
     assert not trials[1].passed and trials[1].cosine_mean > 0.999, "bf16 is good, the bar is just out of reach"
+    assert chosen.backend == "torch-fp32" and chosen.reason == "the only backend that passed the guard"
 
 
 def test_token_batches_cover_every_text_once_within_limits():
@@ -109,6 +172,7 @@ def test_status_reports_backend_and_cpu(shared_assistant):
     status = shared_assistant.status()
     assert status["backend"] in BACKENDS
     assert "cores" in status["cpu"]
+    assert status["decision"].startswith(status["backend"]) and "assistant bench --decide" in status["decision"]
 
 
 def _retrieve(assistant, q, k=5):
@@ -176,3 +240,22 @@ def test_bench_tiny_emits_json(tmp_path, corpus_copy):
     assert data["query"]["grown"]["chunks"] == 200
     assert data["query"]["corpus"]["retrieve"]["p50_ms"] > 0
     assert data["auto"]["backend"] in BACKENDS and "cores" in data["machine"]["cpu"]
+    assert data["auto"]["decision"]["backend"] == data["auto"]["backend"] and "decided" in data["auto"]["summary"]
+
+
+@pytest.mark.slow
+def test_bench_startup_times_cold_processes_next_to_plain_langchain(tmp_path, corpus_copy):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    result = CliRunner().invoke(app, ["--index-dir", str(tmp_path / "ix"), "bench", "--tiny", "--json",
+                                      "--corpus", str(corpus_copy), "--sections", "startup"])
+    assert result.exit_code == 0, result.output
+    startup = json.loads(result.stdout)["startup"]
+    assert set(startup["seconds"]) == {"cli_ingest_nothing", "cli_ask", "python_cold", "assistant_first_ask",
+                                       "assistant_first_ask_libraries_imported", "plain_cold", "plain_first_search"}
+    assert all(len(runs) == 1 and runs[0] > 0 for runs in startup["runs"].values())
+    assert set(startup["ratios"]) == {"cli_ask_to_plain_cold", "cli_ingest_nothing_to_plain_cold",
+                                      "assistant_first_ask_to_plain", "libraries_imported_to_plain"}
+    assert startup["targets"]["cli_ask"] == 2.5 and len(startup["load_average"]) == 2

@@ -133,3 +133,74 @@ def test_a_background_ingest_steps_aside_while_a_question_is_answered(tmp_path, 
     assert [p.line() for p in heard] == [
         "1/2 ferry.txt: embedding 0/1 chunks", "1/2 ferry.txt: embedding 1/1 chunks", "1/2 ferry.txt: indexed, 1 chunk",
         "2/2 pier.txt: embedding 0/1 chunks", "2/2 pier.txt: embedding 1/1 chunks", "2/2 pier.txt: indexed, 1 chunk"]
+
+
+# A CLI run that reports, at exit, which heavy modules it imported and which child processes it started.
+_WATCHED_CLI = """
+import atexit, json, sys
+spawned = []
+sys.addaudithook(lambda event, args: event == "subprocess.Popen" and spawned.append(" ".join(map(str, args[1]))))
+heavy = ("torch", "sentence_transformers", "transformers", "chromadb", "openvino")
+atexit.register(lambda: print("WATCHED " + json.dumps({"imported": [m for m in heavy if m in sys.modules],
+                                                         "spawned": spawned}), file=sys.stderr))
+from assistant.cli import main
+sys.argv = ["assistant", *sys.argv[1:]]
+main()
+"""
+
+
+def _watched_cli(*args: str) -> tuple[str, dict]:
+    import json
+    import subprocess
+    import sys
+
+    from procs import child_env
+
+    done = subprocess.run([sys.executable, "-c", _WATCHED_CLI, *args], env=child_env(), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    watched = next(line for line in done.stderr.splitlines() if line.startswith("WATCHED "))
+    return done.stdout, json.loads(watched.removeprefix("WATCHED "))
+
+
+def test_unchanged_corpus_ingest_loads_no_model_and_probes_only_after_an_unclean_shutdown(corpus_copy, tmp_path):
+    """Cold start: an unchanged corpus is decided from the record alone (no torch, no Chroma, no probe child)
+    while the last process shut down cleanly; after one is killed, the next open probes the index first."""
+    import subprocess
+    import sys
+
+    from procs import child_env
+
+    where = ["--corpus-dir", str(corpus_copy), "--index-dir", str(tmp_path / "index")]
+    _watched_cli(*where, "ingest")
+    out, watched = _watched_cli(*where, "ingest")
+    assert "unchanged 2" in out and "0 embedded" in out
+    assert watched == {"imported": [], "spawned": []}
+
+    killed = subprocess.run([sys.executable, "-c", "import os, signal, sys\nfrom assistant import Assistant\n"
+                             "Assistant(corpus_dir=sys.argv[1], index_dir=sys.argv[2], auto_ingest=False)\n"
+                             "os.kill(os.getpid(), signal.SIGKILL)", str(corpus_copy), str(tmp_path / "index")],
+                            env=child_env(), capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -9, killed.stderr
+    out, watched = _watched_cli(*where, "ingest")
+    assert "unchanged 2" in out
+    assert any("probe.py" in command for command in watched["spawned"]), watched
+
+    out, watched = _watched_cli(*where, "ingest")
+    assert "unchanged 2" in out and watched == {"imported": [], "spawned": []}, "checked once, trusted again"
+
+
+def test_changed_corpus_is_not_mistaken_for_an_unchanged_one(corpus_copy, tmp_path):
+    from assistant import Settings
+    from assistant.ingest import unchanged_corpus
+
+    settings = Settings.from_env(corpus_dir=corpus_copy, index_dir=tmp_path / "index", env={})
+    assert unchanged_corpus(settings, [corpus_copy]) is None, "no index yet"
+    _watched_cli("--corpus-dir", str(corpus_copy), "--index-dir", str(tmp_path / "index"), "ingest")
+    assert unchanged_corpus(settings, [corpus_copy]).unchanged == 2
+    (corpus_copy / "new.md").write_text("The harbour festival opens in May.", encoding="utf-8")
+    assert unchanged_corpus(settings, [corpus_copy]) is None
+    (corpus_copy / "new.md").unlink()
+    assert unchanged_corpus(settings.with_(chunk_tokens=64), [corpus_copy]) is None, "another chunking"
+    (corpus_copy / "kaohsiung-silicon-valley-visit.md").unlink()
+    assert unchanged_corpus(settings, [corpus_copy]) is None

@@ -1,12 +1,10 @@
-"""The quality guard and `auto`: measure candidate backends on a calibration sample against fp32,
-keep the fastest that stays within the cosine threshold, and remember the decision on disk."""
+"""The quality guard: measure candidate backends on a calibration sample against fp32 and keep those within the
+cosine threshold; `auto` then times the survivors (decision.py) and uses the one it decides on."""
 from __future__ import annotations
 
-import json
-import os
 import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
+from statistics import median
 from typing import Callable
 
 import numpy as np
@@ -14,10 +12,10 @@ import numpy as np
 from ..errors import ConfigError
 from . import BACKENDS, unavailable
 from .base import Runner
+from .decision import Decision, decide, paired_rounds
 
 GUARD_MEAN = 0.999       # default: mean cosine to fp32 on the calibration sample
 GUARD_INT8 = 0.99        # an int8 backend the user chose explicitly
-TIE = 0.15               # speeds closer than this are a tie (run-to-run noise on a shared 2-core machine)
 
 Build = Callable[[str], Runner]
 
@@ -69,17 +67,11 @@ def attempt(name: str, build: Build, sample: list[str], reference: np.ndarray,
     return runner, Trial(name, speed, float(c.mean()), float(c.min()), passed, note)
 
 
-def pick(trials: list[Trial]) -> str:
-    """The fastest passing backend; within a tie, the one needing fewer optional packages."""
-    passing = [t for t in trials if t.passed]
-    fastest = max(t.chunks_per_s for t in passing)
-    close = [t for t in passing if t.chunks_per_s >= fastest * (1 - TIE)]
-    return min(close, key=lambda t: (len(BACKENDS[t.backend].modules), -t.chunks_per_s)).backend
-
-
-def choose(requested: str, candidates: list[str], build: Build, sample: list[str]) -> tuple[Runner, list[Trial]]:
-    """Run the guard: an explicit backend is kept if it passes; otherwise (or for auto) the fastest
-    passing candidate wins. The fp32 reference always passes, so there is always a winner."""
+def choose(requested: str, candidates: list[str], build: Build, sample: list[str], timing_texts: list[str],
+           load: float, cores: int, now: float) -> tuple[Runner, list[Trial], Decision]:
+    """Run the guard: an explicit backend is kept if it passes; otherwise (or for auto) the passing candidates
+    are timed in paired rounds on `timing_texts` and `decide` picks one. The fp32 reference always passes, so
+    there is always a winner."""
     if requested != "auto" and unavailable(requested):
         raise ConfigError(unavailable(requested))
     reference_runner = build("torch-fp32")
@@ -92,35 +84,16 @@ def choose(requested: str, candidates: list[str], build: Build, sample: list[str
             raise ConfigError(trial.note)
         trials.append(trial)
         if trial.passed:
-            return runner, trials
+            return runner, trials, Decision(requested, reason="asked for by name and passed the guard", when=now)
     for name in candidates:
         if name not in {t.backend for t in trials}:
             runner, trial = attempt(name, build, sample, reference, threshold(name, explicit=False))
             trials.append(trial)
             if runner is not None and trial.passed:
                 runners[name] = runner
-    return runners[pick(trials)], trials
-
-
-class ChoiceCache:
-    """backend decisions in one JSON file, keyed by model, request, host features and versions."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def get(self, key: str) -> dict | None:
-        try:
-            return json.loads(self.path.read_text(encoding="utf-8")).get(key)
-        except (OSError, ValueError):
-            return None
-
-    def put(self, key: str, backend: str, trials: list[Trial]) -> None:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {}
-        data[key] = {"backend": backend, "trials": [asdict(t) for t in trials], "when": time.time()}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.path.with_suffix(f".{os.getpid()}.tmp")
-        temp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        os.replace(temp, self.path)
+    seconds = paired_rounds({name: r.encode for name, r in runners.items()}, timing_texts)
+    for trial in trials:
+        if trial.backend in seconds:
+            trial.chunks_per_s = len(timing_texts) / max(median(seconds[trial.backend]), 1e-9)
+    decision = decide(seconds, load, cores, now)
+    return runners[decision.backend], trials, decision

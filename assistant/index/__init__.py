@@ -4,6 +4,7 @@ record.py   the durable SQLite record (documents, chunks, their vectors): the so
 store.py    the Chroma collection derived from it
 sync.py     record -> Chroma: reconcile, rebuild, verify by search
 health.py   the check on open and `doctor`; probe.py reads a collection in a child process
+openers.py  which processes have the embedded store open; whether the last one shut down cleanly
 lock.py     one writer per index
 """
 from __future__ import annotations
@@ -16,12 +17,20 @@ from langchain_core.embeddings import Embeddings
 from ..config import Settings
 from .health import HealthReport, doctor, open_index
 from .lock import ensure_unlocked, writer_lock
+from .openers import why_check
 from .record import Record, text_hash
 from .store import MAX_BATCH, ChromaStore, open_store, to_passage, wipe_embedded
 from .sync import ensure_searchable, reconcile
 
-__all__ = ["MAX_BATCH", "ChromaStore", "HealthReport", "Index", "Record", "doctor", "ensure_unlocked", "text_hash",
-           "to_passage"]
+__all__ = ["MAX_BATCH", "ChromaStore", "HealthReport", "Index", "Record", "check_reason", "doctor", "ensure_unlocked",
+           "text_hash", "to_passage"]
+
+
+def check_reason(settings: Settings, record: Record) -> str:
+    """Why opening the index would probe it first, or "" when it would not (see openers.py)."""
+    if settings.chroma_url:
+        return "a Chroma server is checked on every open"
+    return why_check(record, Path(settings.index_dir))
 
 
 class Index:

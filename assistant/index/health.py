@@ -1,7 +1,8 @@
 """Open the Chroma index only after checking it against the record, and repair it from the record when it fails.
 
 Chroma 1.5 can break under `kill -9` (an HNSW segment that no longer answers, or segfaults on open), while
-the record we own stays whole. So on open: probe count, ids and a sample of self-queries, in a child process
+the record we own stays whole. So on open, when the last process to use it did not shut down cleanly or its
+files changed since (openers.py), and always for `doctor`: probe count, ids and a sample of self-queries, in a child process
 for the embedded store (a crash there must not take the caller down); ids out of step -> reconcile;
 anything worse -> rebuild the collection from the stored vectors (no re-embedding) and time it. A repair
 is verified whole: every stored vector is queried and must find itself.
@@ -19,6 +20,7 @@ from pathlib import Path
 from ..config import Settings
 from ..errors import IndexLockedError, StoreError
 from .lock import writer_lock
+from .openers import note_opened, stale_openers, why_check
 from .record import Record
 from .store import ChromaStore, embedded_path, is_open_here, open_store, store_errors, wipe_embedded
 from .sync import describe, make_searchable, rebuild, reconcile
@@ -59,19 +61,28 @@ class HealthReport:
 def open_index(settings: Settings, record: Record, embeddings) -> tuple[ChromaStore, HealthReport]:
     """The checked (and if need be repaired) store for an index, with what the check did.
 
-    Skipped while another process holds the writer lock (that writer reconciles when it finishes),
-    and for a server whose record is empty here (an app process away from the writer has nothing to
-    compare with, and must not empty the shared collection).
+    An embedded store is probed only when `openers.why_check` finds a reason (an opener that did not shut
+    down cleanly, or files changed since the last clean shutdown). Skipped while another process holds the
+    writer lock (that writer reconciles when it finishes), and for a server whose record is empty here (an
+    app process away from the writer has nothing to compare with, and must not empty the shared collection).
     """
     index_dir = Path(settings.index_dir)
     fresh = not record.chunk_ids() and not embedded_path(index_dir).exists()
-    if fresh or (settings.chroma_url and not record.chunk_ids()):
+    if not settings.chroma_url:
+        reason = "" if fresh else why_check(record, index_dir)
+        note_opened(record, index_dir)
+        if not reason:
+            note = "the record is empty" if fresh else "the last process to open it shut down cleanly"
+            return open_store(settings, embeddings), HealthReport("skipped", note=note)
+    elif not record.chunk_ids():
         return open_store(settings, embeddings), HealthReport("skipped", note="the record is empty")
     try:
         with writer_lock(index_dir, "health check"):
-            return check_and_repair(settings, record, embeddings)
+            checked = check_and_repair(settings, record, embeddings)
     except IndexLockedError as e:
         return open_store(settings, embeddings), HealthReport("skipped", note=str(e))
+    record.forget_openers(stale_openers(record))
+    return checked
 
 
 def check_and_repair(settings: Settings, record: Record, embeddings,
@@ -150,7 +161,10 @@ def doctor(settings: Settings) -> tuple[list[str], bool]:
     if settings.chroma_url and not record.chunk_ids():
         return lines + ["index: not compared: the record here is empty; run doctor where the ingest writer runs"], False
     with writer_lock(Path(settings.index_dir), "doctor"):
+        if not settings.chroma_url:
+            note_opened(record, Path(settings.index_dir))
         _, report = check_and_repair(settings, record, None, verify_all=True)
+        record.forget_openers(stale_openers(record))
     lines.append(f"index: {report.summary()}")
     lines.append({"checked": "repair: none needed", "reconciled": "repair: collection brought in step with the record",
                   "rebuilt": "repair: collection rebuilt from the record"}[report.action])

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS embeddings (
     text_hash TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (text_hash, model));
+CREATE TABLE IF NOT EXISTS openers (pid INTEGER NOT NULL, place TEXT NOT NULL, PRIMARY KEY (pid, place));
 """
 
 
@@ -39,10 +40,16 @@ def text_hash(text: str) -> str:
 class Record:
     """Documents, chunks and cached embeddings in one SQLite file; every write is one transaction."""
 
+    FILE = "record.sqlite3"
+
     @classmethod
     def for_index(cls, index_dir: Path) -> "Record":
-        """The record kept in an index folder."""
-        return cls(Path(index_dir) / "record.sqlite3")
+        """The record kept in an index folder (created when there is none)."""
+        return cls(Path(index_dir) / cls.FILE)
+
+    @classmethod
+    def exists_in(cls, index_dir: Path) -> bool:
+        return (Path(index_dir) / cls.FILE).exists()
 
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +93,25 @@ class Record:
     def set_meta(self, values: dict[str, str]) -> None:
         with self.transaction() as db:
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
+
+    def openers(self) -> list[tuple[int, str]]:
+        """(pid, record path) of the processes that opened the embedded store and have not signed out."""
+        return [(r[0], r[1]) for r in self.db.execute("SELECT pid, place FROM openers")]
+
+    def add_opener(self, pid: int, place: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO openers VALUES (?, ?)", (pid, place))
+
+    def remove_opener(self, pid: int, place: str, fingerprint: str) -> None:
+        """Sign a process out; the last one out leaves the store's fingerprint as the clean state."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM openers WHERE pid=? AND place=?", (pid, place))
+            if not db.execute("SELECT 1 FROM openers LIMIT 1").fetchone():
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('clean_fingerprint', ?)", (fingerprint,))
+
+    def forget_openers(self, rows: list[tuple[int, str]]) -> None:
+        with self.transaction() as db:
+            db.executemany("DELETE FROM openers WHERE pid=? AND place=?", rows)
 
     def document_state(self) -> dict[str, tuple[str, str, str]]:
         """doc_id -> (content hash, chunking signature, source) of every recorded document."""
