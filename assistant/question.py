@@ -212,8 +212,10 @@ def corpus_casing(texts: tuple[str, ...]) -> dict[str, str]:
 
 
 def _month_names(chinese: str) -> str:
-    """"10月" is October: a month to check, not the number 10 (rendered before the dictionary sees it)."""
-    return re.sub(r"(?<!\d)(1[0-2]|0?[1-9])\s*月", lambda m: f" {MONTHS[int(m.group(1)) - 1].title()} ", chinese)
+    """"10月" is October: a month to check, not the number 10, and "2025年" is "in 2025", a year to check, not a
+    "year" asked about (rendered before the dictionary sees them)."""
+    chinese = re.sub(r"(?<!\d)(1[0-2]|0?[1-9])\s*月", lambda m: f" {MONTHS[int(m.group(1)) - 1].title()} ", chinese)
+    return re.sub(r"((?:1[89]|20)\d\d)\s*年(?:的)?", r" in \1 ", chinese)
 
 
 def _mode(question: str) -> str:

@@ -161,6 +161,12 @@ def corpus_spellings(texts: tuple[str, ...]) -> dict[str, str]:
 def transliterated(characters: str, spellings: dict[str, str]) -> str | None:
     """The documents' name that a phonetic spelling sounds like (德勒斯登 "delesideng" -> Dresden), if one
     clearly does: similar enough, and clearly more than any other."""
+    found = _sounds_like(characters, spellings)
+    return found[1] if found else None
+
+
+def _sounds_like(characters: str, spellings: dict[str, str]) -> tuple[float, str] | None:
+    """(similarity, name) of the documents' name the characters clearly sound like, or None."""
     readings = pinyin_chars()
     if not all(c in readings for c in characters):
         return None
@@ -172,7 +178,7 @@ def transliterated(characters: str, spellings: dict[str, str]) -> str | None:
         return None
     if len(scored) > 1 and scored[0][0] - scored[1][0] < _SOUNDS_CLEARER:
         return None
-    return scored[0][1]
+    return scored[0]
 
 
 def _first_sound(word: str) -> str:
@@ -202,19 +208,26 @@ class Translator:
 
     def sounded_out(self, words: list[str]) -> list[str]:
         """Runs of three or more single characters the dictionary reads one by one are often a foreign name
-        spelled by sound (德勒斯登, 格丁尼亞): when the documents hold a name that sounds like it, it is that name."""
+        spelled by sound (德勒斯登, 格丁尼亞): when the documents hold a name that sounds like it, it is that name.
+        The span that sounds most like a name wins, and it may take back the last character of the word before
+        it (與格 + 丁尼亞: "and" + Gdynia, not "dative case" + ...)."""
         out: list[str] = []
         i = 0
         while i < len(words):
             end = i
             while end < len(words) and len(words[end]) == 1 and words[end] not in _NOT_SOUNDS:
                 end += 1
-            found = next(((j, name) for j in range(end, i + 2, -1)
-                          if (name := transliterated("".join(words[i:j]), self.spellings))), None)
-            if found:
-                j, name = found
-                self.names.setdefault("".join(words[i:j]), name)
-                out.append("".join(words[i:j]))
+            borrowed = out[-1][-1] if end - i >= 2 and out and len(out[-1]) == 2 else ""
+            spans = [(lead, j) for lead in ("", borrowed) if lead or end - i >= 3 for j in range(i + 2, end + 1)]
+            scored = [(found, lead, j) for lead, j in spans
+                      if len(lead) + j - i >= 3 and (found := _sounds_like(lead + "".join(words[i:j]), self.spellings))]
+            if scored:
+                (_, name), lead, j = max(scored, key=lambda f: (f[0][0], f[2]))
+                if lead:
+                    out[-1] = out[-1][:-1]
+                characters = lead + "".join(words[i:j])
+                self.names.setdefault(characters, name)
+                out.append(characters)
                 i = j
             else:
                 out.append(words[i])

@@ -4,6 +4,7 @@ from langchain_core.runnables import RunnableLambda
 
 from assistant import Assistant
 from assistant.answer.extractive import ABSTAIN_TEXT
+from assistant.question import understand
 from assistant.translate import Translator, to_english, to_simplified
 
 DOCS = ("Current Kaohsiung City Mayor Chen Chi-mai (陳其邁) met Chang Yen-ching (張硯卿) in the city of Taipei.",)
@@ -45,6 +46,17 @@ def test_names_spelled_out_in_the_documents_are_rendered_as_they_spell_them():
     translator = Translator(DOCS)
     assert translator.english("張硯卿是誰?") == translator.english("张砚卿是谁？") == "Who Chang Yen-ching is?"
     assert "ink-stone" in Translator().english("張硯卿是誰?")  # the dictionary alone reads the name as words
+
+
+def test_a_name_spelled_by_sound_may_take_back_the_character_a_dictionary_word_took():
+    """與格 ("dative case") is a dictionary word, but here 與 is "and" and 格 begins 格丁尼亞, Gdynia."""
+    translator = Translator(("Gdynia is a port city on the Baltic coast of Poland.",))
+    assert translator.english("高雄與格丁尼亞是從哪一年開始合作的？").endswith("and Gdynia is from begin cooperate of?")
+
+
+def test_a_year_in_a_chinese_question_is_a_constraint_not_the_asked_slot():
+    query = understand("2025年的Sunshine Island Vibe Fest以什麼為主題？")
+    assert query.years == ("2025",) and query.answer_type != "date"
 
 
 def test_the_documents_choose_among_senses_and_spellings():
