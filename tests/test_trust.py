@@ -118,3 +118,21 @@ def test_the_sentence_that_carries_on_from_the_answer_joins_it(shared_assistant)
     assert not answer.abstained
     assert "dredging methods" in answer.text and "ferry pier" not in answer.text
     assert [c.quote.split()[0] for c in answer.citations] == ["Last", "The"]  # in reading order, each cited
+
+
+PORTS = ("Take Rotterdam as an example: known for its harbor on the North Sea coast of the Netherlands, Rotterdam is a "
+         "port city much like Kaohsiung. Its deputy mayor toured the port of Kaohsiung in 2022. Prior to the formal "
+         "agreement being signed in May 2024, officials from both cities exchanged three visits.")
+
+
+@pytest.mark.parametrize("year, answered", [("2024", True), ("2023", False)])
+def test_both_cities_are_the_ones_the_sentences_before_name(shared_assistant, year, answered):
+    """"... signed in May 2024, officials from both cities ...": the city asked for is named sentences before."""
+    passage = Passage(text=PORTS, doc_id="ports", title="Port partners", date="2024-06", source="", chunk_index=0,
+                      start=0, end=len(PORTS), score=1.0)
+    question = f"Which city signed a formal agreement with Kaohsiung in May {year}?"
+    answer = shared_assistant.extractive({"question": question, "passages": [passage],
+                                          "query": shared_assistant.understand(question)})
+    assert answer.abstained is not answered
+    assert ("Rotterdam" in answer.text) is answered  # a wrong year is corrected with the 2024 sentence alone
+

@@ -83,7 +83,17 @@ def judge(query: Query, cand: Evidence) -> Verdict:
             if (other is not None and _on_topic(query, other.text) and _slot(query, other.text).status == OK
                     and all(_names(owner, other.text) for owner in _focus_owners(query))):
                 return Verdict(OK, neighbour=step)
+        # "... signed in October 2025, senior officials from both cities ...": the cities are the ones the
+        # sentences before it name.
+        if query.answer_type in ("place", "organisation") and _BOTH_SIDES.search(cand.text):
+            for step in (-1, -2, -3):
+                other = neighbour(cand, step)
+                if other is not None and fresh_names(query, other.text):
+                    return Verdict(OK, neighbour=step)
     return verdict
+
+
+_BOTH_SIDES = re.compile(r"\b(both|the two) (cities|sides|partners|countries|municipalities|ports)\b", re.I)
 
 
 # A comparison or superlative the question claims ("more ... than", "the largest"), and what states one.

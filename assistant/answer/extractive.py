@@ -106,8 +106,13 @@ class ExtractiveAnswerer:
         """Candidate sentences scoring at least `floor`, best first, each with its constraint verdict."""
         if self._unknown_entity(query):
             return []
-        ranked = self.score(query, passages)
-        return [(c, judge(query, c)) for c in ranked if c.score >= floor]
+        judged = [(c, judge(query, c)) for c in self.score(query, passages)]
+        for cand, verdict in judged:
+            if verdict.neighbour and not cand.typed:  # the sentence beside it holds the asked-for span
+                cand.typed, cand.score = True, 0.0
+                cand.score = _combine(cand)
+        judged.sort(key=lambda cv: (-cv[0].score, cv[0].passage_rank))
+        return [(c, v) for c, v in judged if c.score >= floor]
 
     def decide(self, query: Query, judged: list[tuple[Evidence, Verdict]], threshold: float) -> Answer:
         """Answer from the candidates that meet every constraint; else correct a contradicted premise; else abstain.
