@@ -17,9 +17,10 @@ from starlette.middleware import Middleware
 from .config import checked_token
 from .errors import AssistantError
 from .markup import literal_html, literal_markdown
-from .types import Answer, Citation
+from .types import Answer
 from .web_admin import admin_tab
 from .web_guard import IssuedAnswers, RateLimiter, UploadGuard, client_of
+from .web_sources import CITATION_JS, SOURCES_CSS, sources_panel
 
 if TYPE_CHECKING:
     from .assistant import Assistant
@@ -65,32 +66,6 @@ def render_answer(answer: Answer) -> str:
     return literal_html(answer.text)
 
 
-def render_sources(answer: Answer | None) -> str:
-    """HTML list of cited sources: title, date and the quote highlighted inside its passage."""
-    if answer is None:
-        return ""
-    if answer.abstained and not answer.citations:
-        return '<div class="sources abstained">No sources: the documents do not answer this question.</div>'
-    items = "".join(_source_item(c) for c in answer.citations)
-    if answer.corrected:
-        return (f'<div class="sources correction"><h4>Correction: what the documents say instead</h4>'
-                f'<ol class="citations">{items}</ol></div>')
-    return f'<div class="sources"><h4>Sources</h4><ol class="citations">{items}</ol></div>'
-
-
-def _source_item(c: Citation) -> str:
-    p = c.passage
-    at = p.text.find(c.quote)
-    if at < 0:
-        body = f"<mark>{html.escape(c.quote)}</mark>"
-    else:
-        body = (html.escape(p.text[:at]) + f"<mark>{html.escape(c.quote)}</mark>"
-                + html.escape(p.text[at + len(c.quote):]))
-    date = f' <span class="date">{html.escape(p.date)}</span>' if p.date else ""
-    return (f'<li value="{c.n}" class="citation"><div class="title"><b>[{c.n}] {html.escape(p.title)}</b>{date}</div>'
-            f'<div class="passage">{body}</div></li>')
-
-
 def points_markdown(topic: str, answer: Answer) -> str:
     """Talking points plus a numbered source list: what is shown, copied and downloaded (document text goes
     through literal_markdown, so it shows literally and copies without escapes)."""
@@ -115,9 +90,12 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
     votes = RateLimiter(s.limits.feedback_per_minute, "votes")
     issued = IssuedAnswers()
 
+    def links() -> dict[str, str]:
+        return {d["doc_id"]: d["url"] for d in assistant.documents() if d.get("url")}
+
     def respond(message: str, chat: list[dict], answers: list[dict], request: gr.Request) -> Iterator[tuple]:
         """Stream the answer into the chat; `answers` keeps each turn's JSON and the id it was issued under,
-        for the sources panel and feedback."""
+        for the sources panel (every answer keeps its sources) and feedback."""
         history = [{"role": m["role"], "content": _plain(m["content"])} for m in chat]
         chat = chat + [{"role": "user", "content": literal_html(message)}]
         try:
@@ -130,13 +108,13 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                     final = chat + [{"role": "assistant", "content": render_answer(piece)}]
                     given = piece.to_dict()
                     given["id"] = issued.issue(message, given)
-                    yield final, "", render_sources(piece), answers + [given]
+                    yield final, "", sources_panel(answers + [given], links()), answers + [given]
                     return
                 shown += piece
-                yield chat + [{"role": "assistant", "content": literal_html(shown)}], "", "", answers
+                yield chat + [{"role": "assistant", "content": literal_html(shown)}], "", gr.update(), answers
         except AssistantError as e:
             reply = {"text": f"⚠ {e}", "abstained": True, "corrected": False, "citations": []}
-            yield chat + [{"role": "assistant", "content": literal_html(reply["text"])}], "", "", answers + [reply]
+            yield chat + [{"role": "assistant", "content": literal_html(reply["text"])}], "", gr.update(), answers + [reply]
 
     def ask_api(question: str, history: list[dict] | None = None, request: gr.Request = None) -> dict:
         limited = questions.refusal(client_of(request))
@@ -203,7 +181,7 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                         clear = gr.Button("New conversation", scale=1, elem_id="clear")
                     examples = gr.Examples(EXAMPLES, inputs=box)
                 with gr.Column(scale=2):
-                    sources = gr.HTML(elem_id="sources")
+                    sources = gr.HTML(sources_panel([]), elem_id="sources")
         with gr.Tab("Talking points"):
             topic = gr.Textbox(label="Topic", elem_id="topic")
             with gr.Row():
@@ -219,7 +197,7 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         send.click(respond, [box, chatbot, answers], outputs, api_name=False)
         box.submit(respond, [box, chatbot, answers], outputs, api_name=False)
         examples.load_input_event.then(respond, [box, chatbot, answers], outputs, api_name=False)
-        clear.click(lambda: ([], "", "", []), None, outputs, api_name=False)
+        clear.click(lambda: ([], "", sources_panel([]), []), None, outputs, api_name=False)
         chatbot.like(record_feedback, [answers, chatbot], None, api_name=False)
         draft.click(draft_points, [topic, audience, count], [points_out, download], api_name=False)
         api_q, api_h, api_out = gr.Textbox(visible=False), gr.JSON(visible=False), gr.JSON(visible=False)
@@ -262,7 +240,8 @@ def launch_options(settings: Settings, host: str | None = None, port: int | None
         share=False, show_error=settings.web.debug,
         max_file_size=int(settings.limits.max_file_mb * 2**20), allowed_paths=[],
         blocked_paths=[str(Path(settings.index_dir).resolve()), str(Path(settings.corpus_dir).resolve())],
-        strict_cors=True, enable_monitoring=False, mcp_server=False, footer_links=["api"], theme=THEME, css=CSS,
+        strict_cors=True, enable_monitoring=False, mcp_server=False, footer_links=["api"], theme=THEME,
+        css=CSS + SOURCES_CSS, js=CITATION_JS,
     )
 
 

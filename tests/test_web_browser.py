@@ -68,14 +68,13 @@ def open_chat(page, url: str) -> None:
 
 
 def ask(page, question: str) -> str:
-    """Type a question, press Enter, wait until the final answer and its sources panel are shown."""
+    """Type a question, press Enter, wait until the final answer and its section of the sources panel are shown."""
     bots = page.locator("#chat [data-testid='bot']")
     before = bots.count()
     page.fill("#question textarea", question)
     page.press("#question textarea", "Enter")
     bots.nth(before).wait_for(timeout=ANSWER_TIMEOUT_MS)
-    page.wait_for_function("() => document.querySelector('#sources').innerText.trim() !== ''",
-                           timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_selector(f"#sources [data-turn='{before}']", timeout=ANSWER_TIMEOUT_MS)
     page.wait_for_function("() => document.querySelector('#question textarea').value === ''")
     return bots.nth(before).inner_text()
 
@@ -96,11 +95,11 @@ def test_question_streams_a_cited_answer_with_the_quote_in_the_sources_panel(ui,
     partial = [t for t in dict.fromkeys(page.evaluate("window.__seen")) if t and t != answer.strip()]
     assert len(partial) >= 2, "the answer should arrive in pieces"
     assert all(answer.startswith(t) for t in partial)
-    first = page.locator("#sources .citation").first
-    assert "[1] Beyond Taipei" in first.locator(".title").inner_text()
+    first = page.locator("#sources [data-turn='0'] .source-card").first
+    assert first.locator(".card-title").inner_text().startswith("[1] Beyond Taipei")
     assert "2025-11" in first.locator(".date").inner_text()
-    assert "45 sister-city partnerships" in first.locator("mark").inner_text()
-    assert len(first.locator(".passage").inner_text()) > len(first.locator("mark").inner_text())
+    assert "45 sister-city partnerships" in first.locator(".quote mark").inner_text()
+    assert len(first.locator(".passage").text_content()) > len(first.locator(".quote").inner_text())
 
     row = vote(page, ui["feedback"], "Like", -1)
     assert row["vote"] == "up" and row["question"] == "How many sister cities does Kaohsiung have?"
@@ -154,21 +153,52 @@ def test_follow_up_question_uses_the_conversation(ui, page):
     first = ask(page, "Tell me about Kaohsiung's partnership with Gdynia.")
     answer = ask(page, "When was the agreement signed?")
     assert "October 2025" in answer
-    assert "Gdynia" in page.inner_text("#sources")
+    assert "Gdynia" in page.text_content("#sources [data-turn='1'] .passage")  # behind "Show passage"
+    # the first answer keeps its sources, collapsed under the latest one's
+    assert page.locator("#sources [data-turn='0'] .source-card").count() >= 1
+    assert page.eval_on_selector("#sources [data-turn='1']", "e => e.open")
+    assert not page.eval_on_selector("#sources [data-turn='0']", "e => e.open")
     row = vote(page, ui["feedback"], "Dislike", 0)  # the earlier answer, not the latest
     assert row["vote"] == "down" and row["question"] == "Tell me about Kaohsiung's partnership with Gdynia."
     assert row["answer"].split() == first.split() != answer.split()
     page.click("#clear")
     page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
-    assert page.inner_text("#sources").strip() == ""
+    page.wait_for_selector("#sources .sources-hint")
+    assert page.locator("#sources [data-turn]").count() == 0
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_a_citation_links_to_its_own_answers_source_card(ui, page):
+    """Two quotes from one passage make one card with both marked; a card says "date unknown" when the document
+    has no date; an earlier answer's [1] still opens its own card, highlighted, in view and focused."""
+    open_chat(page, ui["public"])
+    edinburgh = ask(page, "What happened with Edinburgh's plan to partner with Kaohsiung?")
+    first = page.locator("#sources [data-turn='0'] .source-card")
+    assert first.count() == 1 and first.locator(".card-title").inner_text().startswith("[1] [2] Beyond Taipei")
+    assert first.locator(".quote mark").count() == 2 and first.locator(".passage mark").count() == 2
+    assert page.locator("#sources ol").count() == 0  # numbered once, by the markers
+    ask(page, "Who welcomed the Kaohsiung delegation at San Jose City Hall?")
+    latest = page.locator("#sources [data-turn='1'] .source-card")
+    assert "date unknown" in latest.locator(".card-meta").inner_text()
+    assert not page.eval_on_selector("#sources [data-turn='0']", "e => e.open")
+    assert page.locator("#chat [data-testid='bot']").first.inner_text() == edinburgh  # linked once, not doubled
+
+    cite = page.locator("#chat [data-testid='bot']").first.locator("a.cite", has_text="[1]")
+    cite.focus()
+    page.keyboard.press("Enter")  # keyboard-only: the link is focusable and opens the card
+    page.wait_for_function("() => document.querySelector('#sources [data-turn=\"0\"]').open")
+    assert first.evaluate("e => e.classList.contains('highlight') && document.activeElement === e")
+    page.wait_for_function("""() => { const r = document.querySelector('#sources [data-turn="0"] .source-card')
+        .getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }""")
+    assert latest.evaluate("e => !e.classList.contains('highlight')")
 
 
 def test_uncovered_question_abstains_without_sources(ui, page):
     open_chat(page, ui["public"])
     answer = ask(page, "What is the annual budget of Kaohsiung's Department of Administrative and International Affairs?")
     assert "do not answer" in answer and "[1]" not in answer
-    assert page.locator("#sources .citation").count() == 0
-    assert "No sources" in page.inner_text("#sources")
+    assert page.locator("#sources .source-card").count() == 0
+    assert "No sources" in page.inner_text("#sources [data-turn='0']")
 
 
 def test_talking_points_are_cited_and_download_as_markdown(ui, page):
@@ -200,12 +230,14 @@ def test_html_in_documents_and_questions_is_shown_as_text(ui, page):
     assert "<script>window.__pwned=1</script>" in answer or '<img src=x onerror="window.__pwned=1">' in answer
     user = page.locator("#chat [data-testid='user']").last.inner_text()
     assert "<script>window.__pwned=1</script>" in user and "![probe](http://127.0.0.1:9/probe.png)" in user
-    sources = page.inner_text("#sources")
+    sources = page.text_content("#sources")  # the whole passage too, behind "Show passage"
     assert 'Harbour notes <img src=x onerror="window.__pwned=1">' in sources
     assert "[the guide](javascript:window.__pwned=1)" in sources and "<script>" in sources
     assert page.evaluate("window.__pwned") is None
     assert page.locator("img[src='x'], a[href^='javascript:'], #chat script, #sources script").count() == 0
-    assert page.locator("#chat .message-content a, #chat .message-content img, #sources a, #sources img").count() == 0
+    assert page.locator("#chat .message-content a:not(.cite), #chat .message-content img, #sources img").count() == 0
+    links = page.locator("#sources a").evaluate_all("links => links.map(a => [a.className, a.getAttribute('href')])")
+    assert links == [["source-link", "https://example.org/harbour-notes"]]
     assert not [u for u in page.requested if "probe.png" in u or "boat.png" in u]
 
 
@@ -291,7 +323,7 @@ def test_every_example_question_is_answered_with_sources(ui, page):
     for question in EXAMPLES:
         answer = ask(page, question)
         assert "[1]" in answer and "do not answer" not in answer, question
-        assert page.locator("#sources .citation").count() >= 1, question
+        assert page.locator("#sources details[open] .source-card").count() >= 1, question
 
 
 def test_which_one_is_in_poland_follows_the_sister_city_question(ui, page):
@@ -299,15 +331,15 @@ def test_which_one_is_in_poland_follows_the_sister_city_question(ui, page):
     assert "45" in ask(page, "How many sister cities does Kaohsiung have?")
     answer = ask(page, "Which one is in Poland?")
     assert "Gdynia" in answer and "[1]" in answer
-    assert "Poland" in page.locator("#sources mark").first.inner_text()
+    assert "Poland" in page.locator("#sources details[open] .quote mark").first.inner_text()
 
 
 def test_a_false_premise_is_shown_as_a_correction_with_its_source(ui, page):
     open_chat(page, ui["public"])
     answer = ask(page, "Why did the Maldives reject the pact Kaohsiung and Malé signed in 2016?")
     assert "do not say that" in answer and "[1]" in answer
-    assert "Correction" in page.inner_text("#sources")
-    assert "2013" in page.locator("#sources mark").first.inner_text()
+    assert "Correction" in page.inner_text("#sources [data-turn='0'].correction")
+    assert "2013" in page.locator("#sources details[open] .quote mark").first.inner_text()
 
 
 def copied(page, button) -> str:
@@ -358,8 +390,7 @@ def test_a_visitor_sees_what_it_knows_a_welcome_and_examples_that_ask(ui, page):
     page.get_by_text(EXAMPLES[0], exact=True).click()
     bot = page.locator("#chat [data-testid='bot']").first
     bot.wait_for(timeout=ANSWER_TIMEOUT_MS)
-    page.wait_for_function("() => document.querySelector('#sources').innerText.trim() !== ''",
-                           timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_selector("#sources [data-turn='0']", timeout=ANSWER_TIMEOUT_MS)
     assert page.locator("#chat [data-testid='user']").first.inner_text().strip() == EXAMPLES[0]
     assert "45 sister-city partnerships" in bot.inner_text()
 

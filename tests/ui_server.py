@@ -14,6 +14,7 @@ MAX_FILE_MB = 0.25
 HOSTILE_DOC = """---
 title: "Harbour notes <img src=x onerror=\\"window.__pwned=1\\">"
 date: "2025-01"
+url: "https://example.org/harbour-notes"
 ---
 
 The Zanzibar lantern festival in Kaohsiung featured <script>window.__pwned=1</script> glowing paper boats on the \

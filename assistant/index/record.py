@@ -94,10 +94,10 @@ class Record:
 
     def documents(self) -> list[dict]:
         rows = self.db.execute(
-            "SELECT d.doc_id, d.title, d.date, d.source, d.ingested_at, COUNT(c.id) FROM documents d "
+            "SELECT d.doc_id, d.title, d.date, d.source, d.url, d.ingested_at, COUNT(c.id) FROM documents d "
             "LEFT JOIN chunks c ON c.doc_id = d.doc_id GROUP BY d.doc_id ORDER BY d.doc_id"
         )
-        keys = ("doc_id", "title", "date", "source", "ingested_at", "chunks")
+        keys = ("doc_id", "title", "date", "source", "url", "ingested_at", "chunks")
         return [dict(zip(keys, r)) for r in rows]
 
     def chunk_ids(self, doc_id: str | None = None) -> set[str]:
