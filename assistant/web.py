@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import shutil
 import tempfile
 import threading
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -26,12 +28,15 @@ if TYPE_CHECKING:
     from .assistant import Assistant
     from .config import Settings
 
+log = logging.getLogger(__name__)
+
 EXAMPLES = [
     "How many sister cities does Kaohsiung have?",
     "Who welcomed the Kaohsiung delegation at San Jose City Hall?",
     "Why is Gdynia a natural partner for Kaohsiung?",
     "What happened with Edinburgh's plan to partner with Kaohsiung?",
 ]
+WARM_UP_TOPIC = "sister-city exchanges"
 _ORANGE = gr.themes.colors.orange
 # Gradio's orange two steps darker, so white on a primary button and the selected tab's orange text pass
 # WCAG AA (#c2410c: 5.2:1 against white, where #f97316 was 2.8:1).
@@ -93,28 +98,36 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
     def links() -> dict[str, str]:
         return {d["doc_id"]: d["url"] for d in assistant.documents() if d.get("url")}
 
-    def respond(message: str, chat: list[dict], answers: list[dict], request: gr.Request) -> Iterator[tuple]:
-        """Stream the answer into the chat; `answers` keeps each turn's JSON and the id it was issued under,
-        for the sources panel (every answer keeps its sources) and feedback."""
-        history = [{"role": m["role"], "content": _plain(m["content"])} for m in chat]
+    def show_question(message: str, chat: list[dict]) -> tuple:
+        """Put the question in the chat at once (no queue) and swap Ask for Stop; `respond` answers it."""
         chat = chat + [{"role": "user", "content": literal_html(message)}]
+        return "", chat, message, gr.update(visible=False), gr.update(visible=True)
+
+    def respond(message: str, chat: list[dict], answers: list[dict], request: gr.Request) -> Iterator[tuple]:
+        """Stream the answer to the question `show_question` put last in the chat; `answers` keeps each turn's
+        JSON and the id it was issued under, for the sources panel (every answer keeps its sources) and feedback.
+        Stop closes this generator, which closes the assistant's stream and so stops a chat model's generation."""
+        history = [{"role": m["role"], "content": _plain(m["content"])} for m in chat[:-1]]
         try:
             limited = questions.refusal(client_of(request))
             if limited:
                 raise AssistantError(limited)
             shown = ""
-            for piece in assistant.stream(message, history=history):
-                if isinstance(piece, Answer):
-                    final = chat + [{"role": "assistant", "content": render_answer(piece)}]
-                    given = piece.to_dict()
-                    given["id"] = issued.issue(message, given)
-                    yield final, "", sources_panel(answers + [given], links()), answers + [given]
-                    return
-                shown += piece
-                yield chat + [{"role": "assistant", "content": literal_html(shown)}], "", gr.update(), answers
+            with closing(assistant.stream(message, history=history)) as pieces:
+                for piece in pieces:
+                    if isinstance(piece, Answer):
+                        given = piece.to_dict()
+                        given["id"] = issued.issue(message, given)
+                        final = chat + [{"role": "assistant", "content": render_answer(piece)}]
+                        yield final, sources_panel(answers + [given], links()), answers + [given]
+                        return
+                    shown += piece
+                    # a draft stopped here stays a turn of its own (no id: no sources, no vote), so turns still line up
+                    draft = {"text": shown, "abstained": False, "corrected": False, "citations": []}
+                    yield chat + [{"role": "assistant", "content": literal_html(shown)}], gr.update(), answers + [draft]
         except AssistantError as e:
             reply = {"text": f"⚠ {e}", "abstained": True, "corrected": False, "citations": []}
-            yield chat + [{"role": "assistant", "content": literal_html(reply["text"])}], "", gr.update(), answers + [reply]
+            yield chat + [{"role": "assistant", "content": literal_html(reply["text"])}], gr.update(), answers + [reply]
 
     def ask_api(question: str, history: list[dict] | None = None, request: gr.Request = None) -> dict:
         limited = questions.refusal(client_of(request))
@@ -168,6 +181,7 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         gr.Markdown("# Kaohsiung city diplomacy assistant", elem_id="title")
         about = gr.Markdown(elem_id="about")
         answers = gr.State([])
+        asked = gr.State("")  # the question being answered, once show_question has cleared the box
         with gr.Tab("Ask"):
             with gr.Row():
                 with gr.Column(scale=3):
@@ -178,6 +192,7 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                         box = gr.Textbox(placeholder="Ask about Kaohsiung's sister cities, visits, expos…",
                                          show_label=False, scale=5, elem_id="question", max_length=1000)
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="send")
+                        stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop", visible=False)
                         clear = gr.Button("New conversation", scale=1, elem_id="clear")
                     examples = gr.Examples(EXAMPLES, inputs=box)
                 with gr.Column(scale=2):
@@ -193,11 +208,18 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
             download = gr.File(label="Download as Markdown", elem_id="download")
         admin_events = admin_tab(assistant, admin_token) if admin_token else []
 
-        outputs = [chatbot, box, sources, answers]
-        send.click(respond, [box, chatbot, answers], outputs, api_name=False)
-        box.submit(respond, [box, chatbot, answers], outputs, api_name=False)
-        examples.load_input_event.then(respond, [box, chatbot, answers], outputs, api_name=False)
-        clear.click(lambda: ([], "", sources_panel([]), []), None, outputs, api_name=False)
+        answering = []
+        for asks in (send.click, box.submit, examples.load_input_event.then):
+            shown = asks(show_question, [box, chatbot], [box, chatbot, asked, send, stop], api_name=False,
+                         queue=False, show_progress="hidden")
+            # One typing indicator: the chatbot's own; the sources panel shows no spinner of its own.
+            answer = shown.then(respond, [asked, chatbot, answers], [chatbot, sources, answers], api_name=False,
+                                show_progress_on=chatbot)
+            answer.then(_idle, None, [send, stop], api_name=False, queue=False, show_progress="hidden")
+            answering.append(answer)
+        stop.click(_idle, None, [send, stop], cancels=answering, api_name=False, queue=False)
+        clear.click(lambda: ([], "", sources_panel([]), [], *_idle()), None, [chatbot, box, sources, answers, send, stop],
+                    api_name=False, cancels=answering)
         chatbot.like(record_feedback, [answers, chatbot], None, api_name=False)
         draft.click(draft_points, [topic, audience, count], [points_out, download], api_name=False)
         api_q, api_h, api_out = gr.Textbox(visible=False), gr.JSON(visible=False), gr.JSON(visible=False)
@@ -211,6 +233,11 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         for event in admin_events:
             event.success(show_about, None, about, api_name=False, queue=False)
     return demo
+
+
+def _idle() -> tuple:
+    """Ask back in place of Stop."""
+    return gr.update(visible=True), gr.update(visible=False)
 
 
 def _plain(content: Any) -> str:
@@ -250,6 +277,7 @@ def serve(assistant: Assistant, host: str | None = None, port: int | None = None
           block: bool = True) -> gr.Blocks:
     """Build and start the UI with a bounded queue; `block=False` returns at once (tests, embedding)."""
     token = checked_token(admin_token)
+    threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True).start()
     demo = build_ui(assistant, feedback_path, token)
     demo.queue(default_concurrency_limit=concurrency, max_size=queue_size)
     uploads = RateLimiter(assistant.settings.limits.uploads_per_minute, "uploads")
@@ -257,6 +285,18 @@ def serve(assistant: Assistant, host: str | None = None, port: int | None = None
     demo.launch(**launch_options(assistant.settings, host, port), prevent_thread_lock=not block,
                 app_kwargs={"middleware": [guard]})
     return demo
+
+
+def _warm_up(assistant: Assistant) -> None:
+    """Ask the first example and draft points on it in the background while the server starts, so the first
+    visitor does not pay for loading the models. Best effort: any failure (a broken index, a server stopped
+    meanwhile) is only logged here, and the first visitor meets it with its usual message."""
+    try:
+        seconds = assistant.warm_up(EXAMPLES[0], WARM_UP_TOPIC)
+    except Exception as e:  # noqa: BLE001 - a background warm-up must not die with a traceback
+        log.warning("warm-up failed: %s: %s", type(e).__name__, e)
+    else:
+        log.info("warmed up in %.1f s", seconds)
 
 
 def launch(assistant: Assistant) -> None:

@@ -193,6 +193,53 @@ def test_a_citation_links_to_its_own_answers_source_card(ui, page):
     assert latest.evaluate("e => !e.classList.contains('highlight')")
 
 
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_the_question_shows_at_once_and_stop_stops_a_slow_models_answer(ui, page, embeddings, tmp_path):
+    """With a chat model that streams slowly: the question is in the chat at once with one typing indicator and
+    Stop in place of Ask; Stop ends the answer in the page and hangs up on the model's stream."""
+    pytest.importorskip("langchain_openai", reason="the [llm] extra is not installed")
+    import time
+
+    from assistant import Assistant
+    from ui_server import running_ui, slow_chat_server
+
+    with slow_chat_server() as (base_url, streams):
+        chatty = Assistant(settings=ui["assistant"].settings.with_(
+            answerer="openai-compatible", llm_model="slow", llm_base_url=base_url), embeddings=embeddings,
+            auto_ingest=False)
+        with running_ui(chatty, tmp_path / "feedback.jsonl") as url:
+            open_chat(page, url)
+            page.fill("#question textarea", "How many sister cities does Kaohsiung have?")
+            asked = time.monotonic()
+            page.press("#question textarea", "Enter")
+            page.wait_for_selector("#chat [data-testid='user']")
+            assert time.monotonic() - asked < 1.5 and page.locator("#chat [data-testid='bot']").count() == 0
+            # the one typing indicator: the chat's pending bubble, and no spinner anywhere else
+            indicators = page.wait_for_function("""() => {
+                const pending = document.querySelectorAll('#chat .pending').length;
+                const spinners = [...document.querySelectorAll("[data-testid='status-tracker']:not(.hide)")]
+                    .filter(e => e.offsetParent && !e.closest('#chat')).length;
+                return pending ? [pending, spinners] : null; }""").json_value()
+            assert indicators == [1, 0]
+            assert page.is_visible("#stop") and not page.is_visible("#send")
+
+            bot = page.locator("#chat [data-testid='bot']").first
+            page.wait_for_function("() => (document.querySelector('#chat [data-testid=\"bot\"]') || {}).innerText"
+                                   "?.includes('word5')", timeout=ANSWER_TIMEOUT_MS)
+            page.click("#stop")
+            page.wait_for_selector("#send", state="visible")
+            shown = bot.inner_text()
+            time.sleep(1.5)
+            assert bot.inner_text() == shown and "word199" not in shown  # nothing more arrives
+            assert page.locator("#sources [data-turn]").count() == 0
+            for _ in range(50):  # the model's stream is hung up on, long before its end
+                if any(s["hung_up"] for s in streams):
+                    break
+                time.sleep(0.1)
+            [cut] = [s for s in streams if s["hung_up"]]
+            assert cut["sent"] < 100
+
+
 def test_uncovered_question_abstains_without_sources(ui, page):
     open_chat(page, ui["public"])
     answer = ask(page, "What is the annual budget of Kaohsiung's Department of Administrative and International Affairs?")
