@@ -275,20 +275,25 @@ def launch_options(settings: Settings, host: str | None = None, port: int | None
 def serve(assistant: Assistant, host: str | None = None, port: int | None = None, *, admin_token: str | None = None,
           feedback_path: str | Path = "feedback.jsonl", concurrency: int = 4, queue_size: int = 64,
           block: bool = True) -> gr.Blocks:
-    """Build and start the UI with a bounded queue; `block=False` returns at once (tests, embedding)."""
+    """Build and start the UI with a bounded queue; `block=False` returns once it serves (tests, embedding).
+
+    The models warm up in the background while the UI is built, and the port opens only when they are warm,
+    so the first visitor's question is as fast as the tenth."""
     token = checked_token(admin_token)
-    threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True).start()
+    warming = threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True)
+    warming.start()
     demo = build_ui(assistant, feedback_path, token)
     demo.queue(default_concurrency_limit=concurrency, max_size=queue_size)
     uploads = RateLimiter(assistant.settings.limits.uploads_per_minute, "uploads")
     guard = Middleware(UploadGuard, secret=token, limiter=uploads)
+    warming.join()
     demo.launch(**launch_options(assistant.settings, host, port), prevent_thread_lock=not block,
                 app_kwargs={"middleware": [guard]})
     return demo
 
 
 def _warm_up(assistant: Assistant) -> None:
-    """Ask the first example and draft points on it in the background while the server starts, so the first
+    """Ask the first example and draft points on it while the UI is built, so the first
     visitor does not pay for loading the models. Best effort: any failure (a broken index, a server stopped
     meanwhile) is only logged here, and the first visitor meets it with its usual message."""
     try:

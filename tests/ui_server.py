@@ -70,7 +70,7 @@ class SlowChatServer(BaseHTTPRequestHandler):
     """An OpenAI-compatible chat server that streams a long reply one word every `pause_s`, as a slow model
     would, and records for each request how many words it sent and whether the client hung up first."""
 
-    words = 200
+    words = 60
     pause_s = 0.1
     streams: list[dict] = []
 
