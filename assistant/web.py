@@ -37,6 +37,7 @@ EXAMPLES = [
     "What happened with Edinburgh's plan to partner with Kaohsiung?",
 ]
 WARM_UP_TOPIC = "sister-city exchanges"
+EMPTY_CONVERSATION = {"chat": [], "answers": []}
 _ORANGE = gr.themes.colors.orange
 # Gradio's orange two steps darker, so white on a primary button and the selected tab's orange text pass
 # WCAG AA (#c2410c: 5.2:1 against white, where #f97316 was 2.8:1).
@@ -182,6 +183,8 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         about = gr.Markdown(elem_id="about")
         answers = gr.State([])
         asked = gr.State("")  # the question being answered, once show_question has cleared the box
+        # The conversation survives a reload in the visitor's own browser (localStorage), never on the server.
+        saved = gr.BrowserState(EMPTY_CONVERSATION, storage_key="kaohsiung-assistant-conversation")
         with gr.Tab("Ask"):
             with gr.Row():
                 with gr.Column(scale=3):
@@ -216,10 +219,11 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
             answer = shown.then(respond, [asked, chatbot, answers], [chatbot, sources, answers], api_name=False,
                                 show_progress_on=chatbot)
             answer.then(_idle, None, [send, stop], api_name=False, queue=False, show_progress="hidden")
+            answer.then(_conversation, [chatbot, answers], saved, api_name=False, queue=False, show_progress="hidden")
             answering.append(answer)
         stop.click(_idle, None, [send, stop], cancels=answering, api_name=False, queue=False)
-        clear.click(lambda: ([], "", sources_panel([]), [], *_idle()), None, [chatbot, box, sources, answers, send, stop],
-                    api_name=False, cancels=answering)
+        clear.click(lambda: ([], "", sources_panel([]), [], *_idle(), EMPTY_CONVERSATION), None,
+                    [chatbot, box, sources, answers, send, stop, saved], api_name=False, cancels=answering)
         chatbot.like(record_feedback, [answers, chatbot], None, api_name=False)
         draft.click(draft_points, [topic, audience, count], [points_out, download], api_name=False)
         api_q, api_h, api_out = gr.Textbox(visible=False), gr.JSON(visible=False), gr.JSON(visible=False)
@@ -229,10 +233,21 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         def show_about() -> str:
             return about_line(assistant.documents())
 
+        def restore(conversation: dict) -> tuple:
+            """The conversation the browser kept, its sources panel rebuilt (every text escaped as always)."""
+            chat, given = conversation.get("chat") or [], conversation.get("answers") or []
+            return chat, given, sources_panel(given, links())
+
         demo.load(show_about, None, about, api_name=False, queue=False)  # cheap: never takes a queue slot
+        demo.load(restore, saved, [chatbot, answers, sources], api_name=False, queue=False)
         for event in admin_events:
             event.success(show_about, None, about, api_name=False, queue=False)
     return demo
+
+
+def _conversation(chat: list[dict], answers: list[dict]) -> dict:
+    """What the browser keeps: the chat and each turn's answer (ids only name answers this server issued)."""
+    return {"chat": chat, "answers": answers}
 
 
 def _idle() -> tuple:

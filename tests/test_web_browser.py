@@ -240,6 +240,33 @@ def test_the_question_shows_at_once_and_stop_stops_a_slow_models_answer(ui, page
             assert cut["sent"] < 40
 
 
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_the_conversation_survives_a_reload_in_the_browser_only(ui, page):
+    """After a reload the chat, each answer's sources and the [n] links are back, from the browser's storage;
+    a vote on a restored answer still stores what the server said; New conversation forgets it."""
+    open_chat(page, ui["public"])
+    first = ask(page, "How many sister cities does Kaohsiung have?")
+    ask(page, "Who welcomed the Kaohsiung delegation at San Jose City Hall?")
+    stored = page.evaluate("() => Object.keys(localStorage)")
+    assert "kaohsiung-assistant-conversation" in stored
+    page.reload()
+    page.wait_for_selector("#sources [data-turn='1'][open]")
+    bots = page.locator("#chat [data-testid='bot']")
+    assert bots.count() == 2 and bots.first.inner_text() == first
+    assert "sister cities" in page.inner_text("#sources [data-turn='0'] summary")
+    bots.first.locator("a.cite", has_text="[1]").click()
+    page.wait_for_function("() => document.querySelector('#sources [data-turn=\"0\"]').open")
+    row = vote(page, ui["feedback"], "Like", 0)
+    assert row["question"] == "How many sister cities does Kaohsiung have?" and row["answer"].split() == first.split()
+
+    page.click("#clear")
+    page.wait_for_selector("#sources .sources-hint")
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    page.wait_for_timeout(1000)  # time for a restore to happen, were anything kept
+    assert page.locator("#chat [data-testid='bot']").count() == 0 and page.locator("#sources [data-turn]").count() == 0
+
+
 def test_uncovered_question_abstains_without_sources(ui, page):
     open_chat(page, ui["public"])
     answer = ask(page, "What is the annual budget of Kaohsiung's Department of Administrative and International Affairs?")
