@@ -241,7 +241,7 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         demo.load(show_about, None, about, api_name=False, queue=False)  # cheap: never takes a queue slot
         demo.load(restore, saved, [chatbot, answers, sources], api_name=False, queue=False)
         for event in admin_events:
-            event.success(show_about, None, about, api_name=False, queue=False)
+            event.success(show_about, None, about, api_name=False, queue=False, show_progress="hidden")
     return demo
 
 

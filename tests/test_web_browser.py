@@ -343,13 +343,67 @@ def test_admin_uploads_a_document_then_the_chat_cites_it(ui, page, tmp_path):
 
     page.get_by_role("tab", name="Documents").click()
     page.locator("#admin-doc input").click()
-    page.get_by_role("option", name="uploads/tromso-pact.md").click()
+    page.get_by_role("option", name="Kaohsiung and Tromsø sign aurora research pact (uploads/tromso-pact.md)").click()
     page.click("#admin-delete")
+    page.wait_for_selector("#admin-confirm-text :text('Delete Kaohsiung and Tromsø sign aurora research pact')")
+    page.click("#admin-confirm-delete")
     page.wait_for_selector("#admin-status :text('Deleted uploads/tromso-pact.md')", timeout=ANSWER_TIMEOUT_MS)
     assert "tromso" not in page.inner_text("#admin-documents")
     assert not (Path(ui["assistant"].settings.corpus_dir) / "uploads" / "tromso-pact.md").exists()
     assert all(c.passage.doc_id != "uploads/tromso-pact.md"
                for c in ui["assistant"].ask("What did Kaohsiung and Tromsø sign?").citations)
+
+
+def unlock(page, token: str = ADMIN_TOKEN) -> None:
+    """Type the token into the Documents tab and show the documents."""
+    page.fill("#admin-token input", token)
+    page.click("#admin-unlock")
+    page.wait_for_selector("#admin-add", state="visible", timeout=ANSWER_TIMEOUT_MS)
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_the_documents_tab_shows_only_the_token_field_until_it_is_accepted(ui, page, tmp_path):
+    """A server of its own (its wrong-token count starts at zero): until the token is accepted only its field
+    shows; wrong tokens are refused, and after five even the right one waits; on a fresh server the right one
+    shows the documents by title, and Delete asks first (axe finds nothing critical or serious in the dialog)."""
+    from ui_server import running_ui
+
+    hidden = ["#admin-add", "#admin-file", "#admin-documents", "#admin-delete", "#admin-reingest", "#admin-system"]
+    with running_ui(ui["assistant"], tmp_path / "feedback.jsonl", ADMIN_TOKEN) as url:
+        page.goto(url)
+        page.get_by_role("tab", name="Documents").click()
+        page.wait_for_selector("#admin-token input")
+        assert page.is_visible("#admin-unlock") and not any(page.is_visible(h) for h in hidden)
+        for attempt in range(5):
+            page.fill("#admin-token input", f"wrong-token-{attempt:016d}")
+            page.click("#admin-unlock")
+            _refusal_shown(page, "Wrong or missing admin token")
+            page.locator(".toast-close").first.click()  # so the next attempt's message is a new one
+            page.wait_for_selector(".toast-body", state="detached")
+        page.fill("#admin-token input", ADMIN_TOKEN)
+        page.click("#admin-unlock")
+        _refusal_shown(page, "Too many wrong admin tokens from your address: at most 5 a minute. Try again in")
+        assert not any(page.is_visible(h) for h in hidden)
+
+    with running_ui(ui["assistant"], tmp_path / "feedback.jsonl", ADMIN_TOKEN) as url:
+        page.goto(url)
+        page.get_by_role("tab", name="Documents").click()
+        unlock(page)
+        assert all(page.is_visible(h) for h in hidden if h != "#admin-system")
+        page.locator("#admin-doc input").click()
+        options = page.get_by_role("option").all_inner_texts()
+        assert "Kaohsiung Mayor Chen Chi-mai Leads Delegation to San Jose and Stanford " \
+               "(kaohsiung-silicon-valley-visit.md)" in options
+        page.get_by_role("option", name="Kaohsiung Mayor Chen Chi-mai", exact=False).click()
+        page.click("#admin-delete")
+        page.wait_for_selector("#admin-confirm-text :text('Delete Kaohsiung Mayor Chen Chi-mai Leads Delegation')")
+        if AXE.exists():
+            found = axe_violations(page, exclude=("#admin-file .upload-container",))
+            assert not found, "\n".join(found)
+        page.click("#admin-cancel-delete")
+        page.wait_for_selector("#admin-confirm", state="hidden")
+        assert "kaohsiung-silicon-valley-visit.md" in page.inner_text("#admin-documents")
+        assert (Path(ui["assistant"].settings.corpus_dir) / "kaohsiung-silicon-valley-visit.md").is_file()
 
 
 def _refusal_shown(page, text: str) -> None:
@@ -363,10 +417,11 @@ def test_wrong_token_an_html_pdf_and_an_oversized_file_are_refused(ui, page, tmp
     fake = tmp_path / "report.pdf"
     fake.write_text("<html><body><h1>Not a PDF</h1></body></html>", encoding="utf-8")
     page.fill("#admin-token input", "not-the-token-000000000")
-    page.click("#admin-add")
+    page.click("#admin-unlock")
     _refusal_shown(page, "Wrong or missing admin token")
+    assert not page.is_visible("#admin-add")
 
-    page.fill("#admin-token input", ADMIN_TOKEN)  # sets the cookie Gradio's upload route asks for
+    unlock(page)  # typing the token sets the cookie Gradio's upload route asks for
     page.set_input_files("#admin-file input[type=file]", str(fake))
     page.click("#admin-add")
     _refusal_shown(page, "report.pdf: the content is not a PDF")
@@ -374,6 +429,7 @@ def test_wrong_token_an_html_pdf_and_an_oversized_file_are_refused(ui, page, tmp
 
     page.reload()
     page.get_by_role("tab", name="Documents").click()
+    unlock(page)
     big = tmp_path / "big.txt"
     big.write_text("lantern " * 40_000, encoding="utf-8")  # 320 kB, over the 0.25 MiB limit
     page.set_input_files("#admin-file input[type=file]", str(big))
@@ -506,8 +562,7 @@ def test_the_talking_points_and_documents_views_have_no_critical_or_serious_acce
     page.wait_for_selector("#download a", timeout=ANSWER_TIMEOUT_MS)
     found = axe_violations(page)
     page.get_by_role("tab", name="Documents").click()
-    page.fill("#admin-token input", ADMIN_TOKEN)
-    page.click("#admin-unlock")
+    unlock(page)
     page.wait_for_selector("#admin-system :text('chunks')")
     found += axe_violations(page, exclude=("#admin-file .upload-container",))
     assert not found, "\n".join(found)
