@@ -566,3 +566,30 @@ def test_the_talking_points_and_documents_views_have_no_critical_or_serious_acce
     page.wait_for_selector("#admin-system :text('chunks')")
     found += axe_violations(page, exclude=("#admin-file .upload-container",))
     assert not found, "\n".join(found)
+
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+@pytest.mark.parametrize("page", [DESKTOP], ids=["desktop"], indirect=True)
+def test_readme_screenshots_of_each_tab(ui, page):
+    """The README's pictures, taken here so they show the UI as it is: Ask with a cited answer and its source
+    card, drafted Talking points, and the unlocked Documents tab."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    open_chat(page, ui["staff"])
+    ask(page, "What happened with Edinburgh's plan to partner with Kaohsiung?")
+    page.locator("#chat [data-testid='bot']").first.locator("a.cite", has_text="[1]").click()
+    page.wait_for_selector("#sources .source-card.highlight")
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(SCREENSHOTS / "ask.png"))
+    page.get_by_role("tab", name="Talking points").click()
+    page.fill("#topic textarea", "sister-city education exchange")
+    page.fill("#audience input", "press")
+    page.click("#draft")
+    page.wait_for_selector("#download a", timeout=ANSWER_TIMEOUT_MS)
+    page.screenshot(path=str(SCREENSHOTS / "talking-points.png"), full_page=True)
+    page.get_by_role("tab", name="Documents").click()
+    unlock(page)
+    page.wait_for_selector("#admin-system :text('chunks')")
+    page.screenshot(path=str(SCREENSHOTS / "documents.png"), full_page=True)
+    assert all((SCREENSHOTS / f"{name}.png").stat().st_size > 10_000 for name in ("ask", "talking-points", "documents"))
