@@ -97,6 +97,7 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
     issued = IssuedAnswers()
 
     def links() -> dict[str, str]:
+        """doc_id -> the document's declared url, for the source cards' links."""
         return {d["doc_id"]: d["url"] for d in assistant.documents() if d.get("url")}
 
     def show_question(message: str, chat: list[dict]) -> tuple:
@@ -235,6 +236,8 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
 
         def restore(conversation: dict) -> tuple:
             """The conversation the browser kept, its sources panel rebuilt (every text escaped as always)."""
+            if not isinstance(conversation, dict):  # storage is the visitor's: take only what has our shape
+                conversation = EMPTY_CONVERSATION
             chat, given = conversation.get("chat") or [], conversation.get("answers") or []
             return chat, given, sources_panel(given, links())
 
@@ -308,9 +311,9 @@ def serve(assistant: Assistant, host: str | None = None, port: int | None = None
 
 
 def _warm_up(assistant: Assistant) -> None:
-    """Ask the first example and draft points on it while the UI is built, so the first
-    visitor does not pay for loading the models. Best effort: any failure (a broken index, a server stopped
-    meanwhile) is only logged here, and the first visitor meets it with its usual message."""
+    """Ask the first example and draft points on WARM_UP_TOPIC while the UI is built, so the first visitor does
+    not pay for loading the models. Best effort: a failure (a broken index, an unreachable chat model) is only
+    logged here, and the first visitor meets it with its usual message."""
     try:
         seconds = assistant.warm_up(EXAMPLES[0], WARM_UP_TOPIC)
     except Exception as e:  # noqa: BLE001 - a background warm-up must not die with a traceback
