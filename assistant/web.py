@@ -120,6 +120,8 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                     if isinstance(piece, Answer):
                         given = piece.to_dict()
                         given["id"] = issued.issue(message, given)
+                        if piece.abstained and not piece.corrected:  # for the staff's gaps view
+                            assistant.note_gap("abstained", message, piece.text)
                         final = chat + [{"role": "assistant", "content": render_answer(piece)}]
                         yield final, sources_panel(answers + [given], links()), answers + [given]
                         return
@@ -178,6 +180,9 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                "citations": given["citations"]}
         with feedback_lock, feedback_path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        if not data.liked:  # for the staff's gaps view
+            assistant.note_gap("thumbs-down", given["question"], given["text"],
+                               [c["doc_id"] for c in given["citations"]])
 
     with gr.Blocks(title="Kaohsiung city diplomacy assistant", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Kaohsiung city diplomacy assistant", elem_id="title")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import html
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -20,6 +21,7 @@ import gradio as gr
 
 from .documents import IF_EXISTS, UPLOAD_TYPES, read_upload
 from .errors import AssistantError
+from .gaps import GAPS_COLUMNS, gaps_csv, gaps_table
 from .markup import escape_markdown
 from .web_guard import TOKEN_COOKIE, RateLimiter, client_of
 from .worker import IngestWorker, Job
@@ -108,6 +110,22 @@ def admin_tab(assistant: Assistant, secret: str) -> list:
         report = yield from follow(f"Deleting {doc_id}", lambda pace: assistant.delete_document(doc_id, pace), 3)
         yield listing(f"Deleted **{escape_markdown(doc_id)}**: {report.summary()}")
 
+    exports = tempfile.TemporaryDirectory(prefix="gaps-")
+
+    def show_gaps(token: str, request: gr.Request) -> tuple[list[list], str]:
+        """The gaps view: groups of similar unanswered or disliked questions, and all entries as CSV."""
+        require(token, request)
+        groups = assistant.gaps()
+        path = Path(exports.name) / "gaps.csv"
+        path.write_text(gaps_csv(groups), encoding="utf-8")
+        return gaps_table(groups), str(path)
+
+    def delete_gap(token: str, gap_id: float | None, request: gr.Request) -> tuple[list[list], str]:
+        require(token, request)
+        if gap_id is None or not assistant.delete_gap(int(gap_id)):
+            raise _refusal("No gaps entry has that id.", "Not found")
+        return show_gaps(token, request)
+
     def reingest(token: str, request: gr.Request):
         require(token, request)
         report = yield from follow("Re-ingesting the corpus folder",
@@ -141,6 +159,15 @@ def admin_tab(assistant: Assistant, secret: str) -> list:
                             confirm_btn = gr.Button("Yes, delete", variant="stop", elem_id="admin-confirm-delete")
                             cancel_btn = gr.Button("Cancel", elem_id="admin-cancel-delete")
                     reingest_btn = gr.Button("Re-ingest corpus folder", elem_id="admin-reingest")
+            gr.Markdown("### What the documents don't answer\nAbstentions and thumbs-down, grouped by similar "
+                        "questions: the documents to add next.")
+            gaps = gr.Dataframe(headers=GAPS_COLUMNS, datatype="str", interactive=False, wrap=True,
+                                elem_id="admin-gaps")
+            with gr.Row():
+                gaps_refresh = gr.Button("Refresh", elem_id="admin-gaps-refresh")
+                gap_id = gr.Number(label="Entry id", precision=0, elem_id="admin-gap-id")
+                gap_delete = gr.Button("Delete entry", variant="stop", elem_id="admin-gap-delete")
+            gaps_file = gr.File(label="All entries as CSV", elem_id="admin-gaps-csv")
         # The browser's file uploads (Gradio's upload route, before any handler runs) carry the token as a cookie.
         token_box.change(None, token_box, None, api_name=False, queue=False, js=SET_TOKEN_COOKIE)
         outputs = [status, table, doc]
@@ -151,6 +178,9 @@ def admin_tab(assistant: Assistant, secret: str) -> list:
         confirm_btn.click(**hide_confirm)
         unlocking = unlock_btn.click(unlock, token_box, outputs, api_name="documents", **_LISTING)
         unlocking.success(lambda: gr.update(visible=True), None, unlocked, api_name=False, queue=False)
+        unlocking.success(show_gaps, token_box, [gaps, gaps_file], api_name=False, **_LISTING)
+        gaps_refresh.click(show_gaps, token_box, [gaps, gaps_file], api_name="gaps", **_LISTING)
+        gap_delete.click(delete_gap, [token_box, gap_id], [gaps, gaps_file], api_name="delete_gap", **_LISTING)
         events = [
             unlocking,
             add_btn.click(upload, [token_box, file, if_exists], [*outputs, file], api_name="upload_document", **_CHANGES),

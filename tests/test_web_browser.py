@@ -406,6 +406,48 @@ def test_the_documents_tab_shows_only_the_token_field_until_it_is_accepted(ui, p
         assert (Path(ui["assistant"].settings.corpus_dir) / "kaohsiung-silicon-valley-visit.md").is_file()
 
 
+# The gaps table's rows as lists of cell texts (Gradio's dataframe is a grid of cells, not a <table>).
+GAPS_ROWS = """() => { const rows = {};
+    document.querySelectorAll('#admin-gaps [role=gridcell][data-row]').forEach(
+        c => (rows[c.dataset.row] ||= [])[+c.dataset.col] = c.innerText.trim());
+    return Object.values(rows); }"""
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_the_gaps_view_lists_an_abstained_and_a_disliked_question(ui, page):
+    """A visitor's question the documents do not answer, and a thumbs-down, show in the staff's gaps view with
+    a count and today's date; an entry can be deleted there; the CSV export holds the entries."""
+    import datetime
+
+    unanswered = "What is the annual budget of Kaohsiung's Department of Administrative and International Affairs?"
+    disliked = "Who welcomed the Kaohsiung delegation at San Jose City Hall?"  # no other test dislikes a like one
+    open_chat(page, ui["public"])
+    ask(page, unanswered)
+    ask(page, disliked)
+    vote(page, ui["feedback"], "Dislike", 1)
+
+    page.goto(ui["staff"])
+    page.get_by_role("tab", name="Documents").click()
+    unlock(page)
+    page.wait_for_function(f"() => document.querySelector('#admin-gaps').innerText.includes({json.dumps(unanswered)})",
+                           timeout=ANSWER_TIMEOUT_MS)
+    rows = {r[1]: r for r in page.evaluate(GAPS_ROWS)}
+    today = datetime.date.today().isoformat()
+    count, _, first, last, kinds, ids = rows[unanswered]
+    assert int(count) >= 1 and last == today and "abstained" in kinds
+    assert "thumbs-down" in rows[disliked][4] and rows[disliked][3] == today
+    with page.expect_download() as download:
+        page.locator("#admin-gaps-csv a").first.click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert exported.startswith("group,group_question,id,time,kind,question") and unanswered in exported
+
+    page.fill("#admin-gap-id input", ids.split()[-1])
+    page.click("#admin-gap-delete")
+    page.wait_for_function(f"""([question, left]) => {{ const row = ({GAPS_ROWS})().find(r => r[1] === question);
+        return left === 0 ? !row : row && row[0] === String(left); }}""", arg=[unanswered, int(count) - 1])
+    assert int(ids.split()[-1]) not in [e["id"] for g in ui["assistant"].gaps() for e in g["entries"]]
+
+
 def _refusal_shown(page, text: str) -> None:
     page.wait_for_selector(f".toast-body:has-text({json.dumps(text)})", timeout=ANSWER_TIMEOUT_MS)
 
