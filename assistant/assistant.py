@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -15,6 +16,7 @@ from .config import Settings
 from .documents import IfExists, Upload, remove_source, store_upload
 from .embed import SentenceEmbeddings, cpu_features
 from .errors import CorpusError, EmptyQuestionError, QuestionError
+from .gaps import group_gaps
 from .index import ChromaStore, HealthReport, Index, Record
 from .ingest import Indexer, chunk_signature
 from .load import DocumentLimits
@@ -166,6 +168,44 @@ class Assistant:
         if audience and not answer.abstained:
             answer.notes.append(f"audience: {audience}")
         return answer
+
+    def warm_up(self, question: str, topic: str) -> float:
+        """Answer one question and draft one set of talking points and throw both away, so that the models,
+        the index and the caches they fill are loaded before the first visitor asks (the first question is then
+        as fast as the tenth). Returns the seconds it took.
+
+        >>> a.warm_up("How many sister cities does Kaohsiung have?", "sister cities")
+        1.9
+        """
+        started = time.perf_counter()
+        self.ask(question)
+        self.talking_points(topic, n=3)
+        return time.perf_counter() - started
+
+    def note_gap(self, kind: str, question: str, answer: str = "", cited: list[str] | None = None,
+                 reason: str = "") -> int:
+        """Keep a question the documents did not answer well ("abstained", "thumbs-down") for the gaps view,
+        texts cut to limits.feedback_max_chars; entries past web.gaps_retention_days are dropped first.
+        Nothing identifying (no address) is kept. Returns the entry's id."""
+        cut = self.settings.limits.feedback_max_chars
+        self.record.prune_gaps(time.time() - self.settings.web.gaps_retention_days * 86_400)
+        return self.record.add_gap(kind, question[:cut], answer[:cut], list(cited or []), reason[:cut])
+
+    def gaps(self) -> list[dict]:
+        """The kept gaps grouped by similar questions (embedding clusters), largest group first: what to add next.
+
+        >>> a.gaps()[0]["question"], a.gaps()[0]["count"]
+        ("What is the annual budget of Kaohsiung's foreign affairs office?", 3)
+        """
+        self.record.prune_gaps(time.time() - self.settings.web.gaps_retention_days * 86_400)
+        entries = self.record.gaps()
+        if not entries:
+            return []
+        return group_gaps(entries, self.embeddings.embed_documents([e["question"] for e in entries]))
+
+    def delete_gap(self, gap_id: int) -> bool:
+        """Delete one gaps entry; False when there was none with that id."""
+        return self.record.delete_gap(gap_id)
 
     def status(self) -> dict[str, Any]:
         docs = self.record.documents()

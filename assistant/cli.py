@@ -239,6 +239,22 @@ def serve(
 
 
 @app.command()
+def gaps(ctx: typer.Context, csv_path: Path = typer.Option(None, "--csv", help="Also write every entry here as CSV."),
+         ) -> None:
+    """What the documents don't answer: abstentions and thumbs-down grouped by similar questions, as the staff
+    view lists them."""
+    from .gaps import gaps_csv, gaps_table
+
+    groups = _assistant(ctx.obj, auto_ingest=False).gaps()
+    if not groups:
+        out.print("No gaps recorded.", highlight=False, markup=False)
+    for count, question, first, last, kinds, ids in gaps_table(groups):
+        out.print(f"{count:>4} × {question}  ({first} – {last}; {kinds}; ids {ids})", highlight=False, markup=False)
+    if csv_path:
+        csv_path.write_text(gaps_csv(groups), encoding="utf-8")
+
+
+@app.command()
 def status(ctx: typer.Context) -> None:
     """Documents, chunks, embedding model and backend, index location."""
     info = _assistant(ctx.obj, auto_ingest=False).status()

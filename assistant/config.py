@@ -83,6 +83,8 @@ class WebSettings:
     background_wait_s: float = _setting(2.0, "Longest an ingest started from the web UI waits, before each "
                                         "embedding slice, for the questions being answered to finish.")
     debug: bool = _setting(False, "Show server errors in the browser.")
+    gaps_retention_days: int = _setting(90, "Days an entry of the gaps view (an abstention or a thumbs-down) is "
+                                        "kept in the index's record before it is deleted.")
 
 
 # part name -> (its class, the prefix of its fields' flat names)

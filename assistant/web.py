@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import shutil
 import tempfile
 import threading
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -17,13 +19,16 @@ from starlette.middleware import Middleware
 from .config import checked_token
 from .errors import AssistantError
 from .markup import literal_html, literal_markdown
-from .types import Answer, Citation
+from .types import Answer
 from .web_admin import admin_tab
 from .web_guard import IssuedAnswers, RateLimiter, UploadGuard, client_of
+from .web_sources import CITATION_JS, SOURCES_CSS, sources_panel
 
 if TYPE_CHECKING:
     from .assistant import Assistant
     from .config import Settings
+
+log = logging.getLogger(__name__)
 
 EXAMPLES = [
     "How many sister cities does Kaohsiung have?",
@@ -31,6 +36,8 @@ EXAMPLES = [
     "Why is Gdynia a natural partner for Kaohsiung?",
     "What happened with Edinburgh's plan to partner with Kaohsiung?",
 ]
+WARM_UP_TOPIC = "sister-city exchanges"
+EMPTY_CONVERSATION = {"chat": [], "answers": []}
 _ORANGE = gr.themes.colors.orange
 # Gradio's orange two steps darker, so white on a primary button and the selected tab's orange text pass
 # WCAG AA (#c2410c: 5.2:1 against white, where #f97316 was 2.8:1).
@@ -65,32 +72,6 @@ def render_answer(answer: Answer) -> str:
     return literal_html(answer.text)
 
 
-def render_sources(answer: Answer | None) -> str:
-    """HTML list of cited sources: title, date and the quote highlighted inside its passage."""
-    if answer is None:
-        return ""
-    if answer.abstained and not answer.citations:
-        return '<div class="sources abstained">No sources: the documents do not answer this question.</div>'
-    items = "".join(_source_item(c) for c in answer.citations)
-    if answer.corrected:
-        return (f'<div class="sources correction"><h4>Correction: what the documents say instead</h4>'
-                f'<ol class="citations">{items}</ol></div>')
-    return f'<div class="sources"><h4>Sources</h4><ol class="citations">{items}</ol></div>'
-
-
-def _source_item(c: Citation) -> str:
-    p = c.passage
-    at = p.text.find(c.quote)
-    if at < 0:
-        body = f"<mark>{html.escape(c.quote)}</mark>"
-    else:
-        body = (html.escape(p.text[:at]) + f"<mark>{html.escape(c.quote)}</mark>"
-                + html.escape(p.text[at + len(c.quote):]))
-    date = f' <span class="date">{html.escape(p.date)}</span>' if p.date else ""
-    return (f'<li value="{c.n}" class="citation"><div class="title"><b>[{c.n}] {html.escape(p.title)}</b>{date}</div>'
-            f'<div class="passage">{body}</div></li>')
-
-
 def points_markdown(topic: str, answer: Answer) -> str:
     """Talking points plus a numbered source list: what is shown, copied and downloaded (document text goes
     through literal_markdown, so it shows literally and copies without escapes)."""
@@ -115,28 +96,42 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
     votes = RateLimiter(s.limits.feedback_per_minute, "votes")
     issued = IssuedAnswers()
 
-    def respond(message: str, chat: list[dict], answers: list[dict], request: gr.Request) -> Iterator[tuple]:
-        """Stream the answer into the chat; `answers` keeps each turn's JSON and the id it was issued under,
-        for the sources panel and feedback."""
-        history = [{"role": m["role"], "content": _plain(m["content"])} for m in chat]
+    def links() -> dict[str, str]:
+        """doc_id -> the document's declared url, for the source cards' links."""
+        return {d["doc_id"]: d["url"] for d in assistant.documents() if d.get("url")}
+
+    def show_question(message: str, chat: list[dict]) -> tuple:
+        """Put the question in the chat at once (no queue) and swap Ask for Stop; `respond` answers it."""
         chat = chat + [{"role": "user", "content": literal_html(message)}]
+        return "", chat, message, gr.update(visible=False), gr.update(visible=True)
+
+    def respond(message: str, chat: list[dict], answers: list[dict], request: gr.Request) -> Iterator[tuple]:
+        """Stream the answer to the question `show_question` put last in the chat; `answers` keeps each turn's
+        JSON and the id it was issued under, for the sources panel (every answer keeps its sources) and feedback.
+        Stop closes this generator, which closes the assistant's stream and so stops a chat model's generation."""
+        history = [{"role": m["role"], "content": _plain(m["content"])} for m in chat[:-1]]
         try:
             limited = questions.refusal(client_of(request))
             if limited:
                 raise AssistantError(limited)
             shown = ""
-            for piece in assistant.stream(message, history=history):
-                if isinstance(piece, Answer):
-                    final = chat + [{"role": "assistant", "content": render_answer(piece)}]
-                    given = piece.to_dict()
-                    given["id"] = issued.issue(message, given)
-                    yield final, "", render_sources(piece), answers + [given]
-                    return
-                shown += piece
-                yield chat + [{"role": "assistant", "content": literal_html(shown)}], "", "", answers
+            with closing(assistant.stream(message, history=history)) as pieces:
+                for piece in pieces:
+                    if isinstance(piece, Answer):
+                        given = piece.to_dict()
+                        given["id"] = issued.issue(message, given)
+                        if piece.abstained and not piece.corrected:  # for the staff's gaps view
+                            assistant.note_gap("abstained", message, piece.text)
+                        final = chat + [{"role": "assistant", "content": render_answer(piece)}]
+                        yield final, sources_panel(answers + [given], links()), answers + [given]
+                        return
+                    shown += piece
+                    # a draft stopped here stays a turn of its own (no id: no sources, no vote), so turns still line up
+                    draft = {"text": shown, "abstained": False, "corrected": False, "citations": []}
+                    yield chat + [{"role": "assistant", "content": literal_html(shown)}], gr.update(), answers + [draft]
         except AssistantError as e:
             reply = {"text": f"⚠ {e}", "abstained": True, "corrected": False, "citations": []}
-            yield chat + [{"role": "assistant", "content": literal_html(reply["text"])}], "", "", answers + [reply]
+            yield chat + [{"role": "assistant", "content": literal_html(reply["text"])}], gr.update(), answers + [reply]
 
     def ask_api(question: str, history: list[dict] | None = None, request: gr.Request = None) -> dict:
         limited = questions.refusal(client_of(request))
@@ -185,11 +180,17 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                "citations": given["citations"]}
         with feedback_lock, feedback_path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        if not data.liked:  # for the staff's gaps view
+            assistant.note_gap("thumbs-down", given["question"], given["text"],
+                               [c["doc_id"] for c in given["citations"]])
 
     with gr.Blocks(title="Kaohsiung city diplomacy assistant", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Kaohsiung city diplomacy assistant", elem_id="title")
         about = gr.Markdown(elem_id="about")
         answers = gr.State([])
+        asked = gr.State("")  # the question being answered, once show_question has cleared the box
+        # The conversation survives a reload in the visitor's own browser (localStorage), never on the server.
+        saved = gr.BrowserState(EMPTY_CONVERSATION, storage_key="kaohsiung-assistant-conversation")
         with gr.Tab("Ask"):
             with gr.Row():
                 with gr.Column(scale=3):
@@ -200,10 +201,11 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                         box = gr.Textbox(placeholder="Ask about Kaohsiung's sister cities, visits, expos…",
                                          show_label=False, scale=5, elem_id="question", max_length=1000)
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="send")
+                        stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop", visible=False)
                         clear = gr.Button("New conversation", scale=1, elem_id="clear")
                     examples = gr.Examples(EXAMPLES, inputs=box)
                 with gr.Column(scale=2):
-                    sources = gr.HTML(elem_id="sources")
+                    sources = gr.HTML(sources_panel([]), elem_id="sources")
         with gr.Tab("Talking points"):
             topic = gr.Textbox(label="Topic", elem_id="topic")
             with gr.Row():
@@ -215,11 +217,19 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
             download = gr.File(label="Download as Markdown", elem_id="download")
         admin_events = admin_tab(assistant, admin_token) if admin_token else []
 
-        outputs = [chatbot, box, sources, answers]
-        send.click(respond, [box, chatbot, answers], outputs, api_name=False)
-        box.submit(respond, [box, chatbot, answers], outputs, api_name=False)
-        examples.load_input_event.then(respond, [box, chatbot, answers], outputs, api_name=False)
-        clear.click(lambda: ([], "", "", []), None, outputs, api_name=False)
+        answering = []
+        for asks in (send.click, box.submit, examples.load_input_event.then):
+            shown = asks(show_question, [box, chatbot], [box, chatbot, asked, send, stop], api_name=False,
+                         queue=False, show_progress="hidden")
+            # One typing indicator: the chatbot's own; the sources panel shows no spinner of its own.
+            answer = shown.then(respond, [asked, chatbot, answers], [chatbot, sources, answers], api_name=False,
+                                show_progress_on=chatbot)
+            answer.then(_idle, None, [send, stop], api_name=False, queue=False, show_progress="hidden")
+            answer.then(_conversation, [chatbot, answers], saved, api_name=False, queue=False, show_progress="hidden")
+            answering.append(answer)
+        stop.click(_idle, None, [send, stop], cancels=answering, api_name=False, queue=False)
+        clear.click(lambda: ([], "", sources_panel([]), [], *_idle(), EMPTY_CONVERSATION), None,
+                    [chatbot, box, sources, answers, send, stop, saved], api_name=False, cancels=answering)
         chatbot.like(record_feedback, [answers, chatbot], None, api_name=False)
         draft.click(draft_points, [topic, audience, count], [points_out, download], api_name=False)
         api_q, api_h, api_out = gr.Textbox(visible=False), gr.JSON(visible=False), gr.JSON(visible=False)
@@ -229,10 +239,28 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         def show_about() -> str:
             return about_line(assistant.documents())
 
+        def restore(conversation: dict) -> tuple:
+            """The conversation the browser kept, its sources panel rebuilt (every text escaped as always)."""
+            if not isinstance(conversation, dict):  # storage is the visitor's: take only what has our shape
+                conversation = EMPTY_CONVERSATION
+            chat, given = conversation.get("chat") or [], conversation.get("answers") or []
+            return chat, given, sources_panel(given, links())
+
         demo.load(show_about, None, about, api_name=False, queue=False)  # cheap: never takes a queue slot
+        demo.load(restore, saved, [chatbot, answers, sources], api_name=False, queue=False)
         for event in admin_events:
-            event.success(show_about, None, about, api_name=False, queue=False)
+            event.success(show_about, None, about, api_name=False, queue=False, show_progress="hidden")
     return demo
+
+
+def _conversation(chat: list[dict], answers: list[dict]) -> dict:
+    """What the browser keeps: the chat and each turn's answer (ids only name answers this server issued)."""
+    return {"chat": chat, "answers": answers}
+
+
+def _idle() -> tuple:
+    """Ask back in place of Stop."""
+    return gr.update(visible=True), gr.update(visible=False)
 
 
 def _plain(content: Any) -> str:
@@ -262,22 +290,41 @@ def launch_options(settings: Settings, host: str | None = None, port: int | None
         share=False, show_error=settings.web.debug,
         max_file_size=int(settings.limits.max_file_mb * 2**20), allowed_paths=[],
         blocked_paths=[str(Path(settings.index_dir).resolve()), str(Path(settings.corpus_dir).resolve())],
-        strict_cors=True, enable_monitoring=False, mcp_server=False, footer_links=["api"], theme=THEME, css=CSS,
+        strict_cors=True, enable_monitoring=False, mcp_server=False, footer_links=["api"], theme=THEME,
+        css=CSS + SOURCES_CSS, js=CITATION_JS,
     )
 
 
 def serve(assistant: Assistant, host: str | None = None, port: int | None = None, *, admin_token: str | None = None,
           feedback_path: str | Path = "feedback.jsonl", concurrency: int = 4, queue_size: int = 64,
           block: bool = True) -> gr.Blocks:
-    """Build and start the UI with a bounded queue; `block=False` returns at once (tests, embedding)."""
+    """Build and start the UI with a bounded queue; `block=False` returns once it serves (tests, embedding).
+
+    The models warm up in the background while the UI is built, and the port opens only when they are warm,
+    so the first visitor's question is as fast as the tenth."""
     token = checked_token(admin_token)
+    warming = threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True)
+    warming.start()
     demo = build_ui(assistant, feedback_path, token)
     demo.queue(default_concurrency_limit=concurrency, max_size=queue_size)
     uploads = RateLimiter(assistant.settings.limits.uploads_per_minute, "uploads")
     guard = Middleware(UploadGuard, secret=token, limiter=uploads)
+    warming.join()
     demo.launch(**launch_options(assistant.settings, host, port), prevent_thread_lock=not block,
                 app_kwargs={"middleware": [guard]})
     return demo
+
+
+def _warm_up(assistant: Assistant) -> None:
+    """Ask the first example and draft points on WARM_UP_TOPIC while the UI is built, so the first visitor does
+    not pay for loading the models. Best effort: a failure (a broken index, an unreachable chat model) is only
+    logged here, and the first visitor meets it with its usual message."""
+    try:
+        seconds = assistant.warm_up(EXAMPLES[0], WARM_UP_TOPIC)
+    except Exception as e:  # noqa: BLE001 - a background warm-up must not die with a traceback
+        log.warning("warm-up failed: %s: %s", type(e).__name__, e)
+    else:
+        log.info("warmed up in %.1f s", seconds)
 
 
 def launch(assistant: Assistant) -> None:

@@ -33,6 +33,13 @@ class RateLimiter:
 
     def refusal(self, client: str) -> str | None:
         """None when the call may go ahead (it is counted), else the message saying when to try again."""
+        return self._take(client, count=True)
+
+    def spent(self, client: str) -> str | None:
+        """Like `refusal`, but counts nothing: for limits on failures, counted only once they happen."""
+        return self._take(client, count=False)
+
+    def _take(self, client: str, count: bool) -> str | None:
         now = time.monotonic()
         with self._lock:
             if len(self._buckets) > FORGET_AFTER_CLIENTS:
@@ -40,7 +47,7 @@ class RateLimiter:
             tokens, last = self._buckets.get(client, (self.capacity, now))
             tokens = min(self.capacity, tokens + (now - last) * self.rate)
             allowed = tokens >= 1
-            self._buckets[client] = (tokens - 1 if allowed else tokens, now)
+            self._buckets[client] = (tokens - 1 if allowed and count else tokens, now)
         if allowed:
             return None
         wait = math.ceil((1 - tokens) / self.rate)

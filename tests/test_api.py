@@ -94,3 +94,10 @@ def test_stream_without_typing_out_gives_only_a_real_draft(shared_assistant):
     question = "When did the Pier 2 Artist in Residence program begin?"
     items = list(shared_assistant.stream(question, type_out=False))
     assert len(items) == 1 and items[0].text == shared_assistant.ask(question).text
+
+
+def test_warm_up_answers_and_drafts_then_throws_both_away(shared_assistant):
+    """What serve() runs before the port opens: it returns how long it took and leaves no trace in the index."""
+    before = shared_assistant.documents()
+    seconds = shared_assistant.warm_up("How many sister cities does Kaohsiung have?", "sister-city exchanges")
+    assert 0 < seconds < 120 and shared_assistant.documents() == before

@@ -9,7 +9,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 MAP = PACKAGE.parent / "docs" / "architecture.md"
 # The facade and the edges: what a question passes through on its way in, and the tools built on the facade.
-UPPER = {"assistant", "cli", "web", "web_admin", "web_guard", "eval", "bench", "bench_startup", "counterfactual"}
+UPPER = {"assistant", "cli", "web", "web_admin", "web_guard", "web_sources", "eval", "bench", "bench_startup",
+         "counterfactual"}
 # What the index package may use from outside itself: the layers below it.
 BELOW_INDEX = {"config", "errors", "types"}
 

@@ -30,7 +30,11 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS embeddings (
     text_hash TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (text_hash, model));
 CREATE TABLE IF NOT EXISTS openers (pid INTEGER NOT NULL, place TEXT NOT NULL, PRIMARY KEY (pid, place));
+CREATE TABLE IF NOT EXISTS gaps (
+    id INTEGER PRIMARY KEY, at REAL NOT NULL, kind TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,
+    cited TEXT NOT NULL, reason TEXT NOT NULL);
 """
+GAP_KEYS = ("id", "at", "kind", "question", "answer", "cited", "reason")
 
 
 def text_hash(text: str) -> str:
@@ -120,10 +124,10 @@ class Record:
 
     def documents(self) -> list[dict]:
         rows = self.db.execute(
-            "SELECT d.doc_id, d.title, d.date, d.source, d.ingested_at, COUNT(c.id) FROM documents d "
+            "SELECT d.doc_id, d.title, d.date, d.source, d.url, d.ingested_at, COUNT(c.id) FROM documents d "
             "LEFT JOIN chunks c ON c.doc_id = d.doc_id GROUP BY d.doc_id ORDER BY d.doc_id"
         )
-        keys = ("doc_id", "title", "date", "source", "ingested_at", "chunks")
+        keys = ("doc_id", "title", "date", "source", "url", "ingested_at", "chunks")
         return [dict(zip(keys, r)) for r in rows]
 
     def chunk_ids(self, doc_id: str | None = None) -> set[str]:
@@ -162,6 +166,27 @@ class Record:
                 "INSERT OR IGNORE INTO embeddings VALUES (?,?,?)",
                 [(text_hash(c.text), model, v.astype(np.float32).tobytes()) for c, v in zip(chunks, vectors)],
             )
+
+    def add_gap(self, kind: str, question: str, answer: str, cited: list[str], reason: str = "") -> int:
+        """Keep one question the documents did not answer well (no IP address or anything identifying)."""
+        with self.transaction() as db:
+            cursor = db.execute("INSERT INTO gaps (at, kind, question, answer, cited, reason) VALUES (?,?,?,?,?,?)",
+                                (time.time(), kind, question, answer, " ".join(cited), reason))
+        return cursor.lastrowid
+
+    def gaps(self) -> list[dict]:
+        """Every kept gap, oldest first; `cited` as a list of doc ids."""
+        rows = [dict(zip(GAP_KEYS, r)) for r in self.db.execute(f"SELECT {', '.join(GAP_KEYS)} FROM gaps ORDER BY id")]
+        return [{**r, "cited": r["cited"].split()} for r in rows]
+
+    def delete_gap(self, gap_id: int) -> bool:
+        with self.transaction() as db:
+            return db.execute("DELETE FROM gaps WHERE id=?", (gap_id,)).rowcount > 0
+
+    def prune_gaps(self, before: float) -> int:
+        """Drop the gaps kept before `before` (a time.time() value): the retention setting."""
+        with self.transaction() as db:
+            return db.execute("DELETE FROM gaps WHERE at < ?", (before,)).rowcount
 
     def clear_documents(self, meta: dict[str, str]) -> None:
         """Forget every document and chunk and describe the index anew, in one transaction (vectors stay cached)."""
