@@ -388,6 +388,8 @@ def _numbers(doc: "Doc", focus: str = "") -> tuple[str, ...]:
                 continue  # "Kaohsiung's number two" is a rank or a deputy, not a figure to find
             if not re.fullmatch(r"\d+(\.\d+)?", value) or _counts_the_answer(token, focus):
                 continue
+            if token.head.lower_ in _SOURCE_NOUNS:
+                continue  # "according to the two documents": the sources asked from, not a figure in them
             out.append(value)
     return tuple(dict.fromkeys(out))
 
@@ -398,6 +400,7 @@ def _before_time_unit(token: "Token") -> bool:
     return token.i + 2 < len(doc) and doc[token.i + 1].text == "-" and doc[token.i + 2].lower_ in _TIME_UNITS
 
 
+_SOURCE_NOUNS = frozenset("documents articles sources texts reports pieces stories".split())
 _TIME_UNITS = frozenset("hour day night week month year decade".split())
 
 

@@ -1,7 +1,10 @@
 """Question understanding (question.py): the real spaCy pipeline turns what was typed into a Query."""
 import pytest
 
+from assistant.answer.constraints import judge
+from assistant.answer.evidence import Evidence
 from assistant.question import question_parts, spelled_out, understand
+from assistant.types import Passage
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -44,6 +47,8 @@ def test_a_count_of_what_is_asked_for_is_not_a_constraint():
     assert understand("Which two foreign cities signed agreements?").count == 2
     assert understand("Name the three U.S. localities Kaohsiung engaged with.").numbers == ()
     assert understand("When did the Pier 15 program begin?").numbers == ("15",)
+    # The sources the question is asked from are not a figure in them.
+    assert understand("Which cities did the delegations visit, according to the two documents?").numbers == ()
 
 
 def test_a_number_on_another_noun_or_in_an_amount_is_a_constraint():
@@ -110,3 +115,13 @@ def test_a_question_that_asks_two_things_is_split():
         "Who led the trip?", "Which university did they visit?")
     assert question_parts("What is PAIR and how does it work?") == ()  # too short to be two questions
     assert question_parts("Which cities did Kaohsiung and Gdynia sign with?") == ()
+
+
+def test_a_trip_reports_travel():
+    """"Where did the delegation travel in September?" is answered by "during Kaohsiung's trip to Dresden"."""
+    text = "During the delegation's trip to Dresden in September, much attention was paid to the chip industry."
+    passage = Passage(text=text, doc_id="d", title="Dresden", date="2025", source="", chunk_index=0, start=0,
+                      end=len(text), score=1.0)
+    verdict = judge(understand("Which city did the delegation travel to in September?"),
+                    Evidence(passage_rank=0, passage=passage, start=0, end=len(text)))
+    assert verdict.status == "ok", verdict.reason

@@ -424,7 +424,7 @@ def _parsed(sentence: str) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]
 # Verbs that report one event in other words ("signed" / "inked", "led" / "headed").
 _SAME_EVENT = {verb: frozenset(group.split()) for group in (
     "sign ink conclude seal formalise formalize agree", "lead head chair direct helm",
-    "meet welcome receive host greet", "visit travel tour", "discuss talk exchange share converse",
+    "meet welcome receive host greet", "visit travel tour trip journey", "discuss talk exchange share converse",
     "say tell state indicate note claim argue disclose remark add explain emphasise emphasize stress mention announce "
     "declare warn speak", "reject invalidate cancel refuse annul void", "postpone delay suspend shelve stall",
     "attend participate join", "found establish launch create", "invest fund finance", "build construct",
