@@ -139,10 +139,11 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
     focus = _focus(doc)
     if focus in ("one", "ones") and previous is not None:
         focus = _focus(previous) or focus  # "Which one is in Poland?" after "How many sister cities ...?"
+    answer_type = _answer_type(doc, focus)
     return Query(
         text=text, english=english, standalone=standalone,
         mode=mode,
-        answer_type=_answer_type(doc, focus),
+        answer_type=answer_type,
         focus=focus,
         entities=entities,
         context_entities=context_entities,
@@ -151,7 +152,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         months=tuple(m for m in MONTHS if re.search(rf"\b{m}\b", asked.lower()) and not _is_may_verb(doc, m)),
         numbers=_numbers(doc, focus),
         count=_count(doc, focus),
-        every=_asks_for_every(doc, focus),
+        every=_asks_for_every(doc, focus) and answer_type in ("person", "place", "organisation"),
         ordinals=_ordinals(doc),
         qualifiers=_qualifiers(doc, focus),
         rate=_rate(asked),

@@ -106,6 +106,7 @@ def test_a_plural_kind_asks_for_every_one():
     assert understand("Which universities did the delegation tour?").every
     assert not understand("Which city signed the MOU?").every
     assert not understand("What did the cities discuss?").every  # no kind asked for
+    assert not understand("How many sister cities does Kaohsiung have?").every  # a count, not a list
 
 
 def test_a_question_that_asks_two_things_is_split():

@@ -109,8 +109,7 @@ class ExtractiveAnswerer:
         judged = [(c, judge(query, c)) for c in self.score(query, passages)]
         for cand, verdict in judged:
             if verdict.neighbour and not cand.typed:  # the sentence beside it holds the asked-for span
-                cand.typed, cand.score = True, 0.0
-                cand.score = _combine(cand)
+                cand.score = _combine(replace(cand, typed=True))
         judged.sort(key=lambda cv: (-cv[0].score, cv[0].passage_rank))
         return [(c, v) for c, v in judged if c.score >= floor]
 
@@ -121,7 +120,9 @@ class ExtractiveAnswerer:
         """
         fitting = [(c, v) for c, v in judged if v.status == OK]
         if fitting and fitting[0][0].score >= threshold:
-            chosen = self.select(query, [c for c, _ in fitting], threshold)
+            # A sentence that lacks the asked-for span its neighbour holds answers only as the best, beside it.
+            pool = [fitting[0][0]] + [c for c, v in fitting[1:] if c.typed or not v.neighbour]
+            chosen = self.select(query, pool, threshold)
             chosen = _with_neighbour(chosen, fitting[0][1].neighbour, self.max_words)
             chosen = self.complete(query, chosen, [c for c, _ in fitting])
             answer = compose(query.english, chosen)
