@@ -37,6 +37,7 @@ EXAMPLES = [
     "What happened with Edinburgh's plan to partner with Kaohsiung?",
 ]
 WARM_UP_TOPIC = "sister-city exchanges"
+VOTES = {True: "up", False: "down"}  # Gradio's LikeData.liked for the Like and Dislike buttons
 EMPTY_CONVERSATION = {"chat": [], "answers": []}
 _ORANGE = gr.themes.colors.orange
 # Gradio's orange two steps darker, so white on a primary button and the selected tab's orange text pass
@@ -162,12 +163,16 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         md = points_markdown(topic, answer)
         return md, _write_draft(Path(drafts.name), md)
 
-    def record_feedback(answers: list[dict], chat: list[dict], data: gr.LikeData, request: gr.Request) -> None:
+    def record_feedback(answers: list[dict], chat: list[dict], data: gr.LikeData, request: gr.Request) -> tuple:
         """Append the vote with the question, answer and citations this server issued (looked up by the answer's
-        id in this session, never taken from what the client sends), each text cut to feedback_max_chars."""
+        id in this session, never taken from what the client sends), each text cut to feedback_max_chars.
+        A dislike also goes to the gaps view, and opens the optional reason box for that entry."""
         limited = votes.refusal(client_of(request))
         if limited:
             raise gr.Error(limited, title="Slow down", print_exception=False)
+        vote = VOTES.get(data.liked) if isinstance(data.liked, bool) else None
+        if vote is None:  # only Like and Dislike are offered; anything else is not a vote to store
+            raise gr.Error("Unknown feedback; nothing was recorded.", title="Not recorded", print_exception=False)
         at = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         turn = sum(1 for m in chat[: at if isinstance(at, int) else 0] if m["role"] == "assistant")
         given = issued.get(answers[turn].get("id")) if turn < len(answers) else None
@@ -175,20 +180,34 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
             raise gr.Error("Only answers given in this conversation can be rated; nothing was recorded.",
                            title="Not recorded", print_exception=False)
         cut = s.limits.feedback_max_chars
-        row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "vote": "up" if data.liked else "down",
+        row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "vote": vote,
                "answer_id": answers[turn]["id"], "question": given["question"][:cut], "answer": given["text"][:cut],
                "citations": given["citations"]}
         with feedback_lock, feedback_path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        if not data.liked:  # for the staff's gaps view
-            assistant.note_gap("thumbs-down", given["question"], given["text"],
-                               [c["doc_id"] for c in given["citations"]])
+        if vote == "up":
+            return gr.update(visible=False), None
+        gap = assistant.note_gap("thumbs-down", given["question"], given["text"], _cited(given))
+        return gr.update(visible=True), {"gap": gap, "answer_id": answers[turn]["id"]}
+
+    def give_reason(reason: str, disliked: dict | None) -> tuple:
+        """Keep the visitor's reason with their latest dislike: its gaps entry is noted again with the reason
+        (the dislike is counted once). `disliked` is session state, set only by record_feedback."""
+        given = issued.get(disliked["answer_id"]) if disliked else None
+        reason = reason.strip()
+        if given is None or not reason:
+            return gr.update(visible=False), "", None
+        assistant.delete_gap(disliked["gap"])
+        assistant.note_gap("thumbs-down", given["question"], given["text"], _cited(given), reason=reason)
+        gr.Info("Thank you: your reason was recorded.")
+        return gr.update(visible=False), "", None
 
     with gr.Blocks(title="Kaohsiung city diplomacy assistant", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Kaohsiung city diplomacy assistant", elem_id="title")
         about = gr.Markdown(elem_id="about")
         answers = gr.State([])
         asked = gr.State("")  # the question being answered, once show_question has cleared the box
+        disliked = gr.State(None)  # the latest dislike's gaps entry, for the optional reason
         # The conversation survives a reload in the visitor's own browser (localStorage), never on the server.
         saved = gr.BrowserState(EMPTY_CONVERSATION, storage_key="kaohsiung-assistant-conversation")
         with gr.Tab("Ask"):
@@ -203,6 +222,10 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="send")
                         stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop", visible=False)
                         clear = gr.Button("New conversation", scale=1, elem_id="clear")
+                    with gr.Row(visible=False, elem_id="reason-row") as reason_row:
+                        reason = gr.Textbox(label="What was wrong with this answer? (optional)", scale=5,
+                                            max_length=300, elem_id="reason")
+                        send_reason = gr.Button("Send reason", scale=1, elem_id="send-reason")
                     examples = gr.Examples(EXAMPLES, inputs=box)
                 with gr.Column(scale=2):
                     sources = gr.HTML(sources_panel([]), elem_id="sources")
@@ -230,7 +253,9 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         stop.click(_idle, None, [send, stop], cancels=answering, api_name=False, queue=False)
         clear.click(lambda: ([], "", sources_panel([]), [], *_idle(), EMPTY_CONVERSATION), None,
                     [chatbot, box, sources, answers, send, stop, saved], api_name=False, cancels=answering)
-        chatbot.like(record_feedback, [answers, chatbot], None, api_name=False)
+        chatbot.like(record_feedback, [answers, chatbot], [reason_row, disliked], api_name=False)
+        for gives in (send_reason.click, reason.submit):
+            gives(give_reason, [reason, disliked], [reason_row, reason, disliked], api_name=False)
         draft.click(draft_points, [topic, audience, count], [points_out, download], api_name=False)
         api_q, api_h, api_out = gr.Textbox(visible=False), gr.JSON(visible=False), gr.JSON(visible=False)
         api_t, api_n, api_a = gr.Textbox(visible=False), gr.Number(visible=False), gr.Textbox(visible=False)
@@ -256,6 +281,11 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
 def _conversation(chat: list[dict], answers: list[dict]) -> dict:
     """What the browser keeps: the chat and each turn's answer (ids only name answers this server issued)."""
     return {"chat": chat, "answers": answers}
+
+
+def _cited(given: dict) -> list[str]:
+    """The doc ids an issued answer cites."""
+    return [c["doc_id"] for c in given["citations"]]
 
 
 def _idle() -> tuple:
