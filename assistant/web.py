@@ -102,9 +102,10 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         return {d["doc_id"]: d["url"] for d in assistant.documents() if d.get("url")}
 
     def show_question(message: str, chat: list[dict]) -> tuple:
-        """Put the question in the chat at once (no queue) and swap Ask for Stop; `respond` answers it."""
+        """Put the question in the chat at once (no queue), swap Ask for Stop and hide the examples (they take
+        the space a phone needs for the answer); `respond` answers it."""
         chat = chat + [{"role": "user", "content": literal_html(message)}]
-        return "", chat, message, gr.update(visible=False), gr.update(visible=True)
+        return "", chat, message, gr.update(visible=False), gr.update(visible=True), gr.update(visible=False)
 
     def respond(message: str, chat: list[dict], answers: list[dict], request: gr.Request) -> Iterator[tuple]:
         """Stream the answer to the question `show_question` put last in the chat; `answers` keeps each turn's
@@ -226,7 +227,8 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                         reason = gr.Textbox(label="What was wrong with this answer? (optional)", scale=5,
                                             max_length=300, elem_id="reason")
                         send_reason = gr.Button("Send reason", scale=1, elem_id="send-reason")
-                    examples = gr.Examples(EXAMPLES, inputs=box)
+                    with gr.Column(elem_id="examples") as examples_column:  # shown only while the chat is empty
+                        examples = gr.Examples(EXAMPLES, inputs=box)
                 with gr.Column(scale=2):
                     sources = gr.HTML(sources_panel([]), elem_id="sources")
         with gr.Tab("Talking points"):
@@ -242,8 +244,8 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
 
         answering = []
         for asks in (send.click, box.submit, examples.load_input_event.then):
-            shown = asks(show_question, [box, chatbot], [box, chatbot, asked, send, stop], api_name=False,
-                         queue=False, show_progress="hidden")
+            shown = asks(show_question, [box, chatbot], [box, chatbot, asked, send, stop, examples_column],
+                         api_name=False, queue=False, show_progress="hidden")
             # One typing indicator: the chatbot's own; the sources panel shows no spinner of its own.
             answer = shown.then(respond, [asked, chatbot, answers], [chatbot, sources, answers], api_name=False,
                                 show_progress_on=chatbot)
@@ -251,8 +253,10 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
             answer.then(_conversation, [chatbot, answers], saved, api_name=False, queue=False, show_progress="hidden")
             answering.append(answer)
         stop.click(_idle, None, [send, stop], cancels=answering, api_name=False, queue=False)
-        clear.click(lambda: ([], "", sources_panel([]), [], *_idle(), EMPTY_CONVERSATION), None,
-                    [chatbot, box, sources, answers, send, stop, saved], api_name=False, cancels=answering)
+        clear.click(lambda: ([], "", sources_panel([]), [], *_idle(), EMPTY_CONVERSATION, gr.update(visible=True),
+                             gr.update(visible=False)), None,
+                    [chatbot, box, sources, answers, send, stop, saved, examples_column, reason_row], api_name=False,
+                    cancels=answering)
         chatbot.like(record_feedback, [answers, chatbot], [reason_row, disliked], api_name=False)
         for gives in (send_reason.click, reason.submit):
             gives(give_reason, [reason, disliked], [reason_row, reason, disliked], api_name=False)
@@ -265,14 +269,15 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
             return about_line(assistant.documents())
 
         def restore(conversation: dict) -> tuple:
-            """The conversation the browser kept, its sources panel rebuilt (every text escaped as always)."""
+            """The conversation the browser kept, its sources panel rebuilt (every text escaped as always), and
+            the examples only when it is empty."""
             if not isinstance(conversation, dict):  # storage is the visitor's: take only what has our shape
                 conversation = EMPTY_CONVERSATION
             chat, given = conversation.get("chat") or [], conversation.get("answers") or []
-            return chat, given, sources_panel(given, links())
+            return chat, given, sources_panel(given, links()), gr.update(visible=not chat)
 
         demo.load(show_about, None, about, api_name=False, queue=False)  # cheap: never takes a queue slot
-        demo.load(restore, saved, [chatbot, answers, sources], api_name=False, queue=False)
+        demo.load(restore, saved, [chatbot, answers, sources, examples_column], api_name=False, queue=False)
         for event in admin_events:
             event.success(show_about, None, about, api_name=False, queue=False, show_progress="hidden")
     return demo

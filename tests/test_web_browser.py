@@ -568,6 +568,31 @@ def test_a_visitor_sees_what_it_knows_a_welcome_and_examples_that_ask(ui, page):
     assert "45 sister-city partnerships" in bot.inner_text()
 
 
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_the_examples_hide_once_the_chat_starts_and_come_back_with_an_empty_conversation(ui, page):
+    """Examples show on an empty chat only: hidden after the first question and after a reload that restores
+    the conversation, back with New conversation and after a reload of the emptied one."""
+    from assistant.web import EXAMPLES
+
+    example = page.locator("#examples").get_by_text(EXAMPLES[1], exact=True)
+    open_chat(page, ui["public"])
+    example.wait_for()
+    assert page.is_visible("#examples")
+    example.click()
+    page.wait_for_selector("#sources [data-turn='0']", timeout=ANSWER_TIMEOUT_MS)
+    assert not page.is_visible("#examples") and not example.is_visible()
+    page.reload()
+    page.wait_for_selector("#sources [data-turn='0']")
+    assert not page.is_visible("#examples")
+    page.click("#clear")
+    example.wait_for()
+    assert page.locator("#chat [data-testid='bot']").count() == 0
+    page.reload()
+    open_chat(page, ui["public"])
+    example.wait_for()
+    assert page.is_visible("#examples")
+
+
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
