@@ -50,7 +50,9 @@ THEME = gr.themes.Default(primary_hue=ACCESSIBLE_ORANGE).set(
     body_text_color_subdued="#4b5563", button_cancel_background_fill="#b91c1c",  # red-700: white on it 6.5:1
     button_cancel_background_fill_hover="#991b1b")
 # 16 px input text: iOS zooms into smaller text when it is tapped. Gradio's footer link is #bbbbc2 (1.9:1 on white).
-CSS = "#question textarea { font-size: 16px; } footer, footer .show-api { color: #4b5563 !important; opacity: 1; }"
+# "New conversation" keeps to one line: the row's buttons share little width beside the question box.
+CSS = ("#question textarea { font-size: 16px; } footer, footer .show-api { color: #4b5563 !important; opacity: 1; } "
+       "#clear { white-space: nowrap; min-width: max-content; }")
 
 WELCOME = ("**Welcome.** Ask about Kaohsiung's sister cities, delegations and agreements, or pick an example below. "
            "Every answer quotes the documents it comes from; if they do not say, the assistant tells you so.")

@@ -593,6 +593,36 @@ def test_the_examples_hide_once_the_chat_starts_and_come_back_with_an_empty_conv
     assert page.is_visible("#examples")
 
 
+# Each box inside an element (itself included) that scrolls or clips sideways, less the hidden rows Gradio's
+# dataframe measures its columns with: [scrollWidth, clientWidth, tag.class].
+OVERFLOWS = """e => [e, ...e.querySelectorAll('*')].filter(b => !b.closest('.sizing-body')
+    && b.scrollWidth > b.clientWidth && ['auto', 'scroll', 'hidden'].includes(getComputedStyle(b).overflowX))
+    .map(b => [b.scrollWidth, b.clientWidth, b.tagName + '.' + b.className])"""
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_new_conversation_is_one_line_and_the_documents_tables_are_not_cut_off(ui, page):
+    """"New conversation" keeps to one line, and at 1366 px the staff's document and gaps tables show every
+    column in full: nothing inside them scrolls or clips sideways."""
+    open_chat(page, ui["staff"])
+    height, line = page.eval_on_selector("#clear", """e => { const s = getComputedStyle(e);
+        const line = s.lineHeight === 'normal' ? 1.2 * parseFloat(s.fontSize) : parseFloat(s.lineHeight);
+        return [e.getBoundingClientRect().height - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom)
+                - parseFloat(s.borderTopWidth) - parseFloat(s.borderBottomWidth), line]; }""")
+    assert height < 1.6 * line, (height, line)
+    if page.viewport_size["width"] < 1366:
+        return
+    ui["assistant"].note_gap("thumbs-down", "Which Kaohsiung districts host the most foreign delegations each year?",
+                             "…", reason="it lists no districts at all, only the city's overall numbers")
+    page.get_by_role("tab", name="Documents").click()
+    unlock(page)
+    page.wait_for_selector("#admin-documents :text('beyond-taipei-city-diplomacy')")
+    page.wait_for_function("() => document.querySelector('#admin-gaps').innerText.includes('only the city')",
+                           timeout=ANSWER_TIMEOUT_MS)
+    for table in ("#admin-documents", "#admin-gaps"):
+        assert page.eval_on_selector(table, OVERFLOWS) == [], table
+
+
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
