@@ -248,8 +248,10 @@ def gaps(ctx: typer.Context, csv_path: Path = typer.Option(None, "--csv", help="
     groups = _assistant(ctx.obj, auto_ingest=False).gaps()
     if not groups:
         out.print("No gaps recorded.", highlight=False, markup=False)
-    for count, question, first, last, kinds, ids in gaps_table(groups):
-        out.print(f"{count:>4} × {question}  ({first} – {last}; {kinds}; ids {ids})", highlight=False, markup=False)
+    for count, question, first, last, kinds, ids, reasons in gaps_table(groups):
+        why = f"; reasons: {reasons}" if reasons else ""
+        out.print(f"{count:>4} × {question}  ({first} – {last}; {kinds}; ids {ids}{why})", highlight=False,
+                  markup=False)
     if csv_path:
         csv_path.write_text(gaps_csv(groups), encoding="utf-8")
 

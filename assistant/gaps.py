@@ -59,9 +59,11 @@ def gaps_csv(groups: list[dict]) -> str:
 
 
 def gaps_table(groups: list[dict]) -> list[list]:
-    """One row per group: count, question, first and last day, kinds, entry ids (for deleting)."""
+    """One row per group: count, question, first and last day, kinds, entry ids (for deleting), and the
+    visitors' reasons for a thumbs-down (each once), which say what a disliked answer lacked."""
     return [[g["count"], g["question"], day(g["first"]), day(g["last"]), ", ".join(g["kinds"]),
-             " ".join(str(e["id"]) for e in g["entries"])] for g in groups]
+             " ".join(str(e["id"]) for e in g["entries"]),
+             "; ".join(dict.fromkeys(e["reason"] for e in g["entries"] if e["reason"]))] for g in groups]
 
 
-GAPS_COLUMNS = ["count", "question", "first", "last", "kinds", "ids"]
+GAPS_COLUMNS = ["count", "question", "first", "last", "kinds", "ids", "reasons"]

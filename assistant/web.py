@@ -37,6 +37,7 @@ EXAMPLES = [
     "What happened with Edinburgh's plan to partner with Kaohsiung?",
 ]
 WARM_UP_TOPIC = "sister-city exchanges"
+VOTES = {True: "up", False: "down"}  # Gradio's LikeData.liked for the Like and Dislike buttons
 EMPTY_CONVERSATION = {"chat": [], "answers": []}
 _ORANGE = gr.themes.colors.orange
 # Gradio's orange two steps darker, so white on a primary button and the selected tab's orange text pass
@@ -49,7 +50,9 @@ THEME = gr.themes.Default(primary_hue=ACCESSIBLE_ORANGE).set(
     body_text_color_subdued="#4b5563", button_cancel_background_fill="#b91c1c",  # red-700: white on it 6.5:1
     button_cancel_background_fill_hover="#991b1b")
 # 16 px input text: iOS zooms into smaller text when it is tapped. Gradio's footer link is #bbbbc2 (1.9:1 on white).
-CSS = "#question textarea { font-size: 16px; } footer, footer .show-api { color: #4b5563 !important; opacity: 1; }"
+# "New conversation" keeps to one line: the row's buttons share little width beside the question box.
+CSS = ("#question textarea { font-size: 16px; } footer, footer .show-api { color: #4b5563 !important; opacity: 1; } "
+       "#clear { white-space: nowrap; min-width: max-content; }")
 
 WELCOME = ("**Welcome.** Ask about Kaohsiung's sister cities, delegations and agreements, or pick an example below. "
            "Every answer quotes the documents it comes from; if they do not say, the assistant tells you so.")
@@ -101,9 +104,10 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         return {d["doc_id"]: d["url"] for d in assistant.documents() if d.get("url")}
 
     def show_question(message: str, chat: list[dict]) -> tuple:
-        """Put the question in the chat at once (no queue) and swap Ask for Stop; `respond` answers it."""
+        """Put the question in the chat at once (no queue), swap Ask for Stop and hide the examples (they take
+        the space a phone needs for the answer); `respond` answers it."""
         chat = chat + [{"role": "user", "content": literal_html(message)}]
-        return "", chat, message, gr.update(visible=False), gr.update(visible=True)
+        return "", chat, message, gr.update(visible=False), gr.update(visible=True), gr.update(visible=False)
 
     def respond(message: str, chat: list[dict], answers: list[dict], request: gr.Request) -> Iterator[tuple]:
         """Stream the answer to the question `show_question` put last in the chat; `answers` keeps each turn's
@@ -162,12 +166,16 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
         md = points_markdown(topic, answer)
         return md, _write_draft(Path(drafts.name), md)
 
-    def record_feedback(answers: list[dict], chat: list[dict], data: gr.LikeData, request: gr.Request) -> None:
+    def record_feedback(answers: list[dict], chat: list[dict], data: gr.LikeData, request: gr.Request) -> tuple:
         """Append the vote with the question, answer and citations this server issued (looked up by the answer's
-        id in this session, never taken from what the client sends), each text cut to feedback_max_chars."""
+        id in this session, never taken from what the client sends), each text cut to feedback_max_chars.
+        A dislike also goes to the gaps view, and opens the optional reason box for that entry."""
         limited = votes.refusal(client_of(request))
         if limited:
             raise gr.Error(limited, title="Slow down", print_exception=False)
+        vote = VOTES.get(data.liked) if isinstance(data.liked, bool) else None
+        if vote is None:  # only Like and Dislike are offered; anything else is not a vote to store
+            raise gr.Error("Unknown feedback; nothing was recorded.", title="Not recorded", print_exception=False)
         at = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         turn = sum(1 for m in chat[: at if isinstance(at, int) else 0] if m["role"] == "assistant")
         given = issued.get(answers[turn].get("id")) if turn < len(answers) else None
@@ -175,20 +183,34 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
             raise gr.Error("Only answers given in this conversation can be rated; nothing was recorded.",
                            title="Not recorded", print_exception=False)
         cut = s.limits.feedback_max_chars
-        row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "vote": "up" if data.liked else "down",
+        row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "vote": vote,
                "answer_id": answers[turn]["id"], "question": given["question"][:cut], "answer": given["text"][:cut],
                "citations": given["citations"]}
         with feedback_lock, feedback_path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        if not data.liked:  # for the staff's gaps view
-            assistant.note_gap("thumbs-down", given["question"], given["text"],
-                               [c["doc_id"] for c in given["citations"]])
+        if vote == "up":
+            return gr.update(visible=False), None
+        gap = assistant.note_gap("thumbs-down", given["question"], given["text"], _cited(given))
+        return gr.update(visible=True), {"gap": gap, "answer_id": answers[turn]["id"]}
+
+    def give_reason(reason: str, disliked: dict | None) -> tuple:
+        """Keep the visitor's reason with their latest dislike: its gaps entry is noted again with the reason
+        (the dislike is counted once). `disliked` is session state, set only by record_feedback."""
+        given = issued.get(disliked["answer_id"]) if disliked else None
+        reason = reason.strip()
+        if given is None or not reason:
+            return gr.update(visible=False), "", None
+        assistant.delete_gap(disliked["gap"])
+        assistant.note_gap("thumbs-down", given["question"], given["text"], _cited(given), reason=reason)
+        gr.Info("Thank you: your reason was recorded.")
+        return gr.update(visible=False), "", None
 
     with gr.Blocks(title="Kaohsiung city diplomacy assistant", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Kaohsiung city diplomacy assistant", elem_id="title")
         about = gr.Markdown(elem_id="about")
         answers = gr.State([])
         asked = gr.State("")  # the question being answered, once show_question has cleared the box
+        disliked = gr.State(None)  # the latest dislike's gaps entry, for the optional reason
         # The conversation survives a reload in the visitor's own browser (localStorage), never on the server.
         saved = gr.BrowserState(EMPTY_CONVERSATION, storage_key="kaohsiung-assistant-conversation")
         with gr.Tab("Ask"):
@@ -203,7 +225,12 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="send")
                         stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop", visible=False)
                         clear = gr.Button("New conversation", scale=1, elem_id="clear")
-                    examples = gr.Examples(EXAMPLES, inputs=box)
+                    with gr.Row(visible=False, elem_id="reason-row") as reason_row:
+                        reason = gr.Textbox(label="What was wrong with this answer? (optional)", scale=5,
+                                            max_length=300, elem_id="reason")
+                        send_reason = gr.Button("Send reason", scale=1, elem_id="send-reason")
+                    with gr.Column(elem_id="examples") as examples_column:  # shown only while the chat is empty
+                        examples = gr.Examples(EXAMPLES, inputs=box)
                 with gr.Column(scale=2):
                     sources = gr.HTML(sources_panel([]), elem_id="sources")
         with gr.Tab("Talking points"):
@@ -219,8 +246,8 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
 
         answering = []
         for asks in (send.click, box.submit, examples.load_input_event.then):
-            shown = asks(show_question, [box, chatbot], [box, chatbot, asked, send, stop], api_name=False,
-                         queue=False, show_progress="hidden")
+            shown = asks(show_question, [box, chatbot], [box, chatbot, asked, send, stop, examples_column],
+                         api_name=False, queue=False, show_progress="hidden")
             # One typing indicator: the chatbot's own; the sources panel shows no spinner of its own.
             answer = shown.then(respond, [asked, chatbot, answers], [chatbot, sources, answers], api_name=False,
                                 show_progress_on=chatbot)
@@ -228,9 +255,13 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
             answer.then(_conversation, [chatbot, answers], saved, api_name=False, queue=False, show_progress="hidden")
             answering.append(answer)
         stop.click(_idle, None, [send, stop], cancels=answering, api_name=False, queue=False)
-        clear.click(lambda: ([], "", sources_panel([]), [], *_idle(), EMPTY_CONVERSATION), None,
-                    [chatbot, box, sources, answers, send, stop, saved], api_name=False, cancels=answering)
-        chatbot.like(record_feedback, [answers, chatbot], None, api_name=False)
+        clear.click(lambda: ([], "", sources_panel([]), [], *_idle(), EMPTY_CONVERSATION, gr.update(visible=True),
+                             gr.update(visible=False)), None,
+                    [chatbot, box, sources, answers, send, stop, saved, examples_column, reason_row], api_name=False,
+                    cancels=answering)
+        chatbot.like(record_feedback, [answers, chatbot], [reason_row, disliked], api_name=False)
+        for gives in (send_reason.click, reason.submit):
+            gives(give_reason, [reason, disliked], [reason_row, reason, disliked], api_name=False)
         draft.click(draft_points, [topic, audience, count], [points_out, download], api_name=False)
         api_q, api_h, api_out = gr.Textbox(visible=False), gr.JSON(visible=False), gr.JSON(visible=False)
         api_t, api_n, api_a = gr.Textbox(visible=False), gr.Number(visible=False), gr.Textbox(visible=False)
@@ -240,14 +271,15 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
             return about_line(assistant.documents())
 
         def restore(conversation: dict) -> tuple:
-            """The conversation the browser kept, its sources panel rebuilt (every text escaped as always)."""
+            """The conversation the browser kept, its sources panel rebuilt (every text escaped as always), and
+            the examples only when it is empty."""
             if not isinstance(conversation, dict):  # storage is the visitor's: take only what has our shape
                 conversation = EMPTY_CONVERSATION
             chat, given = conversation.get("chat") or [], conversation.get("answers") or []
-            return chat, given, sources_panel(given, links())
+            return chat, given, sources_panel(given, links()), gr.update(visible=not chat)
 
         demo.load(show_about, None, about, api_name=False, queue=False)  # cheap: never takes a queue slot
-        demo.load(restore, saved, [chatbot, answers, sources], api_name=False, queue=False)
+        demo.load(restore, saved, [chatbot, answers, sources, examples_column], api_name=False, queue=False)
         for event in admin_events:
             event.success(show_about, None, about, api_name=False, queue=False, show_progress="hidden")
     return demo
@@ -256,6 +288,11 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
 def _conversation(chat: list[dict], answers: list[dict]) -> dict:
     """What the browser keeps: the chat and each turn's answer (ids only name answers this server issued)."""
     return {"chat": chat, "answers": answers}
+
+
+def _cited(given: dict) -> list[str]:
+    """The doc ids an issued answer cites."""
+    return [c["doc_id"] for c in given["citations"]]
 
 
 def _idle() -> tuple:

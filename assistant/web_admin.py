@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from .assistant import Assistant
 
 COLUMNS = ["doc_id", "title", "date", "chunks", "ingested_at"]
+# Shares of the table's width that add up to 100%, so long titles and questions wrap in their cells instead of
+# widening the table past its box (Gradio sizes columns to their longest unwrapped text otherwise).
+COLUMN_WIDTHS = ["24%", "40%", "10%", "8%", "18%"]
+GAPS_COLUMN_WIDTHS = ["7%", "33%", "10%", "10%", "10%", "8%", "22%"]
 # Changes wait for the worker, not for a queue slot; listing is never held up by an ingest.
 _CHANGES = {"concurrency_limit": 8, "concurrency_id": "admin-changes"}
 _LISTING = {"concurrency_limit": 4, "concurrency_id": "admin-listing"}
@@ -142,7 +146,7 @@ def admin_tab(assistant: Assistant, secret: str) -> list:
         with gr.Column(visible=False, elem_id="admin-unlocked") as unlocked:
             system_line = gr.Markdown(elem_id="admin-system")
             table = gr.Dataframe(headers=COLUMNS, datatype="str", interactive=False, wrap=True,
-                                 elem_id="admin-documents")
+                                 column_widths=COLUMN_WIDTHS, elem_id="admin-documents")
             with gr.Row():
                 file = gr.File(label=f"Upload ({', '.join(UPLOAD_TYPES)}, up to "
                                f"{assistant.settings.limits.max_file_mb:g} MiB)",
@@ -162,7 +166,7 @@ def admin_tab(assistant: Assistant, secret: str) -> list:
             gr.Markdown("### What the documents don't answer\nAbstentions and thumbs-down, grouped by similar "
                         "questions: the documents to add next.")
             gaps = gr.Dataframe(headers=GAPS_COLUMNS, datatype="str", interactive=False, wrap=True,
-                                elem_id="admin-gaps")
+                                column_widths=GAPS_COLUMN_WIDTHS, elem_id="admin-gaps")
             with gr.Row():
                 gaps_refresh = gr.Button("Refresh", elem_id="admin-gaps-refresh")
                 gap_id = gr.Number(label="Entry id", precision=0, elem_id="admin-gap-id")

@@ -44,10 +44,13 @@ def test_cli_gaps_prints_the_groups_and_writes_csv(make_assistant, corpus_copy, 
     a = make_assistant(corpus_copy)
     for question in BUDGET[:2]:
         a.note_gap("abstained", question, "…")
+    a.note_gap("thumbs-down", TRAMS, "Trams [1]", reason="names no tram line")
     s = a.settings
     out = tmp_path / "gaps.csv"
     result = CliRunner().invoke(app, ["--corpus-dir", str(s.corpus_dir), "--index-dir", str(s.index_dir),
                                       "gaps", "--csv", str(out)])
     assert result.exit_code == 0, result.output
     assert f"2 × {BUDGET[0]}" in result.output and "abstained" in result.output
-    assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == 2
+    assert f"1 × {TRAMS}" in result.output and "thumbs-down; ids" in result.output
+    assert "reasons: names no tram line" in result.output
+    assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == 3

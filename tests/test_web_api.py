@@ -276,6 +276,10 @@ def test_a_forged_vote_is_refused_and_a_real_one_stores_only_what_the_server_sai
     assert not refused["success"] and "Only answers given in this conversation can be rated" in json.dumps(refused)
     assert len(rows()) == before
 
+    other = run_event(ui["public"], session, "chat", "like", [lie, chat], vote | {"liked": "Inaccurate"})
+    assert not other["success"] and "Unknown feedback" in json.dumps(other)  # not taken for a Like
+    assert len(rows()) == before
+
     stored = run_event(ui["public"], session, "chat", "like", [lie, chat], vote)
     assert stored["success"], stored
     row = json.loads(rows()[-1])

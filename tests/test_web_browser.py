@@ -434,7 +434,7 @@ def test_the_gaps_view_lists_an_abstained_and_a_disliked_question(ui, page):
                            timeout=ANSWER_TIMEOUT_MS)
     rows = {r[1]: r for r in page.evaluate(GAPS_ROWS)}
     today = datetime.date.today().isoformat()
-    count, _, first, last, kinds, ids = rows[unanswered]
+    count, _, first, last, kinds, ids, _ = rows[unanswered]
     assert int(count) >= 1 and last == today and "abstained" in kinds
     assert "thumbs-down" in rows[disliked][4] and rows[disliked][3] == today
     with page.expect_download() as download:
@@ -568,6 +568,61 @@ def test_a_visitor_sees_what_it_knows_a_welcome_and_examples_that_ask(ui, page):
     assert "45 sister-city partnerships" in bot.inner_text()
 
 
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_the_examples_hide_once_the_chat_starts_and_come_back_with_an_empty_conversation(ui, page):
+    """Examples show on an empty chat only: hidden after the first question and after a reload that restores
+    the conversation, back with New conversation and after a reload of the emptied one."""
+    from assistant.web import EXAMPLES
+
+    example = page.locator("#examples").get_by_text(EXAMPLES[1], exact=True)
+    open_chat(page, ui["public"])
+    example.wait_for()
+    assert page.is_visible("#examples")
+    example.click()
+    page.wait_for_selector("#sources [data-turn='0']", timeout=ANSWER_TIMEOUT_MS)
+    assert not page.is_visible("#examples") and not example.is_visible()
+    page.reload()
+    page.wait_for_selector("#sources [data-turn='0']")
+    assert not page.is_visible("#examples")
+    page.click("#clear")
+    example.wait_for()
+    assert page.locator("#chat [data-testid='bot']").count() == 0
+    page.reload()
+    open_chat(page, ui["public"])
+    example.wait_for()
+    assert page.is_visible("#examples")
+
+
+# Each box inside an element (itself included) that scrolls or clips sideways, less the hidden rows Gradio's
+# dataframe measures its columns with: [scrollWidth, clientWidth, tag.class].
+OVERFLOWS = """e => [e, ...e.querySelectorAll('*')].filter(b => !b.closest('.sizing-body')
+    && b.scrollWidth > b.clientWidth && ['auto', 'scroll', 'hidden'].includes(getComputedStyle(b).overflowX))
+    .map(b => [b.scrollWidth, b.clientWidth, b.tagName + '.' + b.className])"""
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_new_conversation_is_one_line_and_the_documents_tables_are_not_cut_off(ui, page):
+    """"New conversation" keeps to one line, and at 1366 px the staff's document and gaps tables show every
+    column in full: nothing inside them scrolls or clips sideways."""
+    open_chat(page, ui["staff"])
+    height, line = page.eval_on_selector("#clear", """e => { const s = getComputedStyle(e);
+        const line = s.lineHeight === 'normal' ? 1.2 * parseFloat(s.fontSize) : parseFloat(s.lineHeight);
+        return [e.getBoundingClientRect().height - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom)
+                - parseFloat(s.borderTopWidth) - parseFloat(s.borderBottomWidth), line]; }""")
+    assert height < 1.6 * line, (height, line)
+    if page.viewport_size["width"] < 1366:
+        return
+    ui["assistant"].note_gap("thumbs-down", "Which Kaohsiung districts host the most foreign delegations each year?",
+                             "…", reason="it lists no districts at all, only the city's overall numbers")
+    page.get_by_role("tab", name="Documents").click()
+    unlock(page)
+    page.wait_for_selector("#admin-documents :text('beyond-taipei-city-diplomacy')")
+    page.wait_for_function("() => document.querySelector('#admin-gaps').innerText.includes('only the city')",
+                           timeout=ANSWER_TIMEOUT_MS)
+    for table in ("#admin-documents", "#admin-gaps"):
+        assert page.eval_on_selector(table, OVERFLOWS) == [], table
+
+
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -609,6 +664,50 @@ def test_the_talking_points_and_documents_views_have_no_critical_or_serious_acce
     page.wait_for_selector("#admin-system :text('chunks')")
     found += axe_violations(page, exclude=("#admin-file .upload-container",))
     assert not found, "\n".join(found)
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="needs axe-core: npm install --no-save axe-core@4 (.ci/run does)")
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_a_dislike_with_a_reason_is_one_thumbs_down_with_that_reason_in_the_gaps_view_and_cli(ui, page):
+    """Dislike opens an optional reason box; the reason sent is kept with that one dislike (counted once), and
+    staff see it in the gaps view and in `assistant gaps`; axe finds nothing critical or serious in the box."""
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    question = "Why is Gdynia a natural partner for Kaohsiung?"  # no other test dislikes it
+    why = f"it does not say when they met ({page.viewport_size['width']} px)"
+
+    def entries() -> list[dict]:
+        return [e for g in ui["assistant"].gaps() for e in g["entries"] if e["question"] == question]
+
+    before = len(entries())
+    open_chat(page, ui["public"])
+    ask(page, question)
+    assert not page.is_visible("#reason-row")
+    row = vote(page, ui["feedback"], "Dislike", -1)
+    assert row["vote"] == "down" and row["question"] == question
+    page.wait_for_selector("#reason textarea", state="visible")
+    found = axe_violations(page)
+    assert not found, "\n".join(found)
+    page.fill("#reason textarea", why)
+    page.click("#send-reason")
+    page.wait_for_selector("#reason-row", state="hidden")
+    page.wait_for_selector(".toast-body:has-text('your reason was recorded')")
+    mine = [e for e in entries() if e["reason"] == why]
+    assert len(entries()) == before + 1 and len(mine) == 1 and mine[0]["kind"] == "thumbs-down"
+
+    page.goto(ui["staff"])
+    page.get_by_role("tab", name="Documents").click()
+    unlock(page)
+    page.wait_for_function(f"() => document.querySelector('#admin-gaps').innerText.includes({json.dumps(why)})",
+                           timeout=ANSWER_TIMEOUT_MS)
+    [shown] = [r for r in page.evaluate(GAPS_ROWS) if why in r[6]]
+    assert "thumbs-down" in shown[4] and str(mine[0]["id"]) in shown[5].split()
+    s = ui["assistant"].settings
+    printed = CliRunner().invoke(app, ["--corpus-dir", str(s.corpus_dir), "--index-dir", str(s.index_dir), "gaps"])
+    assert printed.exit_code == 0, printed.output
+    assert why in " ".join(printed.output.split())
 
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
