@@ -158,13 +158,13 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
     def draft_points(topic: str, audience: str, n: float, request: gr.Request):
         limited = questions.refusal(client_of(request))
         if limited:
-            return literal_markdown(f"⚠ {limited}"), None
+            return literal_markdown(f"⚠ {limited}"), gr.File(value=None, visible=False)
         try:
             answer = assistant.talking_points(topic, n=int(n), audience=audience or None)
         except AssistantError as e:
-            return literal_markdown(f"⚠ {e}"), None
+            return literal_markdown(f"⚠ {e}"), gr.File(value=None, visible=False)
         md = points_markdown(topic, answer)
-        return md, _write_draft(Path(drafts.name), md)
+        return md, gr.File(value=_write_draft(Path(drafts.name), md), visible=True)
 
     def record_feedback(answers: list[dict], chat: list[dict], data: gr.LikeData, request: gr.Request) -> tuple:
         """Append the vote with the question, answer and citations this server issued (looked up by the answer's
@@ -241,7 +241,8 @@ def build_ui(assistant: Assistant, feedback_path: str | Path = "feedback.jsonl",
                 count = gr.Slider(1, 10, value=5, step=1, label="Number of points", elem_id="count")
             draft = gr.Button("Draft talking points", variant="primary", elem_id="draft")
             points_out = gr.Markdown(elem_id="points", buttons=["copy"], line_breaks=True, latex_delimiters=[])
-            download = gr.File(label="Download as Markdown", elem_id="download")
+            # Hidden while empty: Gradio's empty file box carries an aria-label a div may not have (axe: serious).
+            download = gr.File(label="Download as Markdown", elem_id="download", visible=False)
         admin_events = admin_tab(assistant, admin_token) if admin_token else []
 
         answering = []

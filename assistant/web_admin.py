@@ -116,15 +116,15 @@ def admin_tab(assistant: Assistant, secret: str) -> list:
 
     exports = tempfile.TemporaryDirectory(prefix="gaps-")
 
-    def show_gaps(token: str, request: gr.Request) -> tuple[list[list], str]:
+    def show_gaps(token: str, request: gr.Request) -> tuple[list[list], gr.File]:
         """The gaps view: groups of similar unanswered or disliked questions, and all entries as CSV."""
         require(token, request)
         groups = assistant.gaps()
         path = Path(exports.name) / "gaps.csv"
         path.write_text(gaps_csv(groups), encoding="utf-8")
-        return gaps_table(groups), str(path)
+        return gaps_table(groups), gr.File(value=str(path), visible=True)
 
-    def delete_gap(token: str, gap_id: float | None, request: gr.Request) -> tuple[list[list], str]:
+    def delete_gap(token: str, gap_id: float | None, request: gr.Request) -> tuple[list[list], gr.File]:
         require(token, request)
         if gap_id is None or not assistant.delete_gap(int(gap_id)):
             raise _refusal("No gaps entry has that id.", "Not found")
@@ -171,7 +171,8 @@ def admin_tab(assistant: Assistant, secret: str) -> list:
                 gaps_refresh = gr.Button("Refresh", elem_id="admin-gaps-refresh")
                 gap_id = gr.Number(label="Entry id", precision=0, elem_id="admin-gap-id")
                 gap_delete = gr.Button("Delete entry", variant="stop", elem_id="admin-gap-delete")
-            gaps_file = gr.File(label="All entries as CSV", elem_id="admin-gaps-csv")
+            # Hidden until its CSV is written: Gradio's empty file box fails axe (aria-label on a plain div).
+            gaps_file = gr.File(label="All entries as CSV", elem_id="admin-gaps-csv", visible=False)
         # The browser's file uploads (Gradio's upload route, before any handler runs) carry the token as a cookie.
         token_box.change(None, token_box, None, api_name=False, queue=False, js=SET_TOKEN_COOKIE)
         outputs = [status, table, doc]

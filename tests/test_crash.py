@@ -98,7 +98,9 @@ def test_sigkill_at_every_phase_then_recovery_matches_a_clean_ingest(tmp_path):
     assert final.finish().startswith("done"), final.lines
     print(f"\nkill points tried {tried}, SIGKILLs delivered {sum(kills.values())} by phase {dict(kills)}; "
           f"health on reopen {dict(repairs)}")
-    assert sum(kills.values()) >= 20 and set(kills) >= {"load", "embed", "record", "chroma"}
+    # Every phase is hit; not every kill lands (a racing worker, or a revision with fewer writes than the target's
+    # n, may finish first), so two in three is the bar, not a count that timing decides.
+    assert sum(kills.values()) >= 2 * tried // 3 and set(kills) >= {"load", "embed", "record", "chroma"}
 
     recovered = Assistant(corpus_dir=corpus, index_dir=index, embeddings=HashEmbeddings(), auto_ingest=False,
                           **SMALL_CHUNKS)
