@@ -626,9 +626,18 @@ def test_new_conversation_is_one_line_and_the_documents_tables_are_not_cut_off(u
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
+SETTLED = """() => [...document.querySelectorAll('.prose')].every(block => {
+    for (let e = block; e; e = e.parentElement) if (parseFloat(getComputedStyle(e).opacity) < 1) return false;
+    return true;
+})"""
+
+
 def axe_violations(page, exclude: tuple[str, ...] = ()) -> list[str]:
     """Run axe-core on the page, less the `exclude` selectors; 'impact rule: target …' for each critical or
     serious violation."""
+    # Gradio dims an output while it updates (opacity on a wrapper, fading back): axe would read the faded text's
+    # contrast. Wait until every text block is fully opaque again.
+    page.wait_for_function(SETTLED, timeout=15_000)
     if not page.evaluate("'axe' in window"):
         page.add_script_tag(path=str(AXE))
     context = {"include": [["html"]], "exclude": [[e] for e in exclude]}
