@@ -38,6 +38,7 @@ _ORDINAL_FORM = re.compile(r"^(\d{1,2})(st|nd|rd|th)$")
 NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                 "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20"}
 # Kinds of nouns a "which/what <noun>" question asks for; the noun decides the answer type.
+NAMED_KINDS = frozenset({"person", "place", "organisation"})  # answer types a name fills
 PERSON_NOUNS = frozenset("""person people mayor official officials professor professors director directors head chief
     minister president governor ambassador envoy representative representatives secretary chairman chair ceo
     founder spokesperson consul councillor artist artists scholar scholars academic academics expert experts
@@ -152,7 +153,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         months=tuple(m for m in MONTHS if re.search(rf"\b{m}\b", asked.lower()) and not _is_may_verb(doc, m)),
         numbers=_numbers(doc, focus),
         count=_count(doc, focus),
-        every=_asks_for_every(doc, focus) and answer_type in ("person", "place", "organisation"),
+        every=_asks_for_every(doc, focus) and answer_type in NAMED_KINDS,
         ordinals=_ordinals(doc),
         qualifiers=_qualifiers(doc, focus),
         rate=_rate(asked),

@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..question import MONTHS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, YEAR, nlp
+from ..question import (
+    MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, YEAR, nlp,
+)
 from ..text import DEMONYMS, STOPWORDS, fold_accents, stem, terms, words
 from ..types import Query
 from .evidence import Evidence, entity_coverage, neighbour
@@ -343,7 +345,7 @@ def _slot(query: Query, sentence: str) -> Verdict:
     """The sentence holds a span of the asked type that the question does not already state."""
     kind = query.answer_type
     asked = fold_accents(query.english + " " + query.standalone).lower()
-    if kind in ("person", "place", "organisation"):
+    if kind in NAMED_KINDS:
         if not fresh_names(query, sentence):
             return Verdict(MISSING, f"names no {kind}")
         if kind == "organisation" and stem(query.focus) in _KINDS_NAMED_IN_FULL and stem(query.focus) not in {

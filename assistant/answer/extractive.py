@@ -8,7 +8,7 @@ import numpy as np
 
 from ..retrieve import wants_comparison
 from ..text import sentence_spans, terms
-from ..question import understand, wants_points  # noqa: F401  (wants_points: kept importable here)
+from ..question import NAMED_KINDS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
 from .constraints import CONFLICT, OK, Verdict, fresh_names, judge
 from .points import arrange, audience_emphasis, decontextualise, is_home, is_point, weigh
@@ -28,7 +28,6 @@ _ENUMERATION_SLACK = 6  # words an enumeration may run over the budget: its last
 # The Query's answer types as the sentence scorer tells them apart (has_answer_type); others take any sentence.
 _SCORED_KIND = {"person": "person", "place": "place", "organisation": "place", "date": "date", "number": "number",
                 "money": "number", "duration": "number", "reason": "reason"}
-_NAMED_KINDS = frozenset({"person", "place", "organisation"})
 CONFLICT_SHARE = 0.75  # of the threshold, that a contradicting sentence needs to correct the premise
 FOLLOWER_SHARE = 0.5  # of the best sentence's score, that the sentence after it needs to join the answer
 _ABROAD = re.compile(r"\b(foreign|overseas|abroad|international)\b", re.I)
@@ -248,7 +247,7 @@ class ExtractiveAnswerer:
         answer names as many as asked (or all it can), within the word budget; a sentence after the first that names
         none gives its place to one that does. It only adds to an answer already decided, never turns an
         abstention into one."""
-        if (query.count < 2 and not query.every) or query.answer_type not in _NAMED_KINDS:
+        if (query.count < 2 and not query.every) or query.answer_type not in NAMED_KINDS:
             return chosen
         names = self._names(query, chosen)
         wanted = query.count if query.count >= 2 else self.max_sentences * 2
@@ -312,7 +311,7 @@ _UNTYPED_PENALTY = {"person": 0.5, "number": 0.6, "date": 0.6}
 
 def _answers_too(part: Query, answer: Answer) -> bool:
     """The answer already holds the kind of fact `part` asks for, beyond what the question states."""
-    if part.answer_type in _NAMED_KINDS:
+    if part.answer_type in NAMED_KINDS:
         return any(fresh_names(part, c.quote) for c in answer.citations)
     kind = _SCORED_KIND.get(part.answer_type, "")
     return bool(kind) and has_answer_type(answer.text, kind, f"{part.english} {part.standalone}")
