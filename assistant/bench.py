@@ -180,7 +180,7 @@ def bench_embed(texts: list[str], opts: BenchOptions, device: str) -> dict:
             skipped[name] = problem
             continue
         opts.log(f"embed: preparing {name}")
-        make = lambda name=name: build(name, shared, path, cache, texts[:200]).encode
+        make = lambda name=name: build(name, lambda: shared, path, cache, texts[:200]).encode
         contenders[name], memory[name] = prepare(make, warm)
     opts.log(f"embed: {len(texts)} texts x {opts.rounds} rounds x {len(contenders)} contenders")
     seconds, outputs = alternate(contenders, texts, opts.rounds)

@@ -137,7 +137,7 @@ class SentenceEmbeddings(Embeddings):
 
     def _build(self, name: str) -> Runner:
         texts = self.calibration or calibration_sample.sample()
-        return build(name, self.model, resolve_model_path(self.model_name), self.cache_dir, texts)
+        return build(name, lambda: self.model, resolve_model_path(self.model_name), self.cache_dir, texts)
 
     def _select(self, remeasure: bool = False) -> Runner:
         if self.requested == "torch-fp32":

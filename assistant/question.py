@@ -12,7 +12,9 @@ never a particular question.
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -67,11 +69,26 @@ YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _INSTRUCTING = frozenset("compare contrast name list describe explain tell give summarise summarize show draft write".split())
 
 
+@contextmanager
+def _torch_unseen():
+    """Import spaCy as if torch were not installed: its thinc layer imports torch (seconds) only to offer
+    PyTorch models, which the English pipeline never uses; a later `import torch` works as usual."""
+    hide = "torch" not in sys.modules
+    if hide:
+        sys.modules["torch"] = None  # makes `import torch` raise ImportError, which thinc expects
+    try:
+        yield
+    finally:
+        if hide and sys.modules.get("torch", False) is None:
+            del sys.modules["torch"]
+
+
 @lru_cache(maxsize=1)
 def nlp() -> "Language":
     """spaCy's small English pipeline, loaded once (about half a second)."""
     try:
-        import spacy
+        with _torch_unseen():
+            import spacy
 
         return spacy.load(SPACY_MODEL)
     except (ImportError, OSError) as e:

@@ -1,7 +1,10 @@
 """Embedding backends: selection by host features, the quality guard's fallback, and that every backend
 available here retrieves the same passages as fp32 on the dev set."""
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -11,7 +14,7 @@ from assistant.backends import BACKENDS, auto_candidates, build, unavailable
 from assistant.backends import calibration, decision
 from assistant.backends import guard
 from assistant.backends.base import Runner
-from assistant.backends.batching import token_batches
+from assistant.backends.batching import bare_tokenizer, token_batches, tokenize
 from assistant.embed import SentenceEmbeddings, resolve_model_path
 from assistant.errors import ConfigError
 from assistant.eval import holds_quote, load_questions
@@ -127,7 +130,7 @@ class Degraded(Runner):
 @pytest.fixture
 def builder(embeddings, tmp_path):
     model, path = embeddings.model, resolve_model_path(embeddings.model_name)
-    return lambda name: build(name, model, path, tmp_path, calibration.sample())
+    return lambda name: build(name, lambda: model, path, tmp_path, calibration.sample())
 
 
 def test_guard_falls_back_from_a_degraded_backend(builder):
@@ -158,6 +161,37 @@ def test_token_batches_cover_every_text_once_within_limits():
         assert len(b.index) <= 3 and (b.ids.size <= 200 or len(b.index) == 1)
         assert b.ids.shape[1] == max(len(ids[i]) for i in b.index)
         assert (b.mask.sum(1) == [len(ids[i]) for i in b.index]).all()
+
+
+def test_bare_tokenizer_gives_the_models_ids(embeddings):
+    """The model's tokenizer.json run alone (padding off, truncation at the model window) gives the ids of the
+    Hugging Face tokenizer sentence-transformers wraps: long, accented, Chinese and empty text alike."""
+    model = embeddings.model
+    texts = ["Sister cities", "Gdynia, Kraków and Dürer’s Nürnberg", "高雄市與德勒斯登簽署合作備忘錄", "",
+             " ".join(["Kaohsiung's smart-city expo drew 1,200 delegates."] * 60)]
+    bare = bare_tokenizer(resolve_model_path(embeddings.model_name))
+    ids = tokenize(bare, texts, model.max_seq_length)
+    assert ids == tokenize(model.tokenizer, texts, model.max_seq_length)
+    assert len(ids[-1]) == model.max_seq_length and ids[3] == ids[3][:1] + ids[3][-1:]
+
+
+@pytest.mark.skipif(unavailable("openvino") is not None, reason="OpenVINO is not installed")
+def test_cached_openvino_export_runs_without_torch_or_the_model(embeddings, tmp_path):
+    """Once exported, the OpenVINO route needs neither sentence-transformers nor torch: a new process that
+    finds the export answers a query with the same vector, and never calls the model loader."""
+    path = resolve_model_path(embeddings.model_name)
+    here = build("openvino", lambda: embeddings.model, path, tmp_path, []).encode_one("sister cities")
+    script = ("import sys, json; from pathlib import Path; from assistant.backends import build\n"
+              "runner = build('openvino', lambda: sys.exit('the model was loaded'), sys.argv[1], Path(sys.argv[2]), [])\n"
+              "vector = runner.encode_one('sister cities').tolist()\n"
+              "print(json.dumps({'torch': 'torch' in sys.modules, 'vector': vector}))")
+    done = subprocess.run([sys.executable, "-c", script, path, str(tmp_path)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["torch"] is False
+    there = np.array(out["vector"])
+    assert float(there @ here / np.linalg.norm(there) / np.linalg.norm(here)) > 0.9999
 
 
 def test_query_path_matches_batch_path(embeddings):

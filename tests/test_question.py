@@ -1,4 +1,7 @@
 """Question understanding (question.py): the real spaCy pipeline turns what was typed into a Query."""
+import subprocess
+import sys
+
 import pytest
 
 from assistant.answer.constraints import judge
@@ -126,3 +129,16 @@ def test_a_trip_reports_travel():
     verdict = judge(understand("Which city did the delegation travel to in September?"),
                     Evidence(passage_rank=0, passage=passage, start=0, end=len(text)))
     assert verdict.status == "ok", verdict.reason
+
+
+def test_question_understanding_leaves_torch_unimported():
+    """spaCy's thinc would import torch (seconds of a cold `assistant ask`) for models the English pipeline
+    never uses; the pipeline still parses, and torch still imports normally afterwards."""
+    script = ("import sys; from assistant.question import nlp\n"
+              "doc = nlp()('Which mayor of Gdynia signed the agreement in 2016?')\n"
+              "assert [e.text for e in doc.ents if e.label_ == 'GPE'] == ['Gdynia'], doc.ents\n"
+              "assert 'torch' not in sys.modules, 'spaCy imported torch'\n"
+              "import torch; print(torch.tensor([1.0]).sum().item())")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("1.0")

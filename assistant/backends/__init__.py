@@ -9,6 +9,7 @@ import importlib.util
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from ..errors import ConfigError
 from .base import Runner
@@ -58,6 +59,8 @@ def unavailable(name: str) -> str | None:
 
 
 def cuda_available() -> bool:
+    if not (Path("/proc/driver/nvidia").exists() or Path("/dev/dxg").exists() or shutil.which("nvidia-smi")):
+        return False  # no NVIDIA driver, so no CUDA: known without the seconds an import of torch takes
     import torch
 
     return torch.cuda.is_available()
@@ -82,11 +85,19 @@ def auto_candidates(flags: set[str], cuda: bool, openvino: bool) -> list[str]:
     return names
 
 
-def build(name: str, st_model, model_path: str, cache_dir: Path, calibration: list[str]) -> Runner:
-    """Construct the runner for `name` (exports and compiles are cached under `cache_dir`)."""
+def build(name: str, load_model: Callable[[], Any], model_path: str, cache_dir: Path, calibration: list[str]) -> Runner:
+    """Construct the runner for `name` (exports and compiles are cached under `cache_dir`).
+
+    `load_model` returns the sentence-transformers model; OpenVINO calls it only to export, so a process that
+    finds the export cached never imports torch."""
     problem = unavailable(name)
     if problem:
         raise ConfigError(problem)
+    if name.startswith("openvino"):
+        from .openvino_runner import OpenVinoRunner
+
+        return OpenVinoRunner(load_model, model_path, cache_dir, int8=name.endswith("int8"), calibration=calibration)
+    st_model = load_model()
     if name == "torch-fp32":
         from .torch_runner import ReferenceRunner
 
@@ -99,10 +110,6 @@ def build(name: str, st_model, model_path: str, cache_dir: Path, calibration: li
         if name == "cuda-fp16":
             return TorchRunner(st_model, name, torch.float16, "cuda")
         return TorchRunner(st_model, name, torch.bfloat16, "cpu", compiled=name.endswith("compiled"))
-    if name.startswith("openvino"):
-        from .openvino_runner import OpenVinoRunner
-
-        return OpenVinoRunner(st_model, model_path, cache_dir, int8=name.endswith("int8"), calibration=calibration)
     from .onnx_runner import OnnxInt8Runner
 
     return OnnxInt8Runner(st_model, model_path, cache_dir)

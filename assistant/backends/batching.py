@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np
@@ -16,8 +17,24 @@ class Batch:
     mask: np.ndarray
 
 
+def bare_tokenizer(model_path: str):
+    """The model's own tokenizer.json run by `tokenizers` alone, without padding (None when the model is not a
+    local folder): the ids of the Hugging Face fast tokenizer, without importing transformers or torch."""
+    file = Path(model_path) / "tokenizer.json"
+    if not file.is_file():
+        return None
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(file))
+    tokenizer.no_padding()
+    return tokenizer
+
+
 def tokenize(tokenizer, texts: list[str], max_length: int) -> list[list[int]]:
     """Word-piece ids with special tokens, truncated to the model window (the fast tokenizer, in one call)."""
+    if hasattr(tokenizer, "encode_batch"):  # a bare `tokenizers.Tokenizer`
+        tokenizer.enable_truncation(max_length)
+        return [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=True)]
     return tokenizer(texts, add_special_tokens=True, truncation=True, max_length=max_length,
                      return_attention_mask=False, return_token_type_ids=False)["input_ids"]
 

@@ -2,20 +2,30 @@
 CPU computes it natively, optionally quantised to int8 with NNCF on calibration text."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
 from .base import Runner, Sink, cached_artifact, model_digest
-from .batching import Batch, pad, tokenize
-from .pooled import INPUTS, cpu_copy, example_inputs
+from .batching import Batch, bare_tokenizer, pad, tokenize
+
+
+def sentence_window(model_path: str) -> int | None:
+    """The model's max_seq_length from its sentence-transformers config (None when that file is not there)."""
+    try:
+        return int(json.loads((Path(model_path) / "sentence_bert_config.json").read_text())["max_seq_length"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def export_ir(st_model, folder: Path) -> None:
     """Convert transformer + pooling to OpenVINO IR with dynamic batch and sequence axes."""
     import openvino as ov
     import torch
+
+    from .pooled import INPUTS, cpu_copy, example_inputs  # torch: needed to export, not to run the export
 
     with torch.no_grad():
         model = ov.convert_model(
@@ -44,15 +54,19 @@ class OpenVinoRunner(Runner):
     """Throughput: an AsyncInferQueue over token-length batches (the CPU's optimal number of requests).
     Latency (one query): a second compilation of the same IR with the LATENCY hint, made on first use."""
 
-    def __init__(self, st_model, model_path: str, cache_dir: Path, int8: bool = False,
+    def __init__(self, load_model: Callable[[], Any], model_path: str, cache_dir: Path, int8: bool = False,
                  calibration: list[str] | None = None):
         import openvino as ov
 
-        super().__init__(st_model.tokenizer, int(st_model.max_seq_length), int(st_model.get_embedding_dimension()))
+        tokenizer, max_length = bare_tokenizer(model_path), sentence_window(model_path)
+        if tokenizer is None or max_length is None:
+            st_model = load_model()
+            tokenizer, max_length = st_model.tokenizer, int(st_model.max_seq_length)
         self.name = "openvino-int8" if int8 else "openvino"
+        self.tokenizer, self.max_length = tokenizer, max_length
         root = cache_dir / "openvino"
         digest = model_digest(model_path, "openvino", "torch", "transformers")
-        ir = fp32 = cached_artifact(root / f"{digest}-fp32", lambda work: export_ir(st_model, work))
+        ir = fp32 = cached_artifact(root / f"{digest}-fp32", lambda work: export_ir(load_model(), work))
         if int8:
             ir = cached_artifact(root / f"{digest}-int8", lambda work: quantize_ir(
                 fp32, self.tokenizer, self.max_length, calibration or [], work))
@@ -61,6 +75,7 @@ class OpenVinoRunner(Runner):
         self.precision = "bf16" if "BF16" in self.core.get_property("CPU", "OPTIMIZATION_CAPABILITIES") else "f32"
         self.path = str(ir / "model.xml")
         self.compiled = self._compile("THROUGHPUT")
+        super().__init__(tokenizer, max_length, self.compiled.output(0).get_partial_shape()[1].get_length())
         self.queue = ov.AsyncInferQueue(self.compiled, int(self.compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")))
         self._single = None
 
