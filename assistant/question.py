@@ -63,8 +63,10 @@ _RATE = re.compile(r"\b(?:a|per|each|every)\s+(year|month|week|day)\b|\b(annual(
 _RATE_UNIT = {"annual": "year", "annually": "year", "yearly": "year", "monthly": "month", "weekly": "week",
               "daily": "day"}
 _ENTITY_LABELS = {"PERSON", "GPE", "ORG", "FAC", "LOC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
-_LIST = re.compile(r"^\s*(list|name|what are|which are)\b|\b(each|every|all the|both)\b|\band (in )?(what|which|when)\b",
+_LIST = re.compile(r"^\s*(list|name|what are|which are)\b|\b(each|every|all the|both)\b|(?<=[\w,;] )and (in )?(what|which|when)\b",
                    re.I)
+# "What share of the workforce ...?" asks for a proportion: a bare count does not answer it.
+SHARE_ASKED = r"\b(what|which) (share|percentage|proportion|fraction|portion)\b|\bhow many percent\b"
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _INSTRUCTING = frozenset("compare contrast name list describe explain tell give summarise summarize show draft write".split())
 
@@ -312,11 +314,13 @@ def _answer_type(doc: "Doc", focus: str) -> str:
     if re.search(r"\bhow much\b", text):
         return "money" if re.search(r"\b(revenue|cost|budget|money|spend|spent|invest\w*|worth|price|fund\w*|pay|paid)\b",
                                     text) else "number"
-    if re.search(r"\b(what|which) (amount|sum)\b|\bwhat did \w+ cost\b|\b(amount|cost|price|budget|revenue)s?\W*$", text):
+    if re.search(r"\b(what|which) (amount|sum)\b|\bwhat did \w+ cost\b|\b(amount|cost|price|budget|revenue)s?\W*$"
+                 r"|\bwhat (is|was|were|are|will be) (the|its|their|\w+'s) (\w+ )?(budget|cost|price|fee|salary|funding)s?\b",
+                 text):
         return "money"  # "What sum ...?", a search box's "tsmc investment amount"
     if re.search(r"\bhow long\b|\bfor how many (years|months|weeks|days)\b", text):
         return "duration"
-    if re.search(r"\bhow (many|old|far|big|large)\b|\b(count|number of|population|pop|percent)\b", text):
+    if re.search(r"\bhow (many|old|far|big|large)\b|\b(count|number of|population|pop|percent)\b|" + SHARE_ASKED, text):
         return "number"
     if re.search(r"^\W*(?:(?!\b(?:what|which|who|whom|whose|where|why|how)\b).)*\bwhen\b|\b(what|which) (year|date|month|day)s?\b"
                  r"|\b(year|date|month|since)s?\W*$", text):
@@ -384,7 +388,7 @@ def _actions(doc: "Doc") -> tuple[Action, ...]:
         if any(c.dep_ in ("nsubj", "nsubjpass") and c.lemma_.lower() in _THE_SOURCES for c in token.children):
             continue  # "Do the two articles agree ...?", "What does the report say ...": the documents, not an event
         obj = next((c.lemma_.lower() for c in token.children if c.dep_ in ("dobj", "obj") and c.pos_ == "NOUN"), "")
-        out.append(Action(token.lemma_.lower(), obj))
+        out.append(Action(token.lemma_.lower(), obj, main=token.dep_ == "ROOT"))
     return tuple(dict.fromkeys(out))
 
 

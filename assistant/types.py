@@ -67,6 +67,7 @@ class Action:
 
     verb: str
     object: str = ""
+    main: bool = False  # the question's own verb, not one describing a thing in it ("the city that signed ...")
 
 
 @dataclass(frozen=True)

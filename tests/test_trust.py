@@ -44,6 +44,11 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     "How many Gdynia schools have sister-school ties with Kaohsiung?",          # a count not of Gdynia's
     "Does Kaohsiung have more sister-school ties than Taipei?",                 # a ranking of something else
     "What share of respondents to the department's survey acknowledged Taipei's growing international visibility?",
+    "What share of Kaohsiung's workforce is employed at the port?",             # a proportion, not a count
+    "What was the budget of the GCTF International Workshop Kaohsiung co-hosted?",  # an amount never given
+    "What did professor Chih-Hung Wang tell the delegation about semiconductor supply chains?",  # another subject
+    "When in 2026 will the Kaohsiung Smart City Expo be held?",  # the 2026 Expo is named: nothing to correct
+    "How many delegates did Kaohsiung send to Barcelona?",      # "two in-depth dialogues with delegations"
 ])
 def test_what_the_documents_never_say_is_not_answered(shared_assistant, question):
     answer = shared_assistant.ask(question)
@@ -61,6 +66,8 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("When did the Kaohsiung delegation visit Dresden?", "September"),
     ("Do the documents agree on when Kaohsiung and Malé signed their agreement?", "2013"),  # the articles' verb
     ("Who is Kaohsiung's number two who opened the GCTF workshop?", "Lo Ta-sheng"),        # a rank, not a figure
+    ("By what percentage did night-market sales jump during the Blackpink shows?", "30 percent"),  # a proportion
+    ("What did Chen share about Kaohsiung's experience with the COVID-19 pandemic?", "data-driven"),  # on subject
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)
@@ -80,6 +87,20 @@ def test_which_one_follows_the_conversation(shared_assistant):
                {"role": "assistant", "content": first.text}]
     answer = shared_assistant.ask("Which one is in Poland?", history=history)
     assert not answer.abstained and "Gdynia" in answer.text
+
+
+@pytest.mark.parametrize("question, then, answered", [
+    ("Which Spanish city hosted the IURC Global Thematic Networking Event?", "And what did they sign there?", False),
+    ("When did Kaohsiung's delegation travel to Dresden?", "And what did they visit there?", True),
+])
+def test_a_follow_up_asks_for_its_own_event(shared_assistant, question, then, answered):
+    """"And what did they sign there?" needs a signing ("significance" is not one); "And what ..." opens a
+    follow-up, not a list."""
+    first = shared_assistant.ask(question)
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": first.text}]
+    answer = shared_assistant.ask(then, history=history)
+    assert answer.abstained is not answered
+    assert not answered or "fabs and schools" in answer.text
 
 
 def test_an_enumeration_is_quoted_whole(shared_assistant):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..question import (
-    MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, YEAR, nlp,
+    MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, SHARE_ASKED, YEAR, nlp,
 )
 from ..text import DEMONYMS, STOPWORDS, fold_accents, stem, terms, words
 from ..types import Query
@@ -29,6 +29,8 @@ _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b|\b(" + "|".join(NUMBER_WORDS) + r"|do
                      re.I)
 _MONEY = re.compile(r"(NT\$|US\$|\$|€|£|¥)\s?\d|\b\d[\d.,]*\s*(million|billion)?\s*(dollars?|euros?|yuan|yen|pounds?)\b",
                     re.I)
+_SHARE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:%|percent\b|per cent\b)|\b(?:half|a third|a quarter|two thirds|"
+                    r"three quarters|one in \w+)\b", re.I)
 _DURATION = re.compile(r"\b(\d+|a few|several|" + "|".join(NUMBER_WORDS) + r")[- ](hours?|days?|weeks?|months?|years?|"
                        r"decades?)\b|\b(a|one) (day|week|month|year|decade)\b", re.I)
 _RATE_IN_TEXT = r"\b(?:a|per|each|every)\s+{unit}\b|\b{adverb}\b"
@@ -57,7 +59,7 @@ def judge(query: Query, cand: Evidence) -> Verdict:
     verdict = _entities(query, cand.text, f"{cand.passage.title} {cand.passage.text}" if query.language == "zh" else window)
     if verdict.status != OK:
         return verdict
-    for check in (_roles, _years, _months, _numbers, _ordinals, _rate):
+    for check in (_roles, _years, _months, _numbers, _ordinals, _rate, _subject):
         verdict = check(query, cand.text, window)
         if verdict.status != OK:
             return verdict
@@ -156,6 +158,25 @@ def _on_topic(query: Query, sentence: str) -> bool:
     names some place or person is not where the answer continues."""
     names = {t for e in query.entities + query.context_entities for t in terms(e)}
     return bool((set(query.predicate) - names) & set(terms(sentence)))
+
+
+# "What did Wang tell them about supply chains?": what was said must be on that subject.
+_SAID_ABOUT = re.compile(r"\b(?:say|said|says|tell|told|talk\w*|discuss\w*|spoke|speak\w*|present\w*|shar\w+|"
+                         r"explain\w*|note\w*|stress\w*|learn\w*|ask\w*)\b[^?]*?\babout\s+(?!(?:what|when|where|how|why|"
+                         r"who|which|it|them|this|that|these|those)\b)([^?,;]+)", re.I)
+
+
+def _subject(query: Query, sentence: str, window: str) -> Verdict:
+    """A question about what someone said on a subject needs the subject's own words near the sentence."""
+    said = _SAID_ABOUT.search(query.english)
+    if not said:
+        return Verdict(OK)
+    names = {t for e in query.entities + query.context_entities for t in terms(e)}
+    subject = [t for t in terms(said.group(1)) if t not in names]
+    present = set(terms(window))
+    if not subject or 2 * sum(t in present for t in subject) >= len(subject):
+        return Verdict(OK)
+    return Verdict(MISSING, f"says nothing about {said.group(1).strip()}")
 
 
 def _entities(query: Query, sentence: str, window: str) -> Verdict:
@@ -363,7 +384,11 @@ def _slot(query: Query, sentence: str) -> Verdict:
         return Verdict(OK)
     else:
         found = list(pattern.finditer(sentence))
-        if kind == "number":  # a year or a date's day is not a count ("In October 2024, ..." holds no number)
+        if kind == "number" and re.search(SHARE_ASKED, asked):
+            found = list(_SHARE.finditer(sentence))
+            if not found:
+                return Verdict(MISSING, "gives no share")
+        elif kind == "number":  # a year or a date's day is not a count ("In October 2024, ..." holds no number)
             found = [m for m in found if not YEAR.fullmatch(m.group())]
             if not _counts_focus(query, sentence, found):
                 return Verdict(MISSING, f"does not count {query.focus}")
@@ -379,10 +404,22 @@ def _counts_focus(query: Query, sentence: str, numbers: list[re.Match]) -> bool:
     if not focus or focus in ("times", "much", "many") or not focus.isalpha() or query.language == "zh" or query.parts:
         return True  # a two-part question's focus may belong to the other part
     nouns = _HEADCOUNT if focus in _HEADCOUNT else (focus,)  # "how many people": visitors are people too
-    # The noun sits beside its number: "21 countries", "45 sister-city partnerships", "140 thousand visitors".
-    beside = [sentence[max(0, m.start() - 30) : m.end() + 40] for m in numbers]
     counted = {stem(noun) for noun in nouns}  # exact stems: "countries" is not "County"
-    return any(counted & {stem(w) for w in words(around.replace("-", " "))} for around in beside)
+    return any(counted & _counted_by(sentence, m) for m in numbers)
+
+
+_QUANTITY = frozenset("percent cent thousand thousands million millions billion hundred hundreds dozen dozens".split())
+
+
+def _counted_by(sentence: str, number: re.Match) -> set[str]:
+    """Stems of the words a number counts: its noun phrase, up to the first small word ("21 countries",
+    "45 sister-city partnerships", "140 thousand visitors"; "two in-depth dialogues", not "... with delegations")."""
+    phrase = []
+    for word in re.findall(r"[\w'’]+(?:-[\w'’]+)*", sentence[number.end() : number.end() + 60])[:4]:
+        if word.lower() in STOPWORDS and not (word.lower() == "of" and phrase and phrase[-1].lower() in _QUANTITY):
+            break  # "90 percent of respondents" counts respondents
+        phrase.append(word)
+    return {stem(w) for w in words(" ".join(phrase).replace("-", " "))}
 
 
 _HEADCOUNT = frozenset("""people persons visitors participants attendees tourists guests delegates residents members
@@ -434,20 +471,33 @@ _SAME_EVENT = {verb: frozenset(group.split()) for group in (
     for verb in group.split()}
 
 
+def _of_family(verb: str, lemma: str) -> bool:
+    """"signatory" and "signing" are of sign's family, "significance" is not; a longer verb's first five letters
+    find its nouns ("visitor", "investment")."""
+    if len(verb) >= 5:
+        return lemma.startswith(verb[:5])
+    return lemma == verb or lemma in {verb + ending for ending in ("s", "ed", "ing", "er", "or", "ature", "atory", "ation")}
+
+
+_SAID = _SAME_EVENT["say"] | _SAME_EVENT["discuss"]
+
+
 def _actions(query: Query, sentence: str) -> Verdict:
     """The sentence reports the asked event: its verb (or one of the same event), a noun of the verb's family
     ("agreement" for agree), or for what/when/where questions the event's object ("the agreement ... signed").
     A sentence that only names the people or places of the question ("Chang indicated that delegations ...")
     does not say who led them."""
-    if query.answer_type in ("reason", "description") or query.mode in ("points", "compare", "list"):
+    if query.answer_type == "reason" or query.mode in ("points", "compare", "list"):
         return Verdict(OK)
     lemmas = _parsed(sentence)[1]
     for action in query.actions:
         if action.verb not in _SAME_EVENT:  # other verbs are paraphrased too freely to demand
             continue
-        same = _SAME_EVENT[action.verb]
-        stub = action.verb[:5] if len(action.verb) >= 4 else action.verb
-        if same & lemmas or any(lemma.startswith(stub) for lemma in lemmas):
+        if query.answer_type == "description" and (action.verb in _SAID or not action.main):
+            # "What did they talk about?" is answered by what was said, in any words; "What nickname does the
+            # article give the city that signed ...?" asks for the nickname, not the signing.
+            continue
+        if _SAME_EVENT[action.verb] & lemmas or any(_of_family(action.verb, lemma) for lemma in lemmas):
             continue
         if query.answer_type != "person" and action.object and action.object in lemmas:
             continue

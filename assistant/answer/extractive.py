@@ -10,7 +10,7 @@ from ..retrieve import wants_comparison
 from ..text import sentence_spans, terms
 from ..question import NAMED_KINDS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
-from .constraints import CONFLICT, OK, Verdict, fresh_names, judge
+from .constraints import CONFLICT, MISSING, OK, Verdict, fresh_names, judge
 from .points import arrange, audience_emphasis, decontextualise, is_home, is_point, weigh
 from .verify import untrusted_documents
 from .evidence import (
@@ -106,6 +106,8 @@ class ExtractiveAnswerer:
         if self._unknown_entity(query):
             return []
         judged = [(c, judge(query, c)) for c in self.score(query, passages)]
+        judged = [(c, Verdict(MISSING, v.reason) if v.status == CONFLICT and _stated_elsewhere(query, v, passages) else v)
+                  for c, v in judged]
         for cand, verdict in judged:
             if verdict.neighbour and not cand.typed:  # the sentence beside it holds the asked-for span
                 cand.score = _combine(replace(cand, typed=True))
@@ -390,6 +392,16 @@ def _sentences(passages: list[Passage]) -> list[Evidence]:
 def _is_heading(text: str) -> bool:
     """Section titles and captions without a full stop are labels, not statements to quote."""
     return len(text.split()) < 3 or (not re.search(r"[.!?。！？][\"”’)\]]*$", text) and len(text.split()) < 10)
+
+
+def _stated_elsewhere(query: Query, verdict: Verdict, passages: list[Passage]) -> bool:
+    """The year, month or number one sentence lacks is one the passages do state ("the 2026 Kaohsiung Smart City
+    Expo"): the premise is not contradicted, only unanswered, so there is nothing to correct."""
+    value = verdict.reason.removeprefix("not ")
+    if value == verdict.reason or value.lower() not in {v.lower() for v in query.years + query.months + query.numbers}:
+        return False
+    said = re.compile(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)", re.I)
+    return any(said.search(p.text) for p in passages)
 
 
 def correction(query: Query, evidence: Evidence, verdict: Verdict) -> Answer:
