@@ -471,12 +471,15 @@ _SAME_EVENT = {verb: frozenset(group.split()) for group in (
     for verb in group.split()}
 
 
+_FAMILY_ENDINGS = ("s", "ed", "ing", "ings", "er", "ers", "ership", "or", "ors", "ature", "atory", "ation", "ment")
+
+
 def _of_family(verb: str, lemma: str) -> bool:
-    """"signatory" and "signing" are of sign's family, "significance" is not; a longer verb's first five letters
-    find its nouns ("visitor", "investment")."""
+    """"signatory" and "signing" are of sign's family, "significance" is not ("leadership" is lead's); a longer
+    verb's first five letters find its nouns ("visitor", "investment")."""
     if len(verb) >= 5:
         return lemma.startswith(verb[:5])
-    return lemma == verb or lemma in {verb + ending for ending in ("s", "ed", "ing", "er", "or", "ature", "atory", "ation")}
+    return lemma == verb or lemma in {verb + ending for ending in _FAMILY_ENDINGS}
 
 
 _SAID = _SAME_EVENT["say"] | _SAME_EVENT["discuss"]
