@@ -173,7 +173,7 @@ class SentenceEmbeddings(Embeddings):
             self._runner = self._select(remeasure=True)
         return self.decision
 
-    def _timing_texts(self, n: int = 16) -> list[str]:
+    def _timing_texts(self, n: int = 64) -> list[str]:
         """Texts to time backends on: the user's own chunks when ingest handed some over, else handbook-like text."""
         own = self.calibration or []
         if len(own) < n:

@@ -32,7 +32,7 @@ _SENTENCES = (
 )
 
 
-def timing_sample(n: int = 16) -> list[str]:
+def timing_sample(n: int = 64) -> list[str]:
     """n handbook-like passages of 9 to 12 sentences (about 1,000 characters, 200 word pieces), the length of a
     real chunk: speed measured on short texts favours backends with small fixed costs (issue 15)."""
     return [" ".join(_SENTENCES[(i * 5 + j) % len(_SENTENCES)] for j in range(9 + i % 4)) for i in range(n)]
