@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from .backends import BACKENDS, build, cuda_available, unavailable
-from .backends.base import version
+from .backends.base import cores, version
 from .backends.guard import cosines
+from .backends.roof import precision, roof_chunks_per_s
 from .config import DEFAULT_MODEL, default_cache_dir
-from .embed import SentenceEmbeddings, cpu_features, resolve_model_path
+from .embed import SentenceEmbeddings, cpu_features, cpu_flags, cpuinfo, resolve_model_path
 from .errors import ConfigError
 from .load import DocumentLimits, discover, load_document
 
@@ -195,9 +196,20 @@ def bench_embed(texts: list[str], opts: BenchOptions, device: str) -> dict:
         rows.append({"backend": name, "chunks_per_s": round(len(texts) / median, 1),
                      "tokens_per_s": round(tokens / median), "ratio": round(base / median, 2),
                      "cosine_mean": round(float(c.mean()), 5), "cosine_min": round(float(c.min()), 5),
-                     "added_rss_mib": round(memory[name]), "seconds": [round(s, 3) for s in runs]})
+                     "added_rss_mib": round(memory[name]), "seconds": [round(s, 3) for s in runs],
+                     **(roof_of(name, len(texts) / median, tokens / len(texts), path) if device == "cpu" else {})})
     return {"texts": len(texts), "tokens": tokens, "rounds": opts.rounds, "device": device, "rows": rows,
             "skipped": skipped}
+
+
+def roof_of(backend: str, chunks_per_s: float, tokens_per_chunk: float, model_path: str) -> dict:
+    """The CPU's peak for the backend's arithmetic, in chunks/s, and the share of it the backend reached."""
+    flags = cpu_flags()
+    kind = precision(backend, flags)
+    roof = roof_chunks_per_s(kind, flags, cpuinfo("vendor_id"), float(cpuinfo("cpu MHz") or 0), cores(),
+                             model_path, tokens_per_chunk)
+    return {"precision": kind, "roof_chunks_per_s": round(roof, 1),
+            "share_of_roof": round(chunks_per_s / roof, 2) if roof else None}
 
 
 def prepare(make: Callable[[], Callable], warm: list[str]) -> tuple[Callable, float]:
@@ -354,14 +366,17 @@ def render(result: dict, console) -> None:
         e = result["embed"]
         table = Table(title=f"embed: {e['texts']} chunks ({e['tokens']} tokens), median of {e['rounds']} "
                             f"alternating rounds on {e['device']}; ratio vs plain sentence-transformers fp32 batch 32")
-        for column in ("backend", "chunks/s", "tokens/s", "ratio", "cos mean", "cos min", "+RSS MiB"):
+        for column in ("backend", "chunks/s", "tokens/s", "ratio", "cos mean", "cos min", "+RSS MiB", "% of roof"):
             table.add_column(column, justify="left" if column == "backend" else "right", no_wrap=True)
         for r in e["rows"]:
             name = r["backend"] + ("*" if r["backend"] == result["auto"]["backend"] else "")
+            roof = (f"{r['share_of_roof']:.0%} of {r['roof_chunks_per_s']:.0f} {r['precision']}"
+                    if r.get("share_of_roof") is not None else "")
             table.add_row(name, f"{r['chunks_per_s']:.1f}", f"{r['tokens_per_s']}", f"{r['ratio']:.2f}x",
-                          f"{r['cosine_mean']:.5f}", f"{r['cosine_min']:.5f}", f"{r['added_rss_mib']}")
+                          f"{r['cosine_mean']:.5f}", f"{r['cosine_min']:.5f}", f"{r['added_rss_mib']}", roof)
         console.print(table)
-        console.print("  * auto's choice; +RSS: memory the backend added when built and warmed", highlight=False)
+        console.print("  * auto's choice; +RSS: memory the backend added when built and warmed; roof: the CPU's "
+                      "peak in that arithmetic, in chunks/s (assistant/backends/roof.py)", highlight=False)
         for name, why in e["skipped"].items():
             console.print(f"  skipped {name}: {why}", highlight=False)
     if "ingest" in result:

@@ -40,7 +40,7 @@ def resolve_model_path(model: str) -> str:
     return str(Path(model).expanduser()) if Path(model).expanduser().exists() else model
 
 
-def _cpuinfo(field: str) -> str:
+def cpuinfo(field: str) -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
             for line in f:
@@ -53,14 +53,14 @@ def _cpuinfo(field: str) -> str:
 
 def cpu_flags() -> set[str]:
     """CPU feature flags from /proc/cpuinfo (empty where unavailable)."""
-    return set(_cpuinfo("flags").split())
+    return set(cpuinfo("flags").split())
 
 
 def cpu_features() -> str:
     """The CPU model and its embedding-relevant features, e.g. 'Intel Xeon ... (amx_bf16 avx512_bf16 ...)'."""
     flags = cpu_flags()
     present = " ".join(f for f in REPORTED_FLAGS if f in flags) or "none of " + " ".join(REPORTED_FLAGS)
-    return f"{_cpuinfo('model name') or 'unknown CPU'}, {cores()} cores ({present})"
+    return f"{cpuinfo('model name') or 'unknown CPU'}, {cores()} cores ({present})"
 
 
 class SentenceEmbeddings(Embeddings):

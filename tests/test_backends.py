@@ -11,7 +11,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.backends import BACKENDS, auto_candidates, build, unavailable
-from assistant.backends import calibration, decision
+from assistant.backends import calibration, decision, roof
 from assistant.backends import guard
 from assistant.backends.base import Runner
 from assistant.backends.batching import bare_tokenizer, token_batches, tokenize
@@ -172,9 +172,9 @@ def test_timed_calls_hold_a_batch_for_every_core(builder):
     texts = calibration.timing_sample()
     guard.choose("auto", ["torch-fp32"], lambda name: Counting(builder(name), calls), calibration.sample(),
                  texts, load=0.0, cores=2, now=0.0)
-    timed = calls[-6:]  # 3 paired rounds of 2 slices, after the quality check on the calibration sample
+    timed = calls[-6:]  # 3 paired rounds of 2 slices, after the quality check and one untimed slice
     assert len(texts) >= 64 and sum(timed) == 3 * len(texts)
-    assert min(timed) >= 2 * Runner.max_items
+    assert min(timed) >= 2 * Runner.max_items and calls[-7] == timed[0], "one slice warms the runner first"
 
 
 def test_token_batches_cover_every_text_once_within_limits():
@@ -281,6 +281,23 @@ def test_backend_retrieves_what_fp32_retrieves(name, reference_run, tmp_path):
     assert _evidence_recall(a, questions) >= recall
 
 
+def test_roof_is_the_issues_hand_count(embeddings):
+    """all-MiniLM-L6-v2 costs ~23 MFLOP a token at 207 tokens (21 in the weights); 2 Zen 4 cores at 2.6 GHz peak
+    at 166 GFLOP/s fp32, twice that in bf16 (VDPBF16PS) and four times in int8 (VPDPBUSD): about 35, 69 and 139
+    chunks/s. Without AVX-512 BF16 or VNNI, bf16 has no faster units and int8 only twice fp32's."""
+    path = resolve_model_path(embeddings.model_name)
+    assert 21e6 < roof.flops_per_token(path, 0) < 22e6 < roof.flops_per_token(path, 207) < 24e6
+    zen4 = {"avx2", "avx512f", "avx512_bf16", "avx512_vnni"}
+    peaks = [roof.roof_chunks_per_s(kind, zen4, "AuthenticAMD", 2600, 2, path, 207) for kind in ("fp32", "bf16", "int8")]
+    assert [round(p) for p in peaks] == [35, 69, 139]
+    assert roof.ops_per_cycle("bf16", {"avx2"}, "AuthenticAMD") == roof.ops_per_cycle("fp32", {"avx2"}, "AuthenticAMD")
+    assert roof.ops_per_cycle("int8", {"avx2"}, "AuthenticAMD") == 64
+    assert roof.ops_per_cycle("fp32", {"avx2", "avx512f"}, "GenuineIntel") == 64
+    assert [roof.precision(b, zen4) for b in ("baseline", "openvino", "openvino-int8", "torch-bf16")] == \
+        ["fp32", "bf16", "int8", "bf16"]
+    assert roof.precision("openvino", {"avx2"}) == "fp32"
+
+
 def test_bench_tiny_emits_json(tmp_path, corpus_copy):
     from typer.testing import CliRunner
 
@@ -294,6 +311,8 @@ def test_bench_tiny_emits_json(tmp_path, corpus_copy):
     assert set(rows) == {"baseline", "torch-fp32", "torch-bf16"}
     assert rows["torch-fp32"]["cosine_mean"] > 0.9999 and rows["torch-bf16"]["cosine_mean"] > 0.999
     assert all(r["chunks_per_s"] > 0 and r["ratio"] > 0 for r in rows.values())
+    assert rows["torch-fp32"]["precision"] == "fp32" and rows["torch-bf16"]["precision"] == "bf16"
+    assert all(0 < r["share_of_roof"] < 1 and r["roof_chunks_per_s"] > r["chunks_per_s"] for r in rows.values())
     assert data["ingest"]["reingest"]["embedded"] == 0
     assert data["ingest"]["ours"]["embedded"] == data["ingest"]["ours"]["chunks"] > 0
     assert data["query"]["grown"]["chunks"] == 200
