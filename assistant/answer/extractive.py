@@ -105,8 +105,9 @@ class ExtractiveAnswerer:
         """Candidate sentences scoring at least `floor`, best first, each with its constraint verdict."""
         if self._unknown_entity(query):
             return []
+        stated = _stated_values(query, passages)
         judged = [(c, judge(query, c)) for c in self.score(query, passages)]
-        judged = [(c, Verdict(MISSING, v.reason) if v.status == CONFLICT and _stated_elsewhere(query, v, passages) else v)
+        judged = [(c, Verdict(MISSING, v.reason) if v.status == CONFLICT and v.reason.lower() in stated else v)
                   for c, v in judged]
         for cand, verdict in judged:
             if verdict.neighbour and not cand.typed:  # the sentence beside it holds the asked-for span
@@ -394,14 +395,16 @@ def _is_heading(text: str) -> bool:
     return len(text.split()) < 3 or (not re.search(r"[.!?。！？][\"”’)\]]*$", text) and len(text.split()) < 10)
 
 
-def _stated_elsewhere(query: Query, verdict: Verdict, passages: list[Passage]) -> bool:
-    """The year, month or number one sentence lacks is one the passages do state ("the 2026 Kaohsiung Smart City
-    Expo"): the premise is not contradicted, only unanswered, so there is nothing to correct."""
-    value = verdict.reason.removeprefix("not ")
-    if value == verdict.reason or value.lower() not in {v.lower() for v in query.years + query.months + query.numbers}:
-        return False
-    said = re.compile(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)", re.I)
-    return any(said.search(p.text) for p in passages)
+def _stated_values(query: Query, passages: list[Passage]) -> set[str]:
+    """The question's years, months and numbers that the passages do state ("the 2026 Kaohsiung Smart City Expo"),
+    as the "not ..." reasons a sentence lacking one gives: such a premise is not contradicted, only unanswered,
+    so there is nothing to correct."""
+    stated = set()
+    for value in query.years + query.months + query.numbers:
+        said = re.compile(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)", re.I)
+        if any(said.search(p.text) for p in passages):
+            stated.add(f"not {value}".lower())
+    return stated
 
 
 def correction(query: Query, evidence: Evidence, verdict: Verdict) -> Answer:

@@ -63,13 +63,12 @@ class OpenVinoRunner(Runner):
             st_model = load_model()
             tokenizer, max_length = st_model.tokenizer, int(st_model.max_seq_length)
         self.name = "openvino-int8" if int8 else "openvino"
-        self.tokenizer, self.max_length = tokenizer, max_length
         root = cache_dir / "openvino"
         digest = model_digest(model_path, "openvino", "torch", "transformers")
         ir = fp32 = cached_artifact(root / f"{digest}-fp32", lambda work: export_ir(load_model(), work))
         if int8:
             ir = cached_artifact(root / f"{digest}-int8", lambda work: quantize_ir(
-                fp32, self.tokenizer, self.max_length, calibration or [], work))
+                fp32, tokenizer, max_length, calibration or [], work))
         self.core = ov.Core()
         self.core.set_property({"CACHE_DIR": str(root / "compiled")})
         self.precision = "bf16" if "BF16" in self.core.get_property("CPU", "OPTIMIZATION_CAPABILITIES") else "f32"
