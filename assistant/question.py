@@ -320,6 +320,8 @@ def _answer_type(doc: "Doc", focus: str) -> str:
         return "money"  # "What sum ...?", a search box's "tsmc investment amount"
     if re.search(r"\bhow long\b|\bfor how many (years|months|weeks|days)\b", text):
         return "duration"
+    if re.search(r"\bhow \w+ an? \w+", text):
+        return "description"  # "How big a player is Dresden?" asks what kind of player, not a number
     if re.search(r"\bhow (many|old|far|big|large)\b|\b(count|number of|population|pop|percent)\b|" + SHARE_ASKED, text):
         return "number"
     if re.search(r"^\W*(?:(?!\b(?:what|which|who|whom|whose|where|why|how)\b).)*\bwhen\b|\b(what|which) (year|date|month|day)s?\b"

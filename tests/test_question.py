@@ -27,6 +27,8 @@ from assistant.types import Passage
     ("Why did the council put the proposal on hold?", "reason"),
     ("Did the mayor resign?", "yesno"),
     ("What did the delegation discuss?", "description"),
+    ("How big a partner is the port for the city?", "description"),  # what kind of partner, not a count
+    ("How big is the port?", "number"),
 ])
 def test_the_expected_answer_type(question, kind):
     assert understand(question).answer_type == kind
@@ -142,3 +144,18 @@ def test_question_understanding_leaves_torch_unimported():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("1.0")
+
+
+@pytest.mark.parametrize("question, status", [
+    ("What did the mayor of Oslo praise?", "ok"),
+    ("What did the deputy mayor of Oslo praise?", "conflict"),
+])
+def test_a_title_given_chunks_away_holds_for_the_name(question, status):
+    """"Oslo Mayor Kari Nordmann" in one chunk makes "Nordmann praised ..." in another the mayor's words."""
+    text = "Nordmann praised the harbour's new ferry terminal."
+    passage = Passage(text=text, doc_id="d", title="A delegation in Oslo", date="2025", source="", chunk_index=3, start=0,
+                      end=len(text), score=1.0)
+    document = f"The delegation was welcomed by Oslo Mayor Kari Nordmann at City Hall. {text}"
+    verdict = judge(understand(question), Evidence(passage_rank=0, passage=passage, start=0, end=len(text),
+                                                   document=document))
+    assert verdict.status == status, verdict.reason

@@ -17,6 +17,7 @@ from assistant.web import EXAMPLES
     ("How did the Blackpink concerts earn NT$800 million for the city?", "NT$300 million"),           # an amount
     ("What did Kaohsiung show in the four IURC online sessions it has attended?", "two online sessions"),  # a count
     ("Why did the four-day Blackpink concert series draw so many fans?", "two-day"),                  # a length
+    ("What did the deputy mayor of San Jose praise?", "Mahan"),  # the Mayor, titled a sentence before
 ])
 def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_assistant, question, truth):
     answer = shared_assistant.ask(question)
@@ -49,6 +50,7 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     "What did professor Chih-Hung Wang tell the delegation about semiconductor supply chains?",  # another subject
     "When in 2026 will the Kaohsiung Smart City Expo be held?",  # the 2026 Expo is named: nothing to correct
     "How many delegates did Kaohsiung send to Barcelona?",      # "two in-depth dialogues with delegations"
+    "What did Taiwan's envoy in Edinburgh request?",             # the PRC's representative
 ])
 def test_what_the_documents_never_say_is_not_answered(shared_assistant, question):
     answer = shared_assistant.ask(question)
@@ -68,6 +70,9 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("Who is Kaohsiung's number two who opened the GCTF workshop?", "Lo Ta-sheng"),        # a rank, not a figure
     ("By what percentage did night-market sales jump during the Blackpink shows?", "30 percent"),  # a proportion
     ("What did Chen share about Kaohsiung's experience with the COVID-19 pandemic?", "data-driven"),  # on subject
+    ("What did Mahan say about tech?", "technology"),                  # a stub of the subject's word
+    ("What did the mayor of San Jose praise?", "forward-thinking"),   # "Mahan", titled a sentence before
+    ("What did the PRC's envoy in Edinburgh request?", "meeting"),     # its representative there
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)

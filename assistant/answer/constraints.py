@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from ..question import (
     MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, SHARE_ASKED, YEAR, nlp,
 )
 from ..text import DEMONYMS, STOPWORDS, fold_accents, stem, terms, words
 from ..types import Query
-from .evidence import Evidence, entity_coverage, neighbour
+from .evidence import Evidence, coverage, entity_coverage, neighbour
 
 OK, MISSING, CONFLICT = "ok", "missing", "conflict"
 _ORDINAL_WORDS = {n: word for word, n in ORDINALS.items()}
@@ -55,30 +55,25 @@ class Verdict:
 def judge(query: Query, cand: Evidence) -> Verdict:
     """Check every constraint of the query against one candidate sentence; the first failure decides."""
     window = f"{cand.text} {cand.context} {cand.passage.title}"
-    # A Chinese question's rendering is word by word: its names are checked against the passage, not the window.
-    verdict = _entities(query, cand.text, f"{cand.passage.title} {cand.passage.text}" if query.language == "zh" else window)
-    if verdict.status != OK:
-        return verdict
-    for check in (_roles, _years, _months, _numbers, _ordinals, _rate, _subject):
-        verdict = check(query, cand.text, window)
+    whole = f"{cand.passage.title} {cand.passage.text}"
+    checks = (
+        # A Chinese question's rendering is word by word: its names are checked against the passage, not the window.
+        lambda: _entities(query, cand.text, whole if query.language == "zh" else window),
+        lambda: _roles(query, cand.text, window, cand.document or cand.passage.text),
+        *(partial(check, query, cand.text, window) for check in (_years, _months, _numbers, _ordinals, _rate, _subject)),
+        # A nationality describes the asked-for thing, which the passage may name sentences away ("... of Poland").
+        lambda: _qualifiers(query, cand.text, whole),
+        lambda: _actions(query, cand.text),
+        # "Did X bring in more than Y?", "Does it have more ... than any other city?": only a comparison answers.
+        lambda: (Verdict(MISSING, "makes no comparison") if query.answer_type == "yesno"
+                 and _COMPARES.search(query.english) and not _compares_the_same(query, cand.text) else Verdict(OK)),
+        lambda: _destination(query, cand.text, cand.context),
+        lambda: _possessions(query, cand.text),
+    )
+    for check in checks:
+        verdict = check()
         if verdict.status != OK:
             return verdict
-    # A nationality describes the asked-for thing, which the passage may name sentences away ("... of Poland").
-    verdict = _qualifiers(query, cand.text, f"{cand.passage.title} {cand.passage.text}")
-    if verdict.status != OK:
-        return verdict
-    verdict = _actions(query, cand.text)
-    if verdict.status != OK:
-        return verdict
-    if query.answer_type == "yesno" and _COMPARES.search(query.english) and not _compares_the_same(query, cand.text):
-        # "Did X bring in more than Y?", "Does it have more ... than any other city?": only a comparison answers.
-        return Verdict(MISSING, "makes no comparison")
-    verdict = _destination(query, cand.text, cand.context)
-    if verdict.status != OK:
-        return verdict
-    verdict = _possessions(query, cand.text)
-    if verdict.status != OK:
-        return verdict
     verdict = _slot(query, cand.text)
     if verdict.status == MISSING:
         # "Convening experts from 21 countries, ..." follows the sentence that names the workshop.
@@ -173,8 +168,8 @@ def _subject(query: Query, sentence: str, window: str) -> Verdict:
         return Verdict(OK)
     names = {t for e in query.entities + query.context_entities for t in terms(e)}
     subject = [t for t in terms(said.group(1)) if t not in names]
-    present = set(terms(window))
-    if not subject or 2 * sum(t in present for t in subject) >= len(subject):
+    # Half of the subject's words, as coverage matches them ("tech" is a stub of "technology").
+    if not subject or coverage(dict.fromkeys(subject, 1.0), set(terms(window))) >= 0.5:
         return Verdict(OK)
     return Verdict(MISSING, f"says nothing about {said.group(1).strip()}")
 
@@ -223,10 +218,15 @@ def _qualifiers(query: Query, sentence: str, window: str) -> Verdict:
     return Verdict(OK)
 
 
-def _roles(query: Query, sentence: str, window: str) -> Verdict:
-    """The titles must be there, with their modifier (a Deputy Mayor is not the Mayor) and their owner."""
+def _roles(query: Query, sentence: str, window: str, document: str) -> Verdict:
+    """The titles must be there, with their modifier (a Deputy Mayor is not the Mayor) and their owner; a person
+    the sentence names holds the title the document gives them ("San Jose Mayor Matt Mahan" ... "Mahan praised")."""
+    named_here = set(re.findall(r"\b[A-Z][\w’'-]{2,}", sentence))
     for role in query.roles:
-        found = [t for title in _SAME_ROLE.get(role.title, (role.title,)) for t in _titles(title, window)]
+        titles = _SAME_ROLE.get(role.title, (role.title,))
+        found = [(owner, modifier) for title in titles for owner, modifier, _ in _titles(title, window)]
+        found += [(owner, modifier) for title in titles for owner, modifier, holder in _titles(title, document)
+                  if set(holder.split()) & named_here - {owner}]
         if not found:
             return Verdict(MISSING, f"names no {role.title}")
         same = [owner for owner, modifier in found if bool(modifier) == bool(role.modifier)]
@@ -272,18 +272,23 @@ def _owned_things(text: str) -> tuple[tuple[str, str, str], ...]:
     return tuple(out)
 
 
-# "The head of the department" is whatever its top title is.
-_SAME_ROLE = {"head": ("head", "director-general", "director", "chief", "chair", "chairman", "president", "leader")}
+# "The head of the department" is whatever its top title is; an envoy is whatever a government's representative
+# abroad is called.
+_ENVOYS = ("envoy", "representative", "ambassador", "consul")
+_SAME_ROLE = {"head": ("head", "director-general", "director", "chief", "chair", "chairman", "president", "leader"),
+              **dict.fromkeys(_ENVOYS, _ENVOYS)}
 
 
 def _titles(title: str, text: str):
-    """(owner, modifier) of each mention of a title: "Gdynia Deputy Mayor" -> ("Gdynia", "deputy")."""
+    """(owner, modifier, holder) of each mention of a title: "Gdynia Deputy Mayor Katarzyna Austen" ->
+    ("Gdynia", "deputy", "Katarzyna Austen"); the holder is the name right after the title, if any."""
     for match in re.finditer(rf"(?i:\b{re.escape(title)}\b)", text):
         before = re.findall(r"[\w’'-]+", text[max(0, match.start() - 60) : match.start()])[-2:]
         modifier = before.pop().lower() if before and before[-1].lower() in ROLE_MODIFIERS else ""
         owner = before[-1] if before and before[-1][:1].isupper() and before[-1].lower() not in STOPWORDS else ""
         after = re.match(r"\s+of\s+(?:the\s+)?([A-Z][\w’'-]+)", text[match.end() :])
-        yield (owner or (after.group(1) if after else "")), modifier
+        holder = re.match(r" ((?:[A-Z][\w’'-]+ ?){1,3})", text[match.end() :])
+        yield (owner or (after.group(1) if after else "")), modifier, (holder.group(1).strip() if holder else "")
 
 
 def _same_name(a: str, b: str) -> bool:

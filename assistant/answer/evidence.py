@@ -78,6 +78,8 @@ class Evidence:
     start: int
     end: int
     context: str = ""
+    # What was retrieved of the sentence's document: who holds which title may be said a chunk away.
+    document: str = ""
     coverage: float = 0.0
     similarity: float = 0.0
     entity_coverage: float = 1.0

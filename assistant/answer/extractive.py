@@ -376,6 +376,9 @@ def _sentences(passages: list[Passage]) -> list[Evidence]:
     """Distinct sentences of the passages (first occurrence wins), each with its neighbours as context."""
     seen: set[str] = set()
     out: list[Evidence] = []
+    documents: dict[str, str] = {}
+    for passage in passages:
+        documents[passage.doc_id] = f"{documents.get(passage.doc_id, '')} {passage.text}"
     for rank, passage in enumerate(passages):
         spans = sentence_spans(passage.text)
         for i, (start, end) in enumerate(spans):
@@ -386,7 +389,8 @@ def _sentences(passages: list[Passage]) -> list[Evidence]:
             seen.add(key)
             before = passage.text[spans[i - 1][0] : spans[i - 1][1]] if i > 0 else ""
             after = passage.text[spans[i + 1][0] : spans[i + 1][1]] if i + 1 < len(spans) else ""
-            out.append(Evidence(passage_rank=rank, passage=passage, start=start, end=end, context=f"{before} {after}"))
+            out.append(Evidence(passage_rank=rank, passage=passage, start=start, end=end, context=f"{before} {after}",
+                                document=documents[passage.doc_id]))
     return out
 
 
