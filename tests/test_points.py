@@ -3,7 +3,7 @@ import re
 
 from assistant.answer.evidence import Evidence
 from assistant.answer.points import audience_emphasis, decontextualise, is_point, states_a_fact
-from assistant.question import points_audience, points_topic
+from assistant.question import points_audience, points_topic, understand
 from assistant.types import Passage
 
 TEXT = ("Chang Yen-ching is the director-general of the department. She discloses that schools sign agreements. "
@@ -55,6 +55,19 @@ def test_a_drafting_request_is_understood_by_its_topic_not_its_frame_or_audience
     assert points_topic("the Kaohsiung–Gdynia partnership") == "the Kaohsiung–Gdynia partnership"
     assert points_audience("Three talking points on Dresden for a city council briefing.") == "a city council"
     assert points_audience("Three talking points on Dresden.") == ""
+
+
+def test_a_drafting_request_is_recognised_in_its_other_wordings():
+    """Key messages, bullets and "in three points" are drafting requests too; a question is not."""
+    assert points_topic("Help me write key messages about Kaohsiung's port ties with Poland.") == \
+        "Kaohsiung's port ties with Poland"
+    assert points_topic("Summarise in three points what the mayor's US trip achieved.") == \
+        "what the mayor's US trip achieved"
+    assert points_topic("Give me bullets on the Smart City Expo") == "the Smart City Expo"
+    for request in ("Help me write key messages about Kaohsiung's port ties with Poland.",
+                    "Summarise in three points what the mayor's US trip achieved.", "Outline a speech on Dresden."):
+        assert understand(request).mode == "points", request
+    assert understand("Who wrote the statement on Dresden?").mode != "points"
 
 
 def test_a_point_states_a_fact_beyond_the_home_city():
