@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from assistant.answer.constraints import judge
-from assistant.answer.evidence import Evidence
+from assistant.answer.evidence import Evidence, referred_names
 from assistant.question import question_parts, spelled_out, understand
 from assistant.types import Passage
 
@@ -158,4 +158,27 @@ def test_a_title_given_chunks_away_holds_for_the_name(question, status):
     document = f"The delegation was welcomed by Oslo Mayor Kari Nordmann at City Hall. {text}"
     verdict = judge(understand(question), Evidence(passage_rank=0, passage=passage, start=0, end=len(text),
                                                    document=document))
+    assert verdict.status == status, verdict.reason
+
+
+def test_a_name_given_in_full_once_is_referred_to_by_its_short_form():
+    document = ("San Jose Mayor Matt Mahan welcomed them. The Global Cooperation and Training Framework (GCTF) met. "
+                "PAIR runs the Waving Waves Community (WWC) International Art Forum.")
+    assert referred_names(["Matt Mahan"], "Mahan praised the city.", document) == ["Matt Mahan"]
+    assert referred_names(["Global Cooperation and Training Framework"], "GCTF has long been a platform.", document)
+    assert referred_names(["Waving Waves Community International Art Forum"],
+                          "the Waving Waves Community (WWC) International Art Forum", document)
+    assert referred_names(["San Francisco"], "San Jose officials", document + " San Francisco") == []  # not alone
+    assert referred_names(["Matt Mahan"], "Mahan praised the city.", "Nothing introduces him.") == []
+
+
+@pytest.mark.parametrize("sentence, status", [
+    ("The Pier 2 Artist in Residence program hosts artists from abroad.", "missing"),  # "2" is part of a name
+    ("The Pier-2 program hosted 40 artists from abroad.", "ok"),
+])
+def test_a_number_inside_a_name_is_no_count(sentence, status):
+    passage = Passage(text=sentence, doc_id="d", title="Arts", date="2025", source="", chunk_index=0, start=0,
+                      end=len(sentence), score=1.0)
+    verdict = judge(understand("How many artists does the program host?"),
+                    Evidence(passage_rank=0, passage=passage, start=0, end=len(sentence), document=sentence))
     assert verdict.status == status, verdict.reason

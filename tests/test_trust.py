@@ -73,6 +73,8 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("What did Mahan say about tech?", "technology"),                  # a stub of the subject's word
     ("What did the mayor of San Jose praise?", "forward-thinking"),   # "Mahan", titled a sentence before
     ("What did the PRC's envoy in Edinburgh request?", "meeting"),     # its representative there
+    ("What has San Jose been doing with advanced technology, according to Matt Mahan?", "efficiency"),  # "Mahan said"
+    ("Where in Taiwan is Kaohsiung?", "southwestern"),  # a direction within a place the question names
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)

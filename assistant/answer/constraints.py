@@ -17,7 +17,7 @@ from ..question import (
 )
 from ..text import DEMONYMS, STOPWORDS, fold_accents, stem, terms, words
 from ..types import Query
-from .evidence import Evidence, coverage, entity_coverage, neighbour
+from .evidence import Evidence, coverage, entity_coverage, neighbour, referred_names
 
 OK, MISSING, CONFLICT = "ok", "missing", "conflict"
 _ORDINAL_WORDS = {n: word for word, n in ORDINALS.items()}
@@ -58,7 +58,7 @@ def judge(query: Query, cand: Evidence) -> Verdict:
     whole = f"{cand.passage.title} {cand.passage.text}"
     checks = (
         # A Chinese question's rendering is word by word: its names are checked against the passage, not the window.
-        lambda: _entities(query, cand.text, whole if query.language == "zh" else window),
+        lambda: _entities(query, cand.text, whole if query.language == "zh" else window, cand.document or whole),
         lambda: _roles(query, cand.text, window, cand.document or cand.passage.text),
         *(partial(check, query, cand.text, window) for check in (_years, _months, _numbers, _ordinals, _rate, _subject)),
         # A nationality describes the asked-for thing, which the passage may name sentences away ("... of Poland").
@@ -174,9 +174,12 @@ def _subject(query: Query, sentence: str, window: str) -> Verdict:
     return Verdict(MISSING, f"says nothing about {said.group(1).strip()}")
 
 
-def _entities(query: Query, sentence: str, window: str) -> Verdict:
-    """Every name the question states, or for a comparison one of the compared sides."""
-    missing = [e for e in query.entities if not any(_names(form, window) for form in _ALIASES.get(e.lower(), (e,)))]
+def _entities(query: Query, sentence: str, window: str, document: str) -> Verdict:
+    """Every name the question states (or the short form its document gave it), or for a comparison one of the
+    compared sides."""
+    referred = set(referred_names(list(query.entities), window, document))
+    missing = [e for e in query.entities
+               if e not in referred and not any(_names(form, window) for form in _ALIASES.get(e.lower(), (e,)))]
     if query.mode == "compare" and len(missing) < len(query.entities):
         return Verdict(OK)
     return Verdict(MISSING, f"does not name {missing[0]}") if missing else Verdict(OK)
@@ -372,6 +375,8 @@ def _slot(query: Query, sentence: str) -> Verdict:
     kind = query.answer_type
     asked = fold_accents(query.english + " " + query.standalone).lower()
     if kind in NAMED_KINDS:
+        if kind == "place" and _DIRECTION.search(sentence) and not _DIRECTION.search(asked):
+            return Verdict(OK)  # "Where in Taiwan is Kaohsiung?" -> "in southwestern Taiwan"
         if not fresh_names(query, sentence):
             return Verdict(MISSING, f"names no {kind}")
         if kind == "organisation" and stem(query.focus) in _KINDS_NAMED_IN_FULL and stem(query.focus) not in {
@@ -394,12 +399,24 @@ def _slot(query: Query, sentence: str) -> Verdict:
             if not found:
                 return Verdict(MISSING, "gives no share")
         elif kind == "number":  # a year or a date's day is not a count ("In October 2024, ..." holds no number)
-            found = [m for m in found if not YEAR.fullmatch(m.group())]
+            found = [m for m in found if not YEAR.fullmatch(m.group()) and not _in_a_name(sentence, m)]
             if not _counts_focus(query, sentence, found):
                 return Verdict(MISSING, f"does not count {query.focus}")
         spans = [m.group() for m in found]
     fresh = [s for s in spans if not _stated(s, asked, whole=True)]
     return Verdict(OK) if fresh else Verdict(MISSING, f"gives no {kind}")
+
+
+# A compass direction places a thing within a place the question names ("southwestern Taiwan", "south of X").
+_DIRECTION = re.compile(r"\b(?:north|south)(?:east|west)?(?:ern)?\b(?! (?:korea|america|africa))|"
+                        r"\b(?:eastern|western)\b|\b(?:east|west) of\b", re.I)
+
+
+def _in_a_name(sentence: str, number: re.Match) -> bool:
+    """"Pier 2 Artist in Residence": a number between two capitalised words is part of a name, not a figure."""
+    before = sentence[: number.start()].split()
+    after = sentence[number.end():].split()
+    return bool(before and after and before[-1][:1].isupper() and after[0][:1].isupper() and len(before) > 1)
 
 
 def _counts_focus(query: Query, sentence: str, numbers: list[re.Match]) -> bool:

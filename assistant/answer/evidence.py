@@ -16,7 +16,7 @@ _NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)+\b|\([\u4e00-\u9fff]{2,4}\
 # Capitalised words that make a multi-word name an institution, place or event rather than a person.
 _NOT_PERSON = frozenset("""city council hall university office government ministry department expo summit park stadium
     center centre institute company association event framework workshop union states kingdom republic festival fest
-    island valley channel airport program programme congress world committee bureau agency school college
+    island valley channel airport program programme congress world committee bureau agency school college county
     january february march april may june july august september october november december""".split())
 _REASON = re.compile(r"\b(because|due to|since|thanks to|as a result|therefore|thus|so that|based on|resembl\w*|"
                      r"similar\w*|shared|in order to|aim(s|ed)? to|centers on|known for)\b", re.I)
@@ -153,6 +153,39 @@ def entity_coverage(entities: list[str], context: str) -> float:
         parts = [stem(w) for w in words(entity) if w not in STOPWORDS]
         shares.append(sum(_stem_present(p, present) for p in parts) / len(parts) if parts else 1.0)
     return sum(shares) / len(shares)
+
+
+def referred_names(entities: list[str], text: str, document: str) -> list[str]:
+    """The question's names that `text` gives in the short form its document introduced: a person's surname or
+    given name ("Matt Mahan" ... "Mahan praised"), an acronym ("Global Cooperation and Training Framework (GCTF)"
+    ... "GCTF has long been"), or the full name around an acronym ("Waving Waves Community (WWC) International
+    Art Forum"). Writers name a thing in full once and briefly after; the brief mention is about the same thing."""
+    found = []
+    for entity in entities:
+        parts = entity.split()
+        if len(parts) < 2:
+            continue
+        spelled = _spelled_with_acronyms(parts)
+        if spelled.search(text):
+            found.append(entity)
+            continue
+        in_document = [m for m in spelled.finditer(document)]
+        if not in_document:
+            continue
+        short = {a for m in in_document for a in m.groups() if a}
+        if len(parts) <= 3 and not {w.lower() for w in parts} & _NOT_PERSON and all(p[:1].isupper() for p in parts):
+            short |= {p for p in (parts[0], parts[-1]) if len(p) >= 3 and p.lower() not in STOPWORDS}
+        # Standing alone: the "San" of "San Jose" is not San Francisco's.
+        if any(re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])(?!\s+[A-Z])", text) for form in short):
+            found.append(entity)
+    return found
+
+
+def _spelled_with_acronyms(parts: list[str]) -> re.Pattern:
+    """A name's words in order, an acronym in brackets allowed between them or after them."""
+    acronym = r"(?:\s*\(([A-Z][A-Za-z]{1,7})\))?"
+    return re.compile(r"\b" + acronym.join(r"\s+" + re.escape(p) if i else re.escape(p) for i, p in enumerate(parts))
+                      + acronym, re.I)
 
 
 def _stem_present(part: str, present: set[str]) -> bool:

@@ -15,7 +15,7 @@ from .points import arrange, audience_emphasis, decontextualise, is_home, is_poi
 from .verify import untrusted_documents
 from .evidence import (
     Evidence, IdfTable, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
-    neighbour, novelty, question_entities, weighted_terms,
+    neighbour, novelty, question_entities, referred_names, weighted_terms,
 )
 
 ABSTAIN_TEXT = "The documents I have do not answer that question."
@@ -186,6 +186,7 @@ class ExtractiveAnswerer:
                 # ("known for ..., highly resembling ...") is half of what the question asks.
                 cand.coverage = max(cand.coverage, 0.5)
             where = cand.passage.title + " " + cand.passage.text
+            where += " " + " ".join(referred_names(entities, where, cand.document))
             cand.entity_coverage = (
                 # A comparison is answered one side at a time: each sentence needs one of the compared names.
                 max(entity_coverage([e], where) for e in entities) if compared and entities
