@@ -56,7 +56,8 @@ PLACE_NOUNS = frozenset("""city cities country countries place places venue venu
 ORG_NOUNS = frozenset("""company companies office offices organisation organisations organization organizations
     school schools university universities airline airlines airport airports bureau agency agencies institution
     institutions firm firms platform platforms accelerator accelerators ministry ministries department
-    departments embassy embassies group band newspaper""".split())
+    departments embassy embassies group band newspaper body bodies authority authorities government governments
+    council councils institute institutes""".split())
 TIME_NOUNS = frozenset("year years date dates month months day days time".split())
 # Titles whose modifier changes who is meant: a Deputy Mayor is not the Mayor.
 ROLE_TITLES = frozenset("""mayor director director-general head chief minister president governor ambassador

@@ -182,3 +182,17 @@ def test_a_number_inside_a_name_is_no_count(sentence, status):
     verdict = judge(understand("How many artists does the program host?"),
                     Evidence(passage_rank=0, passage=passage, start=0, end=len(sentence), document=sentence))
     assert verdict.status == status, verdict.reason
+
+
+@pytest.mark.parametrize("question, status", [
+    ("What does the Oslo article say the city wants to become?", "ok"),  # "the Oslo article": which document
+    ("What does Oslo want the city to become?", "missing"),               # Oslo itself: the sentence must name it
+])
+def test_a_name_that_points_at_the_document_is_met_by_the_document(question, status):
+    text = "The city wants to become a hub for green shipping."
+    passage = Passage(text=text, doc_id="d", title="Harbour plans", date="2025", source="", chunk_index=4, start=0,
+                      end=len(text), score=1.0)
+    document = f"The delegation flew to Oslo in May. {text}"
+    verdict = judge(understand(question), Evidence(passage_rank=0, passage=passage, start=0, end=len(text),
+                                                   document=document))
+    assert verdict.status == status, verdict.reason

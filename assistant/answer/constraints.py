@@ -174,10 +174,16 @@ def _subject(query: Query, sentence: str, window: str) -> Verdict:
     return Verdict(MISSING, f"says nothing about {said.group(1).strip()}")
 
 
+_A_DOCUMENT = r"(?:article|piece|story|report|document|text)s?\b"
+
+
 def _entities(query: Query, sentence: str, window: str, document: str) -> Verdict:
     """Every name the question states (or the short form its document gave it), or for a comparison one of the
     compared sides."""
-    referred = set(referred_names(list(query.entities), window, document))
+    # "the Silicon Valley article" names the document the answer is in, not something the sentence must name.
+    referred = {e for e in query.entities if re.search(rf"{re.escape(e)}\s+{_A_DOCUMENT}", query.english, re.I)
+                and _names(e, document)}
+    referred |= set(referred_names(list(query.entities), window, document))
     missing = [e for e in query.entities
                if e not in referred and not any(_names(form, window) for form in _ALIASES.get(e.lower(), (e,)))]
     if query.mode == "compare" and len(missing) < len(query.entities):
