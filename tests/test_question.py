@@ -177,10 +177,7 @@ def test_a_name_given_in_full_once_is_referred_to_by_its_short_form():
     ("The Pier-2 program hosted 40 artists from abroad.", "ok"),
 ])
 def test_a_number_inside_a_name_is_no_count(sentence, status):
-    passage = Passage(text=sentence, doc_id="d", title="Arts", date="2025", source="", chunk_index=0, start=0,
-                      end=len(sentence), score=1.0)
-    verdict = judge(understand("How many artists does the program host?"),
-                    Evidence(passage_rank=0, passage=passage, start=0, end=len(sentence), document=sentence))
+    verdict = judge(understand("How many artists does the program host?"), _sentence(sentence))
     assert verdict.status == status, verdict.reason
 
 
@@ -190,9 +187,23 @@ def test_a_number_inside_a_name_is_no_count(sentence, status):
 ])
 def test_a_name_that_points_at_the_document_is_met_by_the_document(question, status):
     text = "The city wants to become a hub for green shipping."
-    passage = Passage(text=text, doc_id="d", title="Harbour plans", date="2025", source="", chunk_index=4, start=0,
-                      end=len(text), score=1.0)
-    document = f"The delegation flew to Oslo in May. {text}"
-    verdict = judge(understand(question), Evidence(passage_rank=0, passage=passage, start=0, end=len(text),
-                                                   document=document))
+    verdict = judge(understand(question), _sentence(text, document=f"The delegation flew to Oslo in May. {text}"))
     assert verdict.status == status, verdict.reason
+
+
+@pytest.mark.parametrize("question, sentence, status", [
+    ("How many cities joined the sessions?", "Kaohsiung joined two sessions with dozens of cities.", "ok"),
+    ("How many cities joined the sessions?", "Kaohsiung joined two sessions with its partners.", "missing"),
+    ("Who runs the art forum?", "The PAIR programme also runs the art forum.", "ok"),  # a body runs things too
+    ("Who is the director of the art forum?", "The PAIR programme also runs the art forum.", "missing"),  # a person
+])
+def test_a_vague_count_and_a_body_fill_their_slots(question, sentence, status):
+    verdict = judge(understand(question), _sentence(sentence))
+    assert verdict.status == status, verdict.reason
+
+
+def _sentence(text: str, document: str = "") -> Evidence:
+    """One source sentence as its own passage, with what was retrieved of its document."""
+    passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,
+                      end=len(text), score=1.0)
+    return Evidence(passage_rank=0, passage=passage, start=0, end=len(text), document=document or text)

@@ -444,8 +444,9 @@ def _counted_by(sentence: str, number: re.Match) -> set[str]:
     "45 sister-city partnerships", "140 thousand visitors"; "two in-depth dialogues", not "... with delegations")."""
     phrase = []
     for word in re.findall(r"[\w'’]+(?:-[\w'’]+)*", sentence[number.end() : number.end() + 60])[:4]:
-        if word.lower() in STOPWORDS and not (word.lower() == "of" and phrase and phrase[-1].lower() in _QUANTITY):
-            break  # "90 percent of respondents" counts respondents
+        before = phrase[-1] if phrase else number.group()
+        if word.lower() in STOPWORDS and not (word.lower() == "of" and before.lower() in _QUANTITY):
+            break  # "90 percent of respondents" and "dozens of cities" count respondents and cities
         phrase.append(word)
     return {stem(w) for w in words(" ".join(phrase).replace("-", " "))}
 
@@ -459,6 +460,8 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
     kind = query.answer_type
     asked = fold_accents(query.english + " " + query.standalone).lower()
     labels = {"person": _PERSON_LABELS, "place": _PLACE_LABELS, "organisation": _ORG_LABELS}.get(kind, set())
+    if kind == "person" and not query.roles and not query.focus and re.match(r"\s*who\b", query.english, re.I):
+        labels = labels | {"ORG"}  # "Who runs the forum?": a programme or an office runs things as people do
     names = [text for text, label in named(sentence) if label in labels]
     if kind == "person":
         names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)
