@@ -76,6 +76,7 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("What has San Jose been doing with advanced technology, according to Matt Mahan?", "efficiency"),  # "Mahan said"
     ("Where in Taiwan is Kaohsiung?", "southwestern"),  # a direction within a place the question names
     ("Which body said the agreement with Malé was invalid?", "Ministry of Foreign Affairs"),  # a body: an organisation
+    ("What percentage of those surveyed said Kaohsiung's visibility is growing?", "90 percent"),  # "acknowledge"
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)

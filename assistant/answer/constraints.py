@@ -376,6 +376,11 @@ def _conflict_or_missing(other_found, reason: str) -> Verdict:
     return Verdict(CONFLICT if other_found else MISSING, reason)
 
 
+def fills_slot(query: Query, sentence: str) -> bool:
+    """The sentence holds a span of the kind the query asks for that the query does not already state."""
+    return _slot(query, sentence).status == OK
+
+
 def _slot(query: Query, sentence: str) -> Verdict:
     """The sentence holds a span of the asked type that the question does not already state."""
     kind = query.answer_type
@@ -496,7 +501,7 @@ _SAME_EVENT = {verb: frozenset(group.split()) for group in (
     "sign ink conclude seal formalise formalize agree", "lead head chair direct helm",
     "meet welcome receive host greet", "visit travel tour trip journey", "discuss talk exchange share converse",
     "say tell state indicate note claim argue disclose remark add explain emphasise emphasize stress mention announce "
-    "declare warn speak", "reject invalidate cancel refuse annul void", "postpone delay suspend shelve stall",
+    "declare warn speak acknowledge affirm report reveal suggest highlight express underline insist", "reject invalidate cancel refuse annul void", "postpone delay suspend shelve stall",
     "attend participate join", "found establish launch create", "invest fund finance", "build construct",
     "finish complete")
     for verb in group.split()}

@@ -10,7 +10,7 @@ from ..retrieve import wants_comparison
 from ..text import sentence_spans, terms
 from ..question import NAMED_KINDS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
-from .constraints import CONFLICT, MISSING, OK, Verdict, fresh_names, judge
+from .constraints import CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge
 from .points import arrange, audience_emphasis, decontextualise, is_home, is_point, weigh
 from .verify import untrusted_documents
 from .evidence import (
@@ -93,11 +93,12 @@ class ExtractiveAnswerer:
             return self.decide(query, self.judged(query, passages, floor), threshold)
         if _answers_too(replace(second, standalone=query.english), answers[0]):  # "... in 2013" answers both
             return replace(answers[0], question=query.english)
-        # Each part's best sentence first, then the others while the word budget lasts.
+        # Each part's best sentence, whatever the budget (a part left out is a question unanswered), then the
+        # others while the word budget lasts.
         best, more = [a.citations[0] for a in answers], [c for a in answers for c in a.citations[1:]]
         quoted: dict[str, Passage] = {}
         for c in best + more:
-            if c is best[0] or sum(len(q.split()) for q in quoted) + len(c.quote.split()) <= self.max_words:
+            if c in best or sum(len(q.split()) for q in quoted) + len(c.quote.split()) <= self.max_words:
                 quoted.setdefault(c.quote, c.passage)
         return cite(query.english, [(p, q) for q, p in quoted.items()])
 
@@ -315,10 +316,10 @@ _UNTYPED_PENALTY = {"person": 0.5, "number": 0.6, "date": 0.6}
 
 def _answers_too(part: Query, answer: Answer) -> bool:
     """The answer already holds the kind of fact `part` asks for, beyond what the question states."""
-    if part.answer_type in NAMED_KINDS:
-        return any(fresh_names(part, c.quote) for c in answer.citations)
-    kind = _SCORED_KIND.get(part.answer_type, "")
-    return bool(kind) and has_answer_type(answer.text, kind, f"{part.english} {part.standalone}")
+    if part.answer_type not in NAMED_KINDS and not _SCORED_KIND.get(part.answer_type):
+        return False  # a description or a reason is not told apart by its form
+    # The slot as the constraints read it: "what share" wants a percentage, not the first part's visitor count.
+    return any(fills_slot(part, c.quote) for c in answer.citations)
 
 
 def _one_per_entity(ranked: list[Evidence], entities: list[str], limit: int) -> list[Evidence]:
