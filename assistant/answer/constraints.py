@@ -63,7 +63,8 @@ def judge(query: Query, cand: Evidence) -> Verdict:
         *(partial(check, query, cand.text, window) for check in (_years, _months, _numbers, _ordinals, _rate, _subject)),
         # A nationality describes the asked-for thing, which the passage may name sentences away ("... of Poland").
         lambda: _qualifiers(query, cand.text, whole),
-        lambda: _actions(query, cand.text),
+        # A reason is often given beside the sentence that reports the event.
+        lambda: _actions(query, window if query.answer_type == "reason" else cand.text),
         # "Did X bring in more than Y?", "Does it have more ... than any other city?": only a comparison answers.
         lambda: (Verdict(MISSING, "makes no comparison") if query.answer_type == "yesno"
                  and _COMPARES.search(query.english) and not _compares_the_same(query, cand.text) else Verdict(OK)),
@@ -503,7 +504,7 @@ _SAME_EVENT = {verb: frozenset(group.split()) for group in (
     "say tell state indicate note claim argue disclose remark add explain emphasise emphasize stress mention announce "
     "declare warn speak acknowledge affirm report reveal suggest highlight express underline insist", "reject invalidate cancel refuse annul void", "postpone delay suspend shelve stall",
     "attend participate join", "found establish launch create", "invest fund finance", "build construct",
-    "finish complete")
+    "finish complete", "approve adopt endorse ratify vote")
     for verb in group.split()}
 
 
@@ -526,7 +527,7 @@ def _actions(query: Query, sentence: str) -> Verdict:
     ("agreement" for agree), or for what/when/where questions the event's object ("the agreement ... signed").
     A sentence that only names the people or places of the question ("Chang indicated that delegations ...")
     does not say who led them."""
-    if query.answer_type == "reason" or query.mode in ("points", "compare", "list"):
+    if query.mode in ("points", "compare", "list"):
         return Verdict(OK)
     lemmas = _parsed(sentence)[1]
     for action in query.actions:
@@ -538,7 +539,7 @@ def _actions(query: Query, sentence: str) -> Verdict:
             continue
         if _SAME_EVENT[action.verb] & lemmas or any(_of_family(action.verb, lemma) for lemma in lemmas):
             continue
-        if query.answer_type != "person" and action.object and action.object in lemmas:
+        if query.answer_type not in ("person", "reason") and action.object and action.object in lemmas:
             continue
         return Verdict(MISSING, f"does not say {action.verb}")
     return Verdict(OK)
