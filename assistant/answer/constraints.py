@@ -466,8 +466,6 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
     kind = query.answer_type
     asked = fold_accents(query.english + " " + query.standalone).lower()
     labels = {"person": _PERSON_LABELS, "place": _PLACE_LABELS, "organisation": _ORG_LABELS}.get(kind, set())
-    if kind == "person" and not query.roles and not query.focus and re.match(r"\s*who\b", query.english, re.I):
-        labels = labels | {"ORG"}  # "Who runs the forum?": a programme or an office runs things as people do
     names = [text for text, label in named(sentence) if label in labels]
     if kind == "person":
         names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)

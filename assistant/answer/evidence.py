@@ -22,17 +22,13 @@ _REASON = re.compile(r"\b(because|due to|since|thanks to|as a result|therefore|t
                      r"similar\w*|shared|in order to|aim(s|ed)? to|centers on|known for)\b", re.I)
 _PLACE = re.compile(r"\b[A-Z][a-z]+\b")
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
-_WHO_DOES = re.compile(r"\s*who\s+(?!is\b|was\b|are\b|were\b)[a-z]+", re.I)
 
 
 def has_answer_type(sentence: str, kind: str, question: str = "") -> bool:
     """Does the sentence hold the kind of fact asked for (a person other than those the question names, ...)?"""
     if kind == "person":
         asked = set(words(question))
-        if any(_is_new_person(m.group(), asked) for m in _NAME.finditer(sentence)):
-            return True
-        # "Who runs it?" may be answered by an organisation, named by its acronym ("PAIR also organizes ...").
-        return bool(_WHO_DOES.match(question)) and any(m.group().lower() not in asked for m in _ACRONYM.finditer(sentence))
+        return any(_is_new_person(m.group(), asked) for m in _NAME.finditer(sentence))
     pattern = {"number": _NUMBER, "date": _DATE, "place": _PLACE, "reason": _REASON}.get(kind)
     if pattern is None:
         return True
