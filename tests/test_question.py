@@ -205,3 +205,12 @@ def _sentence(text: str, document: str = "") -> Evidence:
     passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,
                       end=len(text), score=1.0)
     return Evidence(passage_rank=0, passage=passage, start=0, end=len(text), document=document or text)
+
+
+@pytest.mark.parametrize("question, status", [
+    ("Who invited the city to join the network?", "ok"),       # the invitation is reported: "join" is its detail
+    ("Who joined the network with the city?", "missing"),      # the joining itself is asked
+])
+def test_a_verb_under_the_reported_event_is_its_detail(question, status):
+    verdict = judge(understand(question), _sentence("Ms Lee invited the city to be a member of the network."))
+    assert verdict.status == status, verdict.reason

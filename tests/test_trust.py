@@ -120,6 +120,12 @@ def test_an_enumeration_is_quoted_whole(shared_assistant):
     assert len(answer.text.split()) <= 80
 
 
+def test_a_short_second_part_is_answered_by_the_first_parts_sentence(shared_assistant):
+    """"..., and in what month did that happen?": the sentence naming who invited the city also says when."""
+    answer = shared_assistant.ask("Who asked Kaohsiung to become an IURC member, and in what month was that?")
+    assert not answer.abstained and "Güllner" in answer.text and "July" in answer.text
+
+
 def test_a_two_part_question_gets_both_parts(shared_assistant):
     answer = shared_assistant.ask("Who welcomed Chen in San Jose, and which university did the delegation visit?")
     assert not answer.abstained and "Mahan" in answer.text and "Stanford" in answer.text

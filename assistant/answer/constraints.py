@@ -528,8 +528,13 @@ def _actions(query: Query, sentence: str) -> Verdict:
     if query.mode in ("points", "compare", "list"):
         return Verdict(OK)
     lemmas = _parsed(sentence)[1]
+    # "Who invited Kaohsiung to join the IURC?": once the main event is reported ("invited the city to be a
+    # member"), the verbs under it are its details, told in the sentence's own words.
+    main_reported = any(a.main and a.verb in lemmas for a in query.actions)
     for action in query.actions:
         if action.verb not in _SAME_EVENT:  # other verbs are paraphrased too freely to demand
+            continue
+        if not action.main and main_reported:
             continue
         if query.answer_type == "description" and (action.verb in _SAID or not action.main):
             # "What did they talk about?" is answered by what was said, in any words; "What nickname does the

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..retrieve import wants_comparison
-from ..text import sentence_spans, terms
+from ..text import DEMONYMS, sentence_spans, terms
 from ..question import NAMED_KINDS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
 from .constraints import CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge
@@ -85,10 +85,17 @@ class ExtractiveAnswerer:
         first = understand(query.parts[0], history)
         second = understand(query.parts[1], history + [{"role": "user", "content": query.parts[0]}])
         floor = CONFLICT_SHARE * threshold
-        answers = [self.decide(part, self.judged(part, passages, floor), threshold) for part in (first, second)]
+        judged_second = self.judged(second, passages, floor)
+        answers = [self.decide(first, self.judged(first, passages, floor), threshold),
+                   self.decide(second, judged_second, threshold)]
         corrected = next((a for a in answers if a.corrected), None)
         if corrected is not None:
             return replace(corrected, question=query.english)
+        if answers[1].abstained and self._answered_in_full(first, answers[0]) and any(
+                v.status == OK and any(c.text == q.quote for q in answers[0].citations) for c, v in judged_second):
+            # "Who invited Kaohsiung ..., and in what month did that meeting happen?": the sentence that answers
+            # the first part meets every constraint of the second too; it answers both, however short the second.
+            return replace(answers[0], question=query.english)
         if any(a.abstained for a in answers):
             return self.decide(query, self.judged(query, passages, floor), threshold)
         if _answers_too(replace(second, standalone=query.english), answers[0]):  # "... in 2013" answers both
@@ -273,6 +280,17 @@ class ExtractiveAnswerer:
                 names |= new
         return chosen
 
+    def _answered_in_full(self, query: Query, answer: Answer) -> bool:
+        """An answer, and one naming as many as a "which two cities" question asks for."""
+        if answer.abstained:
+            return False
+        if query.count < 2 or query.answer_type not in NAMED_KINDS:
+            return True
+        names = {n for c in answer.citations for n in fresh_names(query, c.quote)}
+        if query.focus in _CITY_NOUNS:  # "Dresden, Germany" names one city
+            names = {n for n in names if n.lower() not in _COUNTRIES}
+        return len(names) >= query.count
+
     @staticmethod
     def _names(query: Query, sentences: list[Evidence]) -> set[str]:
         """The names of the asked kind the sentences add to the question; the home city and country are not
@@ -312,6 +330,10 @@ class ExtractiveAnswerer:
 _CONTINUES = re.compile(r"(?!During\b)[A-Z][a-z]+(?:ing|ed)\b|(?:It|Its|They|Their|This|These|He|She|His|Her)\b")
 # How much a sentence lacking the asked-for kind of fact is discounted (a "who" answer needs a name).
 _UNTYPED_PENALTY = {"person": 0.5, "number": 0.6, "date": 0.6}
+
+
+_CITY_NOUNS = frozenset("city cities town towns municipality municipalities locality localities".split())
+_COUNTRIES = frozenset(DEMONYMS.values()) | {"taiwan", "united states", "u.s.", "usa", "maldives", "scotland"}
 
 
 def _answers_too(part: Query, answer: Answer) -> bool:
