@@ -108,13 +108,15 @@ def _compares_the_same(query: Query, sentence: str) -> bool:
     a ranking of sister-city partnerships."""
     if not _RANKS.search(sentence):
         return False
+    if len(query.entities) >= 2 and not all(_names(e, sentence) for e in query.entities):
+        return False  # "the largest cluster in Europe" does not compare Dresden with Kaohsiung
     compared = re.search(r"\b(?:more|fewer|less)\s+((?:[\w-]+\s+){0,3}?)than\b", query.english, re.I)
     wanted = {stem(w) for w in words(compared.group(1).replace("-", " ")) if w not in STOPWORDS} if compared else set()
     return wanted <= {stem(w) for w in words(sentence.replace("-", " "))}
 
 
 # "visited Kaohsiung", "a visit to San Jose", "trip to Dresden": where a visit went.
-_VISIT_TO = re.compile(r"\b(?:visit(?:ed|s|ing)?|trip|travel(?:l?ed|s)?|went|came)\s+(?:to\s+)?(?:the\s+)?"
+_VISIT_TO = re.compile(r"\b(?:visit(?:ed|s|ing)?|trip|tour(?:ed|s|ing)?|travel(?:l?ed|s)?|went|came)\s+(?:to\s+)?(?:the\s+)?"
                        r"((?:[A-Z][\w’'.-]+\s?){1,4})")
 
 
@@ -502,7 +504,7 @@ _SAME_EVENT = {verb: frozenset(group.split()) for group in (
     "say tell state indicate note claim argue disclose remark add explain emphasise emphasize stress mention announce "
     "declare warn speak acknowledge affirm report reveal suggest highlight express underline insist", "reject invalidate cancel refuse annul void", "postpone delay suspend shelve stall",
     "attend participate join", "found establish launch create", "invest fund finance", "build construct",
-    "finish complete", "approve adopt endorse ratify vote")
+    "finish complete", "approve adopt endorse ratify vote pass", "withdraw pull quit terminate")
     for verb in group.split()}
 
 
