@@ -214,3 +214,17 @@ def _sentence(text: str, document: str = "") -> Evidence:
 def test_a_verb_under_the_reported_event_is_its_detail(question, status):
     verdict = judge(understand(question), _sentence("Ms Lee invited the city to be a member of the network."))
     assert verdict.status == status, verdict.reason
+
+
+@pytest.mark.parametrize("question, sentence, status", [
+    ("Has Bergen confirmed it will attend the fair?", "The mayor invited Bergen to attend the fair.", "missing"),
+    ("Did the mayor invite Bergen to the fair?", "The mayor invited Bergen to attend the fair.", "ok"),
+    ("Is Oslo's port bigger than Bergen's?", "Oslo has the largest port in Norway.", "missing"),  # not with Bergen
+    ("Is Oslo's port bigger than Bergen's?", "Oslo's port is bigger than Bergen's.", "ok"),
+    ("Why did Bergen pull out of the agreement?", "The ministry declared the agreement invalid due to policy.",
+     "missing"),
+    ("When did the council pass the resolution?", "In June 2024, a draft was proposed in the council.", "missing"),
+])
+def test_the_asked_event_must_be_the_reported_one(question, sentence, status):
+    verdict = judge(understand(question), _sentence(sentence))
+    assert verdict.status == status, verdict.reason

@@ -534,7 +534,9 @@ def _actions(query: Query, sentence: str) -> Verdict:
     # member"), the verbs under it are its details, told in the sentence's own words.
     main_reported = any(a.main and a.verb in lemmas for a in query.actions)
     for action in query.actions:
-        if action.verb not in _SAME_EVENT:  # other verbs are paraphrased too freely to demand
+        # Other verbs are paraphrased too freely to demand, but for a yes/no question the asked event is the
+        # answer: "Has San Jose confirmed it will take part?" is not settled by "Chen invited San Jose".
+        if action.verb not in _SAME_EVENT and not (query.answer_type == "yesno" and action.main):
             continue
         if not action.main and main_reported:
             continue
@@ -542,7 +544,7 @@ def _actions(query: Query, sentence: str) -> Verdict:
             # "What did they talk about?" is answered by what was said, in any words; "What nickname does the
             # article give the city that signed ...?" asks for the nickname, not the signing.
             continue
-        if _SAME_EVENT[action.verb] & lemmas or any(_of_family(action.verb, lemma) for lemma in lemmas):
+        if _SAME_EVENT.get(action.verb, {action.verb}) & lemmas or any(_of_family(action.verb, lemma) for lemma in lemmas):
             continue
         if query.answer_type not in ("person", "reason") and action.object and action.object in lemmas:
             continue
