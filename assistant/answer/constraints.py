@@ -504,7 +504,7 @@ _SAME_EVENT = {verb: frozenset(group.split()) for group in (
     "say tell state indicate note claim argue disclose remark add explain emphasise emphasize stress mention announce "
     "declare warn speak acknowledge affirm report reveal suggest highlight express underline insist", "reject invalidate cancel refuse annul void", "postpone delay suspend shelve stall",
     "attend participate join", "found establish launch create", "invest fund finance", "build construct",
-    "finish complete", "approve adopt endorse ratify vote pass", "withdraw pull quit terminate")
+    "finish complete", "approve adopt endorse ratify vote", "pass", "withdraw pull quit terminate")
     for verb in group.split()}
 
 
