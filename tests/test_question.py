@@ -224,6 +224,8 @@ def test_a_verb_under_the_reported_event_is_its_detail(question, status):
     ("Why did Bergen pull out of the agreement?", "The ministry declared the agreement invalid due to policy.",
      "missing"),
     ("When did the council pass the resolution?", "In June 2024, a draft was proposed in the council.", "missing"),
+    ("Which countries sent experts?", "Taiwan sent experts to like-minded countries.", "missing"),  # not the home one
+    ("Which countries sent experts?", "Japan and France sent experts to Taiwan.", "ok"),
 ])
 def test_the_asked_event_must_be_the_reported_one(question, sentence, status):
     verdict = judge(understand(question), _sentence(sentence))

