@@ -412,6 +412,8 @@ def _slot(query: Query, sentence: str) -> Verdict:
             found = list(_SHARE.finditer(sentence))
             if not found:
                 return Verdict(MISSING, "gives no share")
+        elif kind == "number" and _BY_HOW_MUCH.search(asked) and not _DIFFERENCE.search(sentence):
+            return Verdict(MISSING, "states no difference")  # "By how many?": 53 and 45 are not "by 8"
         elif kind == "number":  # a year or a date's day is not a count ("In October 2024, ..." holds no number)
             found = [m for m in found if not YEAR.fullmatch(m.group()) and not _in_a_name(sentence, m)]
             if not _counts_focus(query, sentence, found):
@@ -424,6 +426,11 @@ def _slot(query: Query, sentence: str) -> Verdict:
 # A compass direction places a thing within a place the question names ("southwestern Taiwan", "south of X").
 _DIRECTION = re.compile(r"\b(?:north|south)(?:east|west)?(?:ern)?\b(?! (?:korea|america|africa))|"
                         r"\b(?:eastern|western)\b|\b(?:east|west) of\b", re.I)
+
+
+_BY_HOW_MUCH = re.compile(r"\bby how (?:many|much)\b")
+_DIFFERENCE = re.compile(r"\bby\s+(?:about\s+|over\s+|nearly\s+|almost\s+|some\s+)?(?:\d|" + "|".join(NUMBER_WORDS)
+                         + r")|\b\d[\d,.]*\s*(?:%|percent|per cent)?\s+(?:more|fewer|less|higher|lower)\b", re.I)
 
 
 def _in_a_name(sentence: str, number: re.Match) -> bool:
