@@ -73,7 +73,8 @@ _LIST = re.compile(r"^\s*(list|name|what are|which are)\b|\b(each|every|all the|
 # "What share of the workforce ...?" asks for a proportion: a bare count does not answer it.
 SHARE_ASKED = r"\b(what|which) (share|percentage|proportion|fraction|portion)\b|\bhow many percent\b"
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_INSTRUCTING = frozenset("compare contrast name list describe explain tell give summarise summarize show draft write".split())
+_INSTRUCTING = frozenset("""compare contrast name list describe explain tell give summarise summarize show draft write
+    trace outline identify detail recount walk state""".split())
 
 
 @contextmanager
