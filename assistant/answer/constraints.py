@@ -116,8 +116,8 @@ def _compares_the_same(query: Query, sentence: str) -> bool:
 
 
 # "visited Kaohsiung", "a visit to San Jose", "trip to Dresden": where a visit went.
-_VISIT_TO = re.compile(r"\b(?:visit(?:ed|s|ing)?|trip|tour(?:ed|s|ing)?|travel(?:l?ed|s)?|went|came)\s+(?:to\s+)?(?:the\s+)?"
-                       r"((?:[A-Z][\w’'.-]+\s?){1,4})")
+_VISIT_TO = re.compile(r"\b(?:visit(?:ed|s|ing)?|trip|tour(?:ed|s|ing)?|travel(?:l?ed|s)?|went|came)\s+"
+                       r"(?:to\s+)?(?:the\s+)?((?:[A-Z][\w’'.-]+\s?){1,4})")
 
 
 def _destination(query: Query, sentence: str, context: str) -> Verdict:
@@ -517,7 +517,8 @@ _SAME_EVENT = {verb: frozenset(group.split()) for group in (
     "sign ink conclude seal formalise formalize agree", "lead head chair direct helm",
     "meet welcome receive host greet", "visit travel tour trip journey", "discuss talk exchange share converse",
     "say tell state indicate note claim argue disclose remark add explain emphasise emphasize stress mention announce "
-    "declare warn speak acknowledge affirm report reveal suggest highlight express underline insist", "reject invalidate cancel refuse annul void", "postpone delay suspend shelve stall",
+    "declare warn speak acknowledge affirm report reveal suggest highlight express underline insist",
+    "reject invalidate cancel refuse annul void", "postpone delay suspend shelve stall",
     "attend participate join", "found establish launch create", "invest fund finance", "build construct",
     "finish complete", "approve adopt endorse ratify vote", "pass", "withdraw pull quit terminate")
     for verb in group.split()}
@@ -559,7 +560,8 @@ def _actions(query: Query, sentence: str) -> Verdict:
             # "What did they talk about?" is answered by what was said, in any words; "What nickname does the
             # article give the city that signed ...?" asks for the nickname, not the signing.
             continue
-        if _SAME_EVENT.get(action.verb, {action.verb}) & lemmas or any(_of_family(action.verb, lemma) for lemma in lemmas):
+        same = _SAME_EVENT.get(action.verb, {action.verb})
+        if same & lemmas or any(_of_family(action.verb, lemma) for lemma in lemmas):
             continue
         if query.answer_type not in ("person", "reason") and action.object and action.object in lemmas:
             continue

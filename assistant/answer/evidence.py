@@ -169,7 +169,7 @@ def referred_names(entities: list[str], text: str, document: str) -> list[str]:
         if spelled.search(text):
             found.append(entity)
             continue
-        in_document = [m for m in spelled.finditer(document)]
+        in_document = list(spelled.finditer(document))
         if not in_document:
             continue
         short = {a for m in in_document for a in m.groups() if a}

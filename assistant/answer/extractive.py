@@ -280,7 +280,8 @@ class ExtractiveAnswerer:
                 names |= new
         return chosen
 
-    def _answered_in_full(self, query: Query, answer: Answer) -> bool:
+    @staticmethod
+    def _answered_in_full(query: Query, answer: Answer) -> bool:
         """An answer, and one naming as many as a "which two cities" question asks for."""
         if answer.abstained:
             return False
