@@ -174,7 +174,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         focus=focus,
         entities=entities,
         context_entities=context_entities,
-        roles=_roles(doc),
+        roles=_roles(doc, _last_answer_places(turns, entities)),
         years=tuple(dict.fromkeys(YEAR.findall(asked))),
         months=tuple(m for m in MONTHS if re.search(rf"\b{m}\b", asked.lower()) and not _is_may_verb(doc, m)),
         numbers=_numbers(doc, focus),
@@ -349,16 +349,31 @@ def _answer_type(doc: "Doc", focus: str) -> str:
     return "description"
 
 
-def _roles(doc: "Doc") -> tuple[Role, ...]:
-    """Titles named in the question, with their modifier (deputy, vice) and owner ("of Gdynia", "Dresden's")."""
+def _roles(doc: "Doc", answered_places: tuple[str, ...] = ()) -> tuple[Role, ...]:
+    """Titles named in the question, with their modifier (deputy, vice) and owner ("of Gdynia", "Dresden's"; "that
+    city's" is the place the last answer named)."""
     roles = []
     for token in doc:
         title = token.lower_
         if title not in ROLE_TITLES or (token.i > 0 and doc[token.i - 1].lower_ == "-"):
             continue
         modifier = next((t.lower_ for t in doc[max(0, token.i - 3) : token.i] if t.lower_ in ROLE_MODIFIERS), "")
-        roles.append(Role(title=title, modifier=modifier, owner=_owner(token)))
+        owner = _owner(token) or (answered_places[0] if answered_places and _points_back(token) else "")
+        roles.append(Role(title=title, modifier=modifier, owner=owner))
     return tuple(roles)
+
+
+def _points_back(token: "Token") -> bool:
+    """"that city's mayor", "the same country's envoy": the title's owner is a place named before."""
+    return any(c.dep_ == "poss" and c.lemma_.lower() in PLACE_NOUNS
+               and any(d.lower_ in ("that", "this", "same") for d in c.children) for c in token.children)
+
+
+def _last_answer_places(turns: list[dict], stated: tuple[str, ...]) -> tuple[str, ...]:
+    """Places the last answer named that the question does not ("Which city ...?" -> "San Jose ...")."""
+    answer = next((str(m.get("content", "")) for m in reversed(turns) if m.get("role") == "assistant"), "")
+    places = [e.text for e in nlp()(answer[:2000]).ents if e.label_ == "GPE"] if answer else []
+    return tuple(p for p in dict.fromkeys(places) if p not in stated)
 
 
 def _owner(token: "Token") -> str:

@@ -235,3 +235,20 @@ def test_a_verb_under_the_reported_event_is_its_detail(question, status):
 def test_the_asked_event_must_be_the_reported_one(question, sentence, status):
     verdict = judge(understand(question), _sentence(sentence))
     assert verdict.status == status, verdict.reason
+
+
+def test_that_citys_title_belongs_to_the_place_the_last_answer_named():
+    history = [{"role": "user", "content": "Which city did the delegation visit first?"},
+               {"role": "assistant", "content": "During the visit to San Jose on March 20, Chen was welcomed. [1]"}]
+    assert understand("What did that city's mayor say?", history).roles[0].owner == "San Jose"
+    assert understand("What did the mayor say?", history).roles[0].owner == ""
+
+
+def test_a_nationality_is_met_by_the_countrys_other_names():
+    text = "The delegation visited San Jose City Hall."
+    passage = Passage(text=f"Chen led a delegation to the United States. {text}", doc_id="d", title="Visit",
+                      date="2025", source="", chunk_index=0, start=44, end=44 + len(text), score=1.0)
+    cand = Evidence(passage_rank=0, passage=passage, start=44, end=44 + len(text), document=passage.text)
+    assert cand.text == text
+    assert judge(understand("Which American city did the delegation visit?"), cand).status == "ok"
+    assert judge(understand("Which German city did the delegation visit?"), cand).status == "missing"

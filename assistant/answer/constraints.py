@@ -225,7 +225,11 @@ def _qualifiers(query: Query, sentence: str, window: str) -> Verdict:
     present = {stem(w) for w in words(window)}
     for qualifier in query.qualifiers:
         forms = {stem(w) for w in words(qualifier)} | {stem(w) for w in words(DEMONYMS.get(qualifier, ""))}
-        if not any(f in present or (len(f) >= 5 and any(p[:5] == f[:5] for p in present)) for f in forms):
+        if any(f in present or (len(f) >= 5 and any(p[:5] == f[:5] for p in present)) for f in forms):
+            continue
+        # "American" is met by "the United States" or "the U.S.": the country's other names.
+        spellings = _ALIASES.get(DEMONYMS.get(qualifier, ""), ())
+        if not any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", window) for a in spellings if len(a) > 2):
             return Verdict(MISSING, f"not {qualifier}")
     return Verdict(OK)
 
