@@ -112,7 +112,7 @@ def wants_points(question: str) -> bool:
 
 
 # "Draft three talking points for the mayor on <topic> for a council briefing": the topic follows the first of these.
-_TOPIC_MARK = re.compile(r"\b(?:points?|remarks|notes|speech|statement|bullets|messages|lines|memo)\b.*?\b(?:on|about|regarding|concerning|covering|"
+_TOPIC_MARK = re.compile(rf"\b(?:point|{_DRAFTS})\b.*?\b(?:on|about|regarding|concerning|covering|"
                          r"summari[sz]ing|tying|explaining|highlighting|of)\s+(?=\S)", re.I)
 # "... for a city council briefing" / "for the press": who will hear the points, not what they are about.
 _LISTENERS = "briefing|meeting|audience|delegation|press|council|reporters|journalists|investors|public|visitors"
@@ -120,7 +120,8 @@ _OCCASIONS = "speech|visit|event|conference|interview|reception|students"
 _AUDIENCE_TAIL = re.compile(r",?\s+(?:for|to|with)\s+(?:(?:a|an|the|my|our|his|her)\s+)?(?:[\w-]+\s+){0,3}?"
                             rf"(?:{_LISTENERS}|{_OCCASIONS})\b.*$", re.I)
 _AUDIENCE = re.compile(rf"\bfor\s+((?:(?:a|an|the|my|our)\s+)?(?:[\w-]+\s+){{0,3}}?(?:{_LISTENERS})\b)", re.I)
-_REQUEST = re.compile(r"\bin\s+(?:\w+\s+)?(?:points|bullets)\b|\b(?:please\s+)?(?:draft|write|prepare|compose|outline|summari[sz]e|give(?:\s+me)?|list|suggest|"
+_REQUEST = re.compile(r"\bin\s+(?:\w+\s+)?(?:points|bullets)\b|"
+                      r"\b(?:please\s+)?(?:draft|write|prepare|compose|outline|summari[sz]e|give(?:\s+me)?|list|suggest|"
                       r"provide|need|help(?:\s+me)?)\b|"
                       r"\b(?:talking|key|bullet|main)[ -]points?\b|\b(?:\d+|" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 
@@ -174,7 +175,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         focus=focus,
         entities=entities,
         context_entities=context_entities,
-        roles=_roles(doc, _last_answer_places(turns, entities)),
+        roles=_roles(doc, turns, entities),
         years=tuple(dict.fromkeys(YEAR.findall(asked))),
         months=tuple(m for m in MONTHS if re.search(rf"\b{m}\b", asked.lower()) and not _is_may_verb(doc, m)),
         numbers=_numbers(doc, focus),
@@ -349,16 +350,18 @@ def _answer_type(doc: "Doc", focus: str) -> str:
     return "description"
 
 
-def _roles(doc: "Doc", answered_places: tuple[str, ...] = ()) -> tuple[Role, ...]:
+def _roles(doc: "Doc", turns: list[dict], stated: tuple[str, ...]) -> tuple[Role, ...]:
     """Titles named in the question, with their modifier (deputy, vice) and owner ("of Gdynia", "Dresden's"; "that
-    city's" is the place the last answer named)."""
+    city's" is the place the last answer in `turns` named, other than those `stated`)."""
     roles = []
     for token in doc:
         title = token.lower_
         if title not in ROLE_TITLES or (token.i > 0 and doc[token.i - 1].lower_ == "-"):
             continue
         modifier = next((t.lower_ for t in doc[max(0, token.i - 3) : token.i] if t.lower_ in ROLE_MODIFIERS), "")
-        owner = _owner(token) or (answered_places[0] if answered_places and _points_back(token) else "")
+        owner = _owner(token)
+        if not owner and _points_back(token):  # only then is the last answer parsed
+            owner = next(iter(_last_answer_places(turns, stated)), "")
         roles.append(Role(title=title, modifier=modifier, owner=owner))
     return tuple(roles)
 

@@ -310,7 +310,7 @@ def _titles(title: str, text: str):
 def _same_name(a: str, b: str) -> bool:
     """"San Jose" and "Jose" (as a title's owner reads in "San Jose Mayor Matt Mahan") are one name; so are the
     spellings of one name ("Beijing's representative" is "the PRC representative")."""
-    if any(form.lower() in (a.lower(), b.lower()) for form in _ALIASES.get(a.lower(), ()) if form.lower() != a.lower()):
+    if b.lower() in {form.lower() for form in _ALIASES.get(a.lower(), ())}:
         return True
     return fold_accents(a.split()[-1]).lower()[:5] == fold_accents(b.split()[-1]).lower()[:5]
 

@@ -174,6 +174,7 @@ class ExtractiveAnswerer:
         vectors = self.vectors([question, standalone] + [c.text for c in candidates])
         # A follow-up may mean what it says alone or what the conversation makes of it: the closer counts.
         sims = np.maximum(vectors[2:] @ vectors[0], vectors[2:] @ vectors[1])
+        wheres: dict[int, str] = {}  # a passage's text with the question's names it gives in short form
         for cand, sim in zip(candidates, sims):
             sentence_terms = set(terms(cand.text))
             cand.similarity = float(sim)
@@ -193,8 +194,10 @@ class ExtractiveAnswerer:
                 # A reason is rarely put in the question's words: naming every party and giving a reason
                 # ("known for ..., highly resembling ...") is half of what the question asks.
                 cand.coverage = max(cand.coverage, 0.5)
-            where = cand.passage.title + " " + cand.passage.text
-            where += " " + " ".join(referred_names(entities, where, cand.document))
+            where = wheres.get(id(cand.passage))
+            if where is None:  # once a passage: its sentences share it
+                where = cand.passage.title + " " + cand.passage.text
+                where = wheres[id(cand.passage)] = where + " " + " ".join(referred_names(entities, where, cand.document))
             cand.entity_coverage = (
                 # A comparison is answered one side at a time: each sentence needs one of the compared names.
                 max(entity_coverage([e], where) for e in entities) if compared and entities
@@ -334,7 +337,7 @@ _UNTYPED_PENALTY = {"person": 0.5, "number": 0.6, "date": 0.6}
 
 
 _CITY_NOUNS = frozenset("city cities town towns municipality municipalities locality localities".split())
-_COUNTRIES = frozenset(DEMONYMS.values()) | {"taiwan", "united states", "u.s.", "usa", "maldives", "scotland"}
+_COUNTRIES = frozenset(DEMONYMS.values()) | {"taiwan", "united states", "u.s.", "usa"}
 
 
 def _answers_too(part: Query, answer: Answer) -> bool:
