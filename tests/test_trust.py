@@ -52,6 +52,7 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     "How many delegates did Kaohsiung send to Barcelona?",      # "two in-depth dialogues with delegations"
     "What did Taiwan's envoy in Edinburgh request?",             # the PRC's representative
     "Why did the Edinburgh council approve the sister-city draft with Kaohsiung?",  # it was put on hold
+    "What did the EETO invite Kaohsiung to join in 2024?",      # "This July" in a 2025 article is 2025
 ])
 def test_what_the_documents_never_say_is_not_answered(shared_assistant, question):
     answer = shared_assistant.ask(question)
@@ -78,6 +79,7 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("Where in Taiwan is Kaohsiung?", "southwestern"),  # a direction within a place the question names
     ("Which body said the agreement with Malé was invalid?", "Ministry of Foreign Affairs"),  # a body: an organisation
     ("What percentage of those surveyed said Kaohsiung's visibility is growing?", "90 percent"),  # "acknowledge"
+    ("What did the EETO invite Kaohsiung to join in 2025?", "IURC"),  # "This July" in a 2025 article; a member joins
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)

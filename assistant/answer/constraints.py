@@ -17,7 +17,7 @@ from ..question import (
 )
 from ..text import DEMONYMS, STOPWORDS, fold_accents, stem, terms, words
 from ..types import Query
-from .evidence import Evidence, coverage, entity_coverage, neighbour, referred_names
+from .evidence import Evidence, coverage, dated_years, entity_coverage, neighbour, referred_names
 
 OK, MISSING, CONFLICT = "ok", "missing", "conflict"
 _ORDINAL_WORDS = {n: word for word, n in ORDINALS.items()}
@@ -60,7 +60,9 @@ def judge(query: Query, cand: Evidence) -> Verdict:
         # A Chinese question's rendering is word by word: its names are checked against the passage, not the window.
         lambda: _entities(query, cand.text, whole if query.language == "zh" else window, cand.document or whole),
         lambda: _roles(query, cand.text, window, cand.document or cand.passage.text),
-        *(partial(check, query, cand.text, window) for check in (_years, _months, _numbers, _ordinals, _rate, _subject)),
+        # "This July" in a 2025 article is July 2025.
+        lambda: _years(query, cand.text, " ".join([window, *dated_years(f"{cand.text} {cand.context}", cand.passage.date)])),
+        *(partial(check, query, cand.text, window) for check in (_months, _numbers, _ordinals, _rate, _subject)),
         # A nationality describes the asked-for thing, which the passage may name sentences away ("... of Poland").
         lambda: _qualifiers(query, cand.text, whole),
         # A reason is often given beside the sentence that reports the event.
@@ -523,7 +525,7 @@ _SAME_EVENT = {verb: frozenset(group.split()) for group in (
     "say tell state indicate note claim argue disclose remark add explain emphasise emphasize stress mention announce "
     "declare warn speak acknowledge affirm report reveal suggest highlight express underline insist",
     "reject invalidate cancel refuse annul void", "postpone delay suspend shelve stall",
-    "attend participate join", "found establish launch create", "invest fund finance", "build construct",
+    "attend participate join member", "found establish launch create", "invest fund finance", "build construct",
     "finish complete", "approve adopt endorse ratify vote", "pass", "withdraw pull quit terminate")
     for verb in group.split()}
 

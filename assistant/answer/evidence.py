@@ -5,6 +5,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
+from ..question import MONTHS
 from ..text import STOPWORDS, has_cjk, sentence_spans, stem, terms, words
 from ..types import Passage
 
@@ -21,6 +22,9 @@ _NOT_PERSON = frozenset("""city council hall university office government minist
 _REASON = re.compile(r"\b(because|due to|since|thanks to|as a result|therefore|thus|so that|based on|resembl\w*|"
                      r"similar\w*|shared|in order to|aim(s|ed)? to|centers on|known for)\b", re.I)
 _PLACE = re.compile(r"\b[A-Z][a-z]+\b")
+# "This July", "last year": a time the document's own date places.
+RELATIVE_MONTH = re.compile(r"\b([Tt]his|[Ll]ast) (" + "|".join(m.title() for m in MONTHS) + r")\b")
+RELATIVE_YEAR = re.compile(r"\b([Tt]his|[Ll]ast) year\b")
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 
 
@@ -42,6 +46,24 @@ def _is_new_person(name: str, asked: set[str]) -> bool:
     if any(p in _NOT_PERSON or p in STOPWORDS for p in parts):
         return False
     return not all(p in asked for p in parts)
+
+
+def document_year(date: str) -> int | None:
+    found = re.match(r"^(\d{4})", date or "")
+    return int(found.group(1)) if found else None
+
+
+def relative_year(match: re.Match, year: int) -> int:
+    """The year a "this/last July" or "this/last year" match means in a document of `year`."""
+    return year - (match.group(1).lower() == "last")
+
+
+def dated_years(text: str, date: str) -> list[str]:
+    """The years the text's relative times mean, read from its document's date ("This July" in 2025: 2025)."""
+    year = document_year(date)
+    if year is None:
+        return []
+    return [str(relative_year(m, year)) for pattern in (RELATIVE_MONTH, RELATIVE_YEAR) for m in pattern.finditer(text)]
 
 
 def novelty(sentence: str, question: str) -> float:

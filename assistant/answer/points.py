@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ..question import MONTHS
 from .constraints import named
-from .evidence import Evidence, entity_coverage
+from .evidence import RELATIVE_MONTH, RELATIVE_YEAR, Evidence, document_year, entity_coverage, relative_year
 
 _AUDIENCES = {
     # what a reader in that role looks for first: the press figures and dates, a delegation its own city ...
@@ -28,8 +27,6 @@ _SHORT_WORDS = 30
 _HOME = {"kaohsiung", "taiwan", "taipei"}
 _HOME_NAME_WORDS = _HOME | {"city", "county", "government", "municipal", "s"}  # "Kaohsiung City government"
 _REFERENCE = re.compile(r"^(\[\d+\]\s*)?(author['’]s interview|ibid\b|image:|source:)", re.I)
-_RELATIVE_MONTH = re.compile(r"\b([Tt]his|[Ll]ast) (" + "|".join(m.title() for m in MONTHS) + r")\b")
-_RELATIVE_YEAR = re.compile(r"\b([Tt]his|[Ll]ast) year\b")
 _OPENING_PRONOUN = re.compile(r"^(She|He|They)\b(?!\s+(?:is|are|was|were)\s+(?:a|an|the)\b)")
 
 
@@ -93,11 +90,10 @@ def _names_a_partner(sentence: str) -> bool:
 def decontextualise(cand: Evidence) -> str:
     """The quote with bracketed context a reader needs when it stands alone."""
     text = cand.text
-    year = _year(cand.passage.date)
+    year = document_year(cand.passage.date)
     if year:
-        text = _RELATIVE_MONTH.sub(lambda m: _bracket(m, f"in {m.group(2)} {year - (m.group(1).lower() == 'last')}"),
-                                   text)
-        text = _RELATIVE_YEAR.sub(lambda m: _bracket(m, f"in {year - (m.group(1).lower() == 'last')}"), text)
+        text = RELATIVE_MONTH.sub(lambda m: _bracket(m, f"in {m.group(2)} {relative_year(m, year)}"), text)
+        text = RELATIVE_YEAR.sub(lambda m: _bracket(m, f"in {relative_year(m, year)}"), text)
     opening = _OPENING_PRONOUN.match(text)
     if opening and opening.group(1) != "They":
         name = _last_person(cand.passage.text[: cand.start])
@@ -108,11 +104,6 @@ def decontextualise(cand: Evidence) -> str:
 
 def _bracket(match: re.Match, words: str) -> str:
     return "[" + (words[:1].upper() + words[1:] if match.group(0)[:1].isupper() else words) + "]"
-
-
-def _year(date: str) -> int | None:
-    found = re.match(r"^(\d{4})", date or "")
-    return int(found.group(1)) if found else None
 
 
 def _last_person(before: str) -> str:
