@@ -1,5 +1,7 @@
 """Dev-set regression on both question files (shared/eval/, scored as its README says), and the calibration
 procedure: thresholds chosen on the questions plus generated unanswerable variants, cross-validated."""
+from pathlib import Path
+
 import pytest
 
 from conftest import DEV_SET
@@ -14,6 +16,13 @@ FLOORS = {
 CEILINGS = {
     "dev.jsonl": {"false_abstention": 0.07, "wrong_answers": 0.07},
     "dev2.jsonl": {"false_abstention": 0.20, "wrong_answers": 0.15},
+}
+# Diagnosis sets written after the code they test (tests/data; heldout3.jsonl is kept blind and is not here):
+# the figures reached, give or take one question (the backend auto picks may move a borderline score).
+DATA = Path(__file__).parent / "data"
+DIAGNOSIS = {  # fact accuracy at least, wrong answers at most
+    "heldout.jsonl": (0.744, 0.062), "heldout2.jsonl": (0.667, 0.036), "heldout4.jsonl": (0.478, 0.103),
+    "heldout5.jsonl": (0.444, 0.100), "probes.jsonl": (0.864, 0.029),
 }
 needs_sets = pytest.mark.skipif(not (DEV_SET.exists() and DEV2_SET.exists()),
                                 reason="../shared/eval/dev.jsonl and dev2.jsonl are not beside the checkout")
@@ -44,3 +53,13 @@ def test_cross_validated_figures_stay_near_the_in_sample_ones(shared_assistant):
         assert gap <= 0.05, f"{name}: cross-validated figure {gap:.3f} away from the in-sample one\n{report}"
     assert held_out["generated"].abstention >= 0.85, report
     assert held_out["headline"].wrong_answers <= 0.12, report
+
+
+@pytest.mark.parametrize("name", DIAGNOSIS)
+def test_diagnosis_set_scores_stay_reached(shared_assistant, name):
+    result = evaluate(shared_assistant, DATA / name, k=5)
+    head, fact, wrong = result["headline"], *DIAGNOSIS[name]
+    answerable = sum(o.answerable for o in result["outcomes"] if o.kind != "zh")
+    report = format_report(result)
+    assert head.fact_accuracy >= fact - 1 / answerable - 1e-9, report
+    assert head.wrong_answers <= wrong + 1 / head.n + 1e-9, report

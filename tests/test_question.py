@@ -252,3 +252,25 @@ def test_a_nationality_is_met_by_the_countrys_other_names():
     assert cand.text == text
     assert judge(understand("Which American city did the delegation visit?"), cand).status == "ok"
     assert judge(understand("Which German city did the delegation visit?"), cand).status == "missing"
+
+
+@pytest.mark.parametrize("question, status", [
+    ("Who met the mayor in 2025?", "ok"),        # "This July" in a 2025 article is July 2025
+    ("Who met the mayor in 2024?", "missing"),
+])
+def test_a_relative_time_is_dated_by_its_document(question, status):
+    text = "This July, Ms Lee met the mayor in Oslo."
+    passage = Passage(text=text, doc_id="d", title="Notes", date="2025-11", source="", chunk_index=0, start=0,
+                      end=len(text), score=1.0)
+    verdict = judge(understand(question), Evidence(passage_rank=0, passage=passage, start=0, end=len(text),
+                                                   document=text))
+    assert verdict.status == status, verdict.reason
+
+
+@pytest.mark.parametrize("sentence, status", [
+    ("The PRC representative in Beijing warned the council.", "missing"),  # the pressure's own names
+    ("The PRC representative warned the council in Edinburgh.", "ok"),
+])
+def test_names_the_question_gives_by_nationality_are_not_its_answer(sentence, status):
+    verdict = judge(understand("Which city's council faced Chinese pressure?"), _sentence(sentence))
+    assert verdict.status == status, verdict.reason

@@ -489,7 +489,10 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
         names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)
     if kind == "place" and query.focus in ("countries", "cities", "nations"):
         names = [n for n in names if not _HOME_PLACE.fullmatch(n)]  # "Which countries were they?" asks for others
-    return [n for n in names if not _stated(n, asked, whole=kind != "person")]
+    # "disrupted by Chinese pressure": China, the PRC and Beijing are the question's own, not an answer.
+    own = {form.lower() for word in words(asked) if word in DEMONYMS
+           for form in _ALIASES.get(DEMONYMS[word], (DEMONYMS[word],))}
+    return [n for n in names if not _stated(n, asked, whole=kind != "person") and n.lower() not in own]
 
 
 _HOME_PLACE = re.compile(r"(?:the\s+)?(?:Kaohsiung|Taiwan)(?:\s+City)?", re.I)
@@ -525,7 +528,7 @@ _SAME_EVENT = {verb: frozenset(group.split()) for group in (
     "say tell state indicate note claim argue disclose remark add explain emphasise emphasize stress mention announce "
     "declare warn speak acknowledge affirm report reveal suggest highlight express underline insist",
     "reject invalidate cancel refuse annul void", "postpone delay suspend shelve stall",
-    "attend participate join member", "found establish launch create", "invest fund finance", "build construct",
+    "attend participate join", "found establish launch create", "invest fund finance", "build construct",
     "finish complete", "approve adopt endorse ratify vote", "pass", "withdraw pull quit terminate")
     for verb in group.split()}
 

@@ -85,17 +85,17 @@ class ExtractiveAnswerer:
         first = understand(query.parts[0], history)
         second = understand(query.parts[1], history + [{"role": "user", "content": query.parts[0]}])
         floor = CONFLICT_SHARE * threshold
-        judged_second = self.judged(second, passages, floor)
         answers = [self.decide(first, self.judged(first, passages, floor), threshold),
-                   self.decide(second, judged_second, threshold)]
+                   self.decide(second, self.judged(second, passages, floor), threshold)]
         corrected = next((a for a in answers if a.corrected), None)
         if corrected is not None:
             return replace(corrected, question=query.english)
-        if answers[1].abstained and self._answered_in_full(first, answers[0]) and any(
-                v.status == OK and any(c.text == q.quote for q in answers[0].citations) for c, v in judged_second):
-            # "Who invited Kaohsiung ..., and in what month did that meeting happen?": the sentence that answers
-            # the first part meets every constraint of the second too; it answers both, however short the second.
-            return replace(answers[0], question=query.english)
+        if answers[1].abstained and self._answered_in_full(first, answers[0]):
+            # "Who invited Kaohsiung ..., and in what month did that meeting happen?": the sentences that answer the
+            # first part, with what they say of each thing it names, answer both, however short the second.
+            each = self._each_item(first, answers[0], second, passages)
+            if each is not None:
+                return cite(query.english, each)
         if any(a.abstained for a in answers):
             return self.decide(query, self.judged(query, passages, floor), threshold)
         if _answers_too(replace(second, standalone=query.english), answers[0]):  # "... in 2013" answers both
@@ -264,16 +264,16 @@ class ExtractiveAnswerer:
         abstention into one."""
         if (query.count < 2 and not query.every) or query.answer_type not in NAMED_KINDS:
             return chosen
-        names = self._names(query, chosen)
+        names = self._names(query, [c.text for c in chosen])
         wanted = query.count if query.count >= 2 else self.max_sentences * 2
         for cand in fitting:
             if len(names) >= wanted:
                 break
-            new = self._names(query, [cand]) - names
+            new = self._names(query, [cand.text]) - names
             if cand in chosen or not new:
                 continue
             words, dropped = sum(c.words for c in chosen), []
-            for c in sorted((c for c in chosen[1:] if not self._names(query, [c])), key=lambda c: c.score):
+            for c in sorted((c for c in chosen[1:] if not self._names(query, [c.text])), key=lambda c: c.score):
                 if words + cand.words <= self.max_words:
                     break
                 dropped.append(c)
@@ -283,24 +283,41 @@ class ExtractiveAnswerer:
                 names |= new
         return chosen
 
-    @staticmethod
-    def _answered_in_full(query: Query, answer: Answer) -> bool:
+    def _each_item(self, first: Query, answer: Answer, second: Query, passages: list[Passage]
+                   ) -> list[tuple[Passage, str]] | None:
+        """The first part's answer and, for each thing it names, a sentence naming it that meets every constraint
+        of the second part ("Which two cities ..., and in what years?": each city's year), or None when one is
+        missing or the whole runs over the word budget. A question for one thing needs the second part met by a
+        sentence already quoted."""
+        answering = {c.text: c for c, v in self.judged(second, passages, 0.0) if v.status == OK}
+        quoted = [(c.passage, c.quote) for c in answer.citations]
+        if first.count < 2 and not first.every:
+            return quoted if any(c.quote in answering for c in answer.citations) else None
+        for item in sorted(self._names(first, [c.quote for c in answer.citations])):
+            if any(q in answering and entity_coverage([item], q) == 1.0 for _, q in quoted):
+                continue
+            naming = next((c for c in answering.values() if entity_coverage([item], c.text) == 1.0), None)
+            if naming is None:
+                return None
+            quoted.append((naming.passage, naming.text))
+        return quoted if sum(len(q.split()) for _, q in quoted) <= self.max_words else None
+
+    def _answered_in_full(self, query: Query, answer: Answer) -> bool:
         """An answer, and one naming as many as a "which two cities" question asks for."""
         if answer.abstained:
             return False
         if query.count < 2 or query.answer_type not in NAMED_KINDS:
             return True
-        names = {n for c in answer.citations for n in fresh_names(query, c.quote)}
-        if query.focus in _CITY_NOUNS:  # "Dresden, Germany" names one city
-            names = {n for n in names if n.lower() not in _COUNTRIES}
-        return len(names) >= query.count
+        return len(self._names(query, [c.quote for c in answer.citations])) >= query.count
 
     @staticmethod
-    def _names(query: Query, sentences: list[Evidence]) -> set[str]:
+    def _names(query: Query, sentences: list[str]) -> set[str]:
         """The names of the asked kind the sentences add to the question; the home city and country are not
-        among the "foreign" or "overseas" ones."""
+        among the "foreign" or "overseas" ones, and a country is not one of the cities ("Dresden, Germany")."""
         abroad = _ABROAD.search(query.english)
-        return {n for c in sentences for n in fresh_names(query, c.text) if not (abroad and is_home(n))}
+        cities = query.focus in _CITY_NOUNS
+        return {n for text in sentences for n in fresh_names(query, text)
+                if not (abroad and is_home(n)) and not (cities and n.lower() in _COUNTRIES)}
 
     def points(self, query: Query, passages: list[Passage], default_n: int, audience: str | None = None) -> Answer:
         """Distinct, cited talking points: high-scoring statements that say different things, decontextualised
@@ -337,7 +354,7 @@ _UNTYPED_PENALTY = {"person": 0.5, "number": 0.6, "date": 0.6}
 
 
 _CITY_NOUNS = frozenset("city cities town towns municipality municipalities locality localities".split())
-_COUNTRIES = frozenset(DEMONYMS.values()) | {"taiwan", "united states", "u.s.", "usa"}
+_COUNTRIES = frozenset(DEMONYMS.values()) | {"taiwan", "united states", "u.s.", "usa", "prc"}
 
 
 def _answers_too(part: Query, answer: Answer) -> bool:
