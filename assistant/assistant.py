@@ -11,8 +11,9 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from .answer import ExtractiveAnswerer
 from .answer.base import AnswerStep, WholeAnswerStep, as_answer_step
 from .answer.evidence import IdfTable
+from .answer.sentence_store import SentenceStore
 from .chunk import Chunker
-from .config import Settings
+from .config import Settings, default_cache_dir
 from .documents import IfExists, Upload, remove_source, store_upload
 from .embed import SentenceEmbeddings, cpu_features
 from .errors import CorpusError, EmptyQuestionError, QuestionError
@@ -68,8 +69,9 @@ class Assistant:
         self.record.check_model(self.embeddings.model_name)
         self.retriever = HybridRetriever(self.store, self.embeddings)
         self._idf: tuple[int, IdfTable] | None = None
+        cache_dir = Path(s.cache_dir).expanduser() if s.cache_dir else default_cache_dir()
         self.extractive = ExtractiveAnswerer(self.embeddings, self.idf, s.abstain_threshold, s.max_answer_sentences,
-                                             s.max_answer_words)
+                                             s.max_answer_words, SentenceStore(cache_dir / "sentences.sqlite3"))
         self.answer_step: AnswerStep = (as_answer_step(answer_step, s.answerer) if answer_step
                                         else _configured_step(s, WholeAnswerStep(self.extractive, s.answerer)))
         self.chain = (

@@ -105,8 +105,8 @@ class Settings:
                             "once per host), torch-fp32, torch-bf16, torch-bf16-compiled, openvino, openvino-int8, "
                             "onnx-int8, cuda-fp16.")
     device: str = _setting("", "Torch device for embedding (cpu, cuda); empty = cuda when available, else cpu.")
-    cache_dir: str = _setting("", "Folder for exported embedding models and backend decisions; "
-                               "empty = ~/.cache/kaohsiung-assistant.")
+    cache_dir: str = _setting("", "Folder for exported embedding models, backend decisions and the source "
+                               "sentences' vectors and parses; empty = ~/.cache/kaohsiung-assistant.")
     chunk_tokens: int = _setting(200, "Largest chunk in the model's word pieces (must fit its window).")
     chunk_overlap_tokens: int = _setting(40, "Overlap between neighbouring chunks, in word pieces.")
     k: int = _setting(5, "Passages retrieved per question.")

@@ -8,9 +8,12 @@ Mayor; No.2, not third): the answer then corrects the premise instead of answeri
 """
 from __future__ import annotations
 
+import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from typing import Iterator
 
 from ..question import (
     MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, SHARE_ASKED, YEAR, nlp,
@@ -18,6 +21,7 @@ from ..question import (
 from ..text import DEMONYMS, STOPWORDS, fold_accents, stem, terms, words
 from ..types import Query
 from .evidence import Evidence, coverage, dated_years, entity_coverage, neighbour, referred_names
+from .sentence_store import SentenceStore
 
 OK, MISSING, CONFLICT = "ok", "missing", "conflict"
 _ORDINAL_WORDS = {n: word for word, n in ORDINALS.items()}
@@ -514,11 +518,40 @@ def named(sentence: str) -> tuple[tuple[str, str], ...]:
     return _parsed(sentence)[0]
 
 
-@lru_cache(maxsize=4096)
+_PARSES: dict[str, tuple[tuple[tuple[str, str], ...], frozenset[str]]] = {}
+_PARSES_KEPT = 4096
+
+
 def _parsed(sentence: str) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
-    """Named entities and lemmas of a source sentence (cached: the same sentences come back question after question)."""
-    doc = nlp()(sentence)
-    return tuple((e.text, e.label_) for e in doc.ents), frozenset(t.lemma_.lower() for t in doc if t.is_alpha)
+    """Named entities and lemmas of a source sentence (kept: the same sentences come back question after question)."""
+    found = _PARSES.get(sentence)
+    if found is None:
+        doc = nlp()(sentence)
+        found = tuple((e.text, e.label_) for e in doc.ents), frozenset(t.lemma_.lower() for t in doc if t.is_alpha)
+        if len(_PARSES) >= _PARSES_KEPT:
+            _PARSES.clear()
+        _PARSES[sentence] = found
+    return found
+
+
+@contextmanager
+def parses_kept_in(store: SentenceStore | None, sentences: list[str]) -> Iterator[None]:
+    """Parses of `sentences` read from `store` first, and those made meanwhile written back: a new process need
+    not parse the sentences the one before it did."""
+    if store is None:
+        yield
+        return
+    kind = f"parse|{nlp().meta['lang']}_{nlp().meta['name']}|{nlp().meta['version']}"
+    sentences = list(dict.fromkeys(sentences))
+    stored = store.get_many(kind, sentences)
+    for sentence, value in stored.items():
+        if sentence not in _PARSES:
+            entities, lemmas = json.loads(value)
+            _PARSES[sentence] = tuple((text, label) for text, label in entities), frozenset(lemmas)
+    yield
+    # Parsed now or earlier in this process: what the store lacks is written.
+    store.put_many(kind, {s: json.dumps([_PARSES[s][0], sorted(_PARSES[s][1])]).encode() for s in sentences
+                          if s not in stored and s in _PARSES})
 
 
 # Verbs that report one event in other words ("signed" / "inked", "led" / "headed").

@@ -10,8 +10,9 @@ from ..retrieve import wants_comparison
 from ..text import DEMONYMS, sentence_spans, terms
 from ..question import NAMED_KINDS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
-from .constraints import CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge
+from .constraints import CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, parses_kept_in
 from .points import arrange, audience_emphasis, decontextualise, is_home, is_point, weigh
+from .sentence_store import SentenceStore
 from .verify import untrusted_documents
 from .evidence import (
     Evidence, IdfTable, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
@@ -46,22 +47,39 @@ def requested_count(question: str, default: int) -> int:
 class ExtractiveAnswerer:
     """Ranks candidate sentences by evidence score; abstains when the best is under the threshold."""
 
-    def __init__(self, embeddings, idf_source, threshold: float, max_sentences: int = 3, max_words: int = 70):
+    def __init__(self, embeddings, idf_source, threshold: float, max_sentences: int = 3, max_words: int = 70,
+                 store: SentenceStore | None = None):
         self.embeddings = embeddings
+        self.store = store
         self.idf_source = idf_source
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.max_words = max_words
         self._vectors: dict[str, np.ndarray] = {}
 
-    def vectors(self, texts: list[str]) -> np.ndarray:
-        """Embeddings of the texts; source sentences come back question after question, so they are kept."""
+    def vectors(self, texts: list[str], keep: bool = False) -> np.ndarray:
+        """Embeddings of the texts. Source sentences come back question after question: they are kept in memory,
+        and with `keep` in the store too, for the next process (questions are not written to disk)."""
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
         if missing:
             if len(self._vectors) + len(missing) > _VECTORS_KEPT:
                 self._vectors.clear()
-            self._vectors.update(zip(missing, self.embeddings.encode(missing)))
+            kind = self._vector_kind() if keep else ""
+            stored = self.store.get_many(kind, missing) if kind else {}
+            self._vectors.update((t, np.frombuffer(v, dtype=np.float32)) for t, v in stored.items())
+            new = [t for t in missing if t not in stored]
+            if new:
+                computed = dict(zip(new, self.embeddings.encode(new)))
+                self._vectors.update(computed)
+                if kind:
+                    self.store.put_many(kind, {t: np.asarray(v, dtype=np.float32).tobytes() for t, v in computed.items()})
         return np.stack([self._vectors[t] for t in texts])
+
+    def _vector_kind(self) -> str:
+        """What computed a stored vector: the model and the backend that ran it ("" keeps nothing)."""
+        runner = getattr(self.embeddings, "runner", None) if self.store is not None else None
+        name = getattr(runner, "name", "")
+        return f"vector|{self.embeddings.model_name}|{name}" if name else ""
 
     def __call__(self, inputs: dict) -> Answer:
         answer = self._answer(inputs)
@@ -114,7 +132,9 @@ class ExtractiveAnswerer:
         if self._unknown_entity(query):
             return []
         stated = _stated_values(query, passages)
-        judged = [(c, judge(query, c)) for c in self.score(query, passages)]
+        scored = self.score(query, passages)
+        with parses_kept_in(self.store, [c.text for c in scored]):
+            judged = [(c, judge(query, c)) for c in scored]
         judged = [(c, Verdict(MISSING, v.reason) if v.status == CONFLICT and v.reason.lower() in stated else v)
                   for c, v in judged]
         for cand, verdict in judged:
@@ -171,9 +191,10 @@ class ExtractiveAnswerer:
         compared = wants_comparison(question)
         # "What is the IURC?", "What does GCTF stand for?": the sentence that spells the acronym out answers it.
         spells_out = query.answer_type == "description" or re.search(r"\b(stands? for|short for)\b", question, re.I)
-        vectors = self.vectors([question, standalone] + [c.text for c in candidates])
+        asked = self.vectors([question, standalone])
+        sentences = self.vectors([c.text for c in candidates], keep=True)
         # A follow-up may mean what it says alone or what the conversation makes of it: the closer counts.
-        sims = np.maximum(vectors[2:] @ vectors[0], vectors[2:] @ vectors[1])
+        sims = np.maximum(sentences @ asked[0], sentences @ asked[1])
         wheres: dict[int, str] = {}  # a passage's text with the question's names it gives in short form
         for cand, sim in zip(candidates, sims):
             sentence_terms = set(terms(cand.text))
@@ -334,7 +355,7 @@ class ExtractiveAnswerer:
         for cand in ranked:
             cand.score = weigh(cand, list(query.entities))
         ranked.sort(key=lambda c: (-c.score, c.passage_rank))
-        vectors = self.vectors([c.text for c in ranked])
+        vectors = self.vectors([c.text for c in ranked], keep=True)
         chosen: list[int] = []
         for i in range(len(ranked)):
             if len(chosen) >= 2 * n:  # a wider pool lets the audience choose
