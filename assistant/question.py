@@ -59,6 +59,8 @@ ORG_NOUNS = frozenset("""company companies office offices organisation organisat
     departments embassy embassies group band newspaper body bodies authority authorities government governments
     council councils institute institutes""".split())
 TIME_NOUNS = frozenset("year years date dates month months day days time".split())
+# Words that name the asked slot in a query without grammar, by the kind of answer they ask for.
+_SLOT_NOUNS = frozenset("venue venues location locations tally total count".split())
 # Titles whose modifier changes who is meant: a Deputy Mayor is not the Mayor.
 ROLE_TITLES = frozenset("""mayor director director-general head chief minister president governor ambassador
     secretary chairman chair ceo consul councillor professor representative envoy""".split())
@@ -313,6 +315,10 @@ def _focus(doc: "Doc") -> str:
                 return token.head.lower_
         if token.lower_ == "many" and token.head.pos_ == "NOUN":
             return token.head.lower_
+    if not any(t.tag_ in ("WDT", "WP", "WP$", "WRB") or t.pos_ in ("VERB", "AUX") for t in doc):
+        # A search box's words have no question word to follow: a word naming the slot is the focus wherever it
+        # stands ("2026 expo venue", "council vote tally kaohsiung").
+        return next((t.lower_ for t in doc if t.lower_ in _SLOT_NOUNS), "")
     return ""
 
 
@@ -330,10 +336,10 @@ def _answer_type(doc: "Doc", focus: str) -> str:
         return "duration"
     if re.search(r"\bhow \w+ an? \w+", text):
         return "description"  # "How big a player is Dresden?" asks what kind of player, not a number
-    if re.search(r"\bhow (many|old|far|big|large)\b|\b(count|number of|population|pop|percent)\b|" + SHARE_ASKED, text):
+    if re.search(r"\bhow (many|old|far|big|large)\b|\b(count|number of|population|pop|percent|tally)\b|" + SHARE_ASKED, text):
         return "number"
     if re.search(r"^\W*(?:(?!\b(?:what|which|who|whom|whose|where|why|how)\b).)*\bwhen\b|\b(what|which) (year|date|month|day)s?\b"
-                 r"|\b(year|date|month|since)s?\W*$", text):
+                 r"|(?<!over the )(?<!in recent )(?<!for )(?<!over )\b(year|date|month|since)s?\W*$", text):
         return "date"  # "when" asks only where no other question word comes first ("What did he see when ...?")
     if re.search(r"^\s*(why)\b|\bwhat (is|was) the reason\b|\bfor what reason\b", text):
         return "reason"

@@ -274,3 +274,22 @@ def test_a_relative_time_is_dated_by_its_document(question, status):
 def test_names_the_question_gives_by_nationality_are_not_its_answer(sentence, status):
     verdict = judge(understand("Which city's council faced Chinese pressure?"), _sentence(sentence))
     assert verdict.status == status, verdict.reason
+
+
+@pytest.mark.parametrize("question, answer_type", [
+    ("2026 Kaohsiung smart city expo venue", "place"),        # a search box's slot word, not its last word
+    ("Edinburgh council vote tally Kaohsiung sister city", "number"),
+    ("How does the piece describe the part GCTF has played for Taiwan over the years?", "description"),
+    ("Kaohsiung Male sister city year", "date"),
+])
+def test_the_word_naming_the_slot_sets_the_answer_type(question, answer_type):
+    assert understand(question).answer_type == answer_type
+
+
+@pytest.mark.parametrize("sentence, status", [
+    ("Chen invited San Jose to take part in the Oslo Expo.", "missing"),  # San Jose is invited, not the venue
+    ("The Oslo Expo was held in San Jose.", "ok"),
+])
+def test_where_asks_for_a_place_something_is_at(sentence, status):
+    verdict = judge(understand("Where was the Oslo Expo held?"), _sentence(sentence))
+    assert verdict.status == status, verdict.reason

@@ -404,8 +404,11 @@ def _slot(query: Query, sentence: str) -> Verdict:
     if kind in NAMED_KINDS:
         if kind == "place" and _DIRECTION.search(sentence) and not _DIRECTION.search(asked):
             return Verdict(OK)  # "Where in Taiwan is Kaohsiung?" -> "in southwestern Taiwan"
-        if not fresh_names(query, sentence):
+        fresh = fresh_names(query, sentence)
+        if not fresh:
             return Verdict(MISSING, f"names no {kind}")
+        if kind == "place" and _ASKS_WHERE.search(asked) and not any(_placed(n, sentence) for n in fresh):
+            return Verdict(MISSING, "says where nothing is")  # "invited San Jose to the Expo" is not its venue
         if kind == "organisation" and stem(query.focus) in _KINDS_NAMED_IN_FULL and stem(query.focus) not in {
                 stem(w) for w in words(sentence)}:
             return Verdict(MISSING, f"names no {query.focus}")  # "Which office ...?" wants an Office, not a university
@@ -434,6 +437,15 @@ def _slot(query: Query, sentence: str) -> Verdict:
         spans = [m.group() for m in found]
     fresh = [s for s in spans if not _stated(s, asked, whole=True)]
     return Verdict(OK) if fresh else Verdict(MISSING, f"gives no {kind}")
+
+
+_ASKS_WHERE = re.compile(r"\bwhere\b|\b(venue|location)s?\b")
+
+
+def _placed(name: str, sentence: str) -> bool:
+    """The sentence puts something at this place: after a preposition of place or a verb of going there."""
+    return re.search(r"\b(?:in|at|on|near|to|inside|outside|across|within|from|of|visit\w*|toured?)\s+(?:the\s+)?"
+                     + re.escape(name), sentence) is not None
 
 
 # A compass direction places a thing within a place the question names ("southwestern Taiwan", "south of X").
