@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -202,10 +203,13 @@ def test_bare_tokenizer_gives_the_models_ids(embeddings):
 
 @pytest.mark.skipif(unavailable("openvino") is not None, reason="OpenVINO is not installed")
 def test_cached_openvino_export_runs_without_torch_or_the_model(embeddings, tmp_path):
-    """Once exported, the OpenVINO route needs neither sentence-transformers nor torch: a new process that
+    """The export is quiet (tracing warnings would reach `assistant ingest`'s user). Once exported, the OpenVINO route needs neither sentence-transformers nor torch: a new process that
     finds the export answers a query with the same vector, and never calls the model loader."""
     path = resolve_model_path(embeddings.model_name)
-    here = build("openvino", lambda: embeddings.model, path, tmp_path, []).encode_one("sister cities")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        here = build("openvino", lambda: embeddings.model, path, tmp_path, []).encode_one("sister cities")
+    assert not [w for w in seen if "Tracer" in w.category.__name__], "the export's tracing warnings reach the user"
     script = ("import sys, json; from pathlib import Path; from assistant.backends import build\n"
               "runner = build('openvino', lambda: sys.exit('the model was loaded'), sys.argv[1], Path(sys.argv[2]), [])\n"
               "vector = runner.encode_one('sister cities').tolist()\n"
