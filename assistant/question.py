@@ -48,7 +48,7 @@ NAMED_KINDS = frozenset({"person", "place", "organisation"})  # answer types a n
 PERSON_NOUNS = frozenset("""person people mayor official officials professor professors director directors head chief
     minister president governor ambassador envoy representative representatives secretary chairman chair ceo
     founder spokesperson consul councillor artist artists scholar scholars academic academics expert experts
-    leader leaders member members deputy politician politicians""".split())
+    leader leaders member members deputy politician politicians signatory signatories""".split())
 PLACE_NOUNS = frozenset("""city cities country countries place places venue venues location locations region regions
     port ports island islands town towns state states capital capitals nation nations municipality municipalities
     locality localities destination destinations partner partners partnership partnerships counterpart
@@ -60,7 +60,7 @@ ORG_NOUNS = frozenset("""company companies office offices organisation organisat
     council councils institute institutes""".split())
 TIME_NOUNS = frozenset("year years date dates month months day days time".split())
 # Words that name the asked slot in a query without grammar, by the kind of answer they ask for.
-_SLOT_NOUNS = frozenset("venue venues location locations tally total count".split())
+_SLOT_NOUNS = frozenset("venue venues location locations signatory signatories".split())
 # Titles whose modifier changes who is meant: a Deputy Mayor is not the Mayor.
 ROLE_TITLES = frozenset("""mayor director director-general head chief minister president governor ambassador
     secretary chairman chair ceo consul councillor professor representative envoy""".split())
@@ -181,7 +181,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         years=tuple(dict.fromkeys(YEAR.findall(asked))),
         months=tuple(m for m in MONTHS if re.search(rf"\b{m}\b", asked.lower()) and not _is_may_verb(doc, m)),
         numbers=_numbers(doc, focus),
-        count=_count(doc, focus),
+        count=_count(doc, focus) or _times_asked(doc, focus),
         every=_asks_for_every(doc, focus) and answer_type in NAMED_KINDS,
         ordinals=_ordinals(doc),
         qualifiers=_qualifiers(doc, focus),
@@ -315,7 +315,8 @@ def _focus(doc: "Doc") -> str:
                 return token.head.lower_
         if token.lower_ == "many" and token.head.pos_ == "NOUN":
             return token.head.lower_
-    if not any(t.tag_ in ("WDT", "WP", "WP$", "WRB") or t.pos_ in ("VERB", "AUX") for t in doc):
+    if not any(t.tag_ in ("WDT", "WP", "WP$", "WRB") or t.pos_ in ("VERB", "AUX") and t.lower_ not in _SLOT_NOUNS
+               for t in doc):  # (the tagger takes a slot word without a sentence round it for a verb now and then)
         # A search box's words have no question word to follow: a word naming the slot is the focus wherever it
         # stands ("2026 expo venue", "council vote tally kaohsiung").
         return next((t.lower_ for t in doc if t.lower_ in _SLOT_NOUNS), "")
@@ -481,6 +482,17 @@ def _count(doc: "Doc", focus: str = "") -> int:
         if token.like_num and value.isdigit() and int(value) <= 10 and _counts_the_answer(token, focus):
             return int(value)
     return 0
+
+
+def _times_asked(doc: "Doc", focus: str) -> int:
+    """"In which months did the invitation, the announcement and the event take place?": a time for each thing
+    named (3); a plural time asks for two at least."""
+    if focus not in ("years", "months", "dates", "days"):
+        return 0
+    # Counted by the list's separators, not the parse: the small model attaches a long list's items anywhere.
+    separators = [t for t in doc[1:-1] if (t.text == "," or t.pos_ == "CCONJ") and doc[t.i - 1].pos_ in ("NOUN", "PROPN")
+                  and doc[t.i + 1].pos_ in ("DET", "ADJ", "NOUN", "PROPN")]
+    return max(2, len(separators) + 1)
 
 
 def _ordinals(doc: "Doc") -> tuple[int, ...]:

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from assistant.answer.constraints import judge
-from assistant.answer.evidence import Evidence, referred_names
+from assistant.answer.evidence import Evidence, question_entities, referred_names
 from assistant.question import question_parts, spelled_out, understand
 from assistant.types import Passage
 
@@ -293,3 +293,22 @@ def test_the_word_naming_the_slot_sets_the_answer_type(question, answer_type):
 def test_where_asks_for_a_place_something_is_at(sentence, status):
     verdict = judge(understand("Where was the Oslo Expo held?"), _sentence(sentence))
     assert verdict.status == status, verdict.reason
+
+
+@pytest.mark.parametrize("question, count", [
+    ("In which months did the invitation, the partnership announcement and the Barcelona event take place?", 3),
+    ("In which years did Kaohsiung sign with Male and Edinburgh?", 2),
+    ("Which years saw disruptions?", 2),     # a plural time asks for two at least
+    ("In what year did Kaohsiung and Male sign?", 0),
+])
+def test_a_plural_time_asks_for_one_per_thing_named(question, count):
+    assert understand(question).count == count
+
+
+def test_the_first_word_of_a_question_is_not_part_of_a_name():
+    assert question_entities("Besides Barcelona, which city sent a delegation?") == ["Barcelona"]
+    assert question_entities("Which city did San Jose invite?") == ["San Jose"]
+
+
+def test_a_signatory_is_a_person():
+    assert understand("Kaohsiung Dresden MOU signatories").answer_type == "person"

@@ -175,3 +175,19 @@ def test_both_cities_are_the_ones_the_sentences_before_name(shared_assistant, ye
     assert answer.abstained is not answered
     assert ("Rotterdam" in answer.text) is answered  # a wrong year is corrected with the 2024 sentence alone
 
+
+
+@pytest.mark.parametrize("text, answered", [
+    ("The invitation came in July. The partnership was announced in September. "
+     "The networking event followed in November.", True),
+    ("The invitation came in July. The partnership was announced in September. "
+     "The networking event drew many cities.", False),  # a month for two of the three things
+])
+def test_a_time_for_each_thing_named_or_none(shared_assistant, text, answered):
+    question = "In which months did the invitation, the partnership announcement and the networking event take place?"
+    passage = Passage(text=text, doc_id="d", title="IURC partnership", date="2025", source="", chunk_index=0,
+                      start=0, end=len(text), score=1.0)
+    answer = shared_assistant.extractive({"question": question, "passages": [passage]})
+    assert answer.abstained is not answered
+    if answered:
+        assert all(month in answer.text for month in ("July", "September", "November"))

@@ -392,6 +392,13 @@ def _conflict_or_missing(other_found, reason: str) -> Verdict:
     return Verdict(CONFLICT if other_found else MISSING, reason)
 
 
+def times_given(query: Query, sentence: str) -> set[str]:
+    """The months, years or days (as the query's plural asks) the sentence gives that the question does not."""
+    pattern = {"months": _MONTH, "years": YEAR}.get(query.focus, _DAY)
+    asked = fold_accents(query.english).lower()
+    return {m.group().lower() for m in pattern.finditer(sentence) if not _stated(m.group(), asked, whole=True)}
+
+
 def fills_slot(query: Query, sentence: str) -> bool:
     """The sentence holds a span of the kind the query asks for that the query does not already state."""
     return _slot(query, sentence).status == OK

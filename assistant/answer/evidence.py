@@ -83,8 +83,10 @@ def question_entities(question: str) -> list[str]:
     first = question.strip().split(" ")[0] if question.strip() else ""
     out = []
     for t in tokens:
-        if question.strip().startswith(t) and t == first:
-            continue
+        if question.strip().startswith(t):
+            t = t[len(first):].strip()  # the question's first word is capitalised for being first ("Besides X")
+            if not t:
+                continue
         name = re.sub(r"[’']s$", "", t)
         if name.lower() not in STOPWORDS:
             out.append(name)

@@ -10,7 +10,8 @@ from ..retrieve import wants_comparison
 from ..text import DEMONYMS, sentence_spans, terms
 from ..question import NAMED_KINDS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
-from .constraints import CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, parses_kept_in
+from .constraints import (CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, parses_kept_in,
+                          times_given)
 from .points import arrange, audience_emphasis, decontextualise, is_home, is_point, weigh
 from .sentence_store import SentenceStore
 from .verify import untrusted_documents
@@ -155,6 +156,10 @@ class ExtractiveAnswerer:
             chosen = self.select(query, pool, threshold)
             chosen = _with_neighbour(chosen, fitting[0][1].neighbour, self.max_words)
             chosen = self.complete(query, chosen, [c for c, _ in fitting])
+            if query.answer_type == "date" and query.count >= 2:
+                chosen = self.complete_times(query, chosen, [c for c, _ in fitting])
+                if not chosen:  # "In which months did A, B and C happen?" with a month for only one of them
+                    return Answer(text=ABSTAIN_TEXT, abstained=True, question=query.english)
             answer = compose(query.english, chosen)
             return replace(answer, text=f"{QUOTES_ENGLISH_ZH} {answer.text}") if query.language == "zh" else answer
         # A contradiction of the question's own subject is strong evidence even when it scores a little less.
@@ -303,6 +308,19 @@ class ExtractiveAnswerer:
                 chosen = [c for c in chosen if c not in dropped] + [cand]
                 names |= new
         return chosen
+
+    def complete_times(self, query: Query, chosen: list[Evidence], fitting: list[Evidence]) -> list[Evidence]:
+        """"In which years ...?": add fitting sentences that give another of the asked times until the answer gives
+        as many as the question asks for, within the word budget; none when it cannot."""
+        times = {t for c in chosen for t in times_given(query, c.text)}
+        words = sum(c.words for c in chosen)
+        for cand in fitting:
+            if len(times) >= query.count:
+                break
+            new = times_given(query, cand.text) - times
+            if new and cand not in chosen and words + cand.words <= self.max_words:
+                chosen, times, words = chosen + [cand], times | new, words + cand.words
+        return chosen if len(times) >= query.count else []
 
     def _each_item(self, first: Query, answer: Answer, second: Query, passages: list[Passage]
                    ) -> list[tuple[Passage, str]] | None:
