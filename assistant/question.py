@@ -346,6 +346,8 @@ def _answer_type(doc: "Doc", focus: str) -> str:
         return "reason"
     if re.search(r"\b(who|whom|whose)\b", text) or focus in PERSON_NOUNS:
         return "person"
+    if re.search(r"\bwhere\b.*\b(reported|published|revealed|covered|written|documented)\b", text):
+        return "organisation"  # "Where was the deal reported?" asks for the source: the Lowy Institute, not a town
     if re.search(r"\bwhere\b", text) or focus in PLACE_NOUNS:
         return "place"
     if focus in ORG_NOUNS:

@@ -281,6 +281,8 @@ def test_names_the_question_gives_by_nationality_are_not_its_answer(sentence, st
     ("Edinburgh council vote tally Kaohsiung sister city", "number"),
     ("How does the piece describe the part GCTF has played for Taiwan over the years?", "description"),
     ("Kaohsiung Male sister city year", "date"),
+    ("Where was the school deal reported?", "organisation"),  # the source that reported it
+    ("Where was the school deal signed?", "place"),
 ])
 def test_the_word_naming_the_slot_sets_the_answer_type(question, answer_type):
     assert understand(question).answer_type == answer_type
