@@ -315,12 +315,18 @@ def _focus(doc: "Doc") -> str:
                 return token.head.lower_
         if token.lower_ == "many" and token.head.pos_ == "NOUN":
             return token.head.lower_
-    if not any(t.tag_ in ("WDT", "WP", "WP$", "WRB") or t.pos_ in ("VERB", "AUX") and t.lower_ not in _SLOT_NOUNS
-               for t in doc):  # (the tagger takes a slot word without a sentence round it for a verb now and then)
+    if _search_box(doc):
         # A search box's words have no question word to follow: a word naming the slot is the focus wherever it
-        # stands ("2026 expo venue", "council vote tally kaohsiung").
+        # stands ("2026 expo venue", "dresden mou signatories").
         return next((t.lower_ for t in doc if t.lower_ in _SLOT_NOUNS), "")
     return ""
+
+
+def _search_box(doc: "Doc") -> bool:
+    """Words typed into a search box: no question word and no verb (the tagger takes a slot word without a
+    sentence round it for a verb now and then)."""
+    return not any(t.tag_ in ("WDT", "WP", "WP$", "WRB") or t.pos_ in ("VERB", "AUX") and t.lower_ not in _SLOT_NOUNS
+                   for t in doc)
 
 
 def _answer_type(doc: "Doc", focus: str) -> str:
@@ -468,8 +474,8 @@ def _counts_the_answer(token: "Token", focus: str = "") -> bool:
     A number on another noun than the asked-for one, or in a prepositional phrase, is a stated fact ("which
     achievements ... in the five sessions")."""
     head = token.head
-    if head.lower_ in ("points", "talking"):
-        return True
+    if head.lower_ in ("points", "talking") or _search_box(token.doc) and head.tag_ in ("NNS", "NNPS"):
+        return True  # "... 3 pillars" in a search box asks for three of them
     if (focus and head.lower_ != focus.lower()) or (head.dep_ == "pobj" and head.head.lower_ != "of"):
         return False  # "in the four sessions" sets the scene; "which of the two cities" still counts
     asks = {"which", "what", "name", "list", "draft", "write", "give", "the", "these", "those", "both"}

@@ -314,3 +314,9 @@ def test_the_first_word_of_a_question_is_not_part_of_a_name():
 
 def test_a_signatory_is_a_person():
     assert understand("Kaohsiung Dresden MOU signatories").answer_type == "person"
+
+
+def test_a_number_before_a_search_box_plural_is_how_many_to_give():
+    query = understand("kaohsiung international strategy 3 pillars")
+    assert query.count == 3 and query.numbers == ()  # not a figure the sources must state
+    assert understand("How many cities has Kaohsiung signed with since its 45 partnerships?").numbers == ("45",)
