@@ -310,6 +310,7 @@ def test_a_plural_time_asks_for_one_per_thing_named(question, count):
 def test_the_first_word_of_a_question_is_not_part_of_a_name():
     assert question_entities("Besides Barcelona, which city sent a delegation?") == ["Barcelona"]
     assert question_entities("Which city did San Jose invite?") == ["San Jose"]
+    assert question_entities("San Jose City tools vs Kaohsiung deals") == ["San Jose City", "Kaohsiung"]
 
 
 def test_a_signatory_is_a_person():

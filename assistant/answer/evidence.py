@@ -77,6 +77,11 @@ def defines_acronym(question: str, sentence: str) -> bool:
     return any(f"({a})" in sentence for a in _ACRONYM.findall(question))
 
 
+# Words that open a question with a capital of their own, before a name ("Besides Barcelona, ...").
+_OPENERS = frozenset("besides beyond apart aside unlike like except compared including excluding following given "
+                     "despite according".split())
+
+
 def question_entities(question: str) -> list[str]:
     """Capitalised names the question mentions after its first word (e.g. Dresden, San Jose)."""
     tokens = re.findall(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", question)
@@ -84,9 +89,10 @@ def question_entities(question: str) -> list[str]:
     out = []
     for t in tokens:
         if question.strip().startswith(t):
-            t = t[len(first):].strip()  # the question's first word is capitalised for being first ("Besides X")
-            if not t:
+            if t == first:
                 continue
+            if first.lower() in STOPWORDS | _OPENERS:  # capitalised for being first: "Besides Barcelona", not "San Jose"
+                t = t[len(first):].strip()
         name = re.sub(r"[’']s$", "", t)
         if name.lower() not in STOPWORDS:
             out.append(name)
