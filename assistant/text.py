@@ -110,6 +110,19 @@ DEMONYMS = {"polish": "poland", "scottish": "scotland", "chinese": "china", "dut
             "canadian": "canada", "mexican": "mexico", "brazilian": "brazil", "israeli": "israel"}
 
 
+# A region named by the question ("European", "in Europe") is met by a place in one of its countries.
+REGION_COUNTRIES = {"europe": frozenset("""germany poland spain france scotland england britain wales ireland
+    netherlands italy portugal belgium switzerland austria sweden norway denmark finland czechia greece lithuania
+    latvia estonia hungary romania ukraine croatia slovenia slovakia luxembourg iceland malta""".split())
+    | {"united kingdom", "czech republic", "eu", "european union"}}
+
+
+def names_region_member(region: str, text: str) -> bool:
+    """The text names a country of the region ("Gdynia ... the Baltic coast of Poland" is in Europe)."""
+    members = REGION_COUNTRIES.get(region.lower(), ())
+    return any(re.search(rf"(?<![\w.]){re.escape(m)}(?![\w])", text, re.I) for m in members)
+
+
 def _ends_with_abbreviation(piece: str) -> bool:
     tail = piece.rstrip()[-5:]
     return any(tail.endswith(a + ".") for a in _ABBREVIATIONS) and not piece.rstrip().endswith("..")

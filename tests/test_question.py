@@ -321,3 +321,12 @@ def test_a_number_before_a_search_box_plural_is_how_many_to_give():
     query = understand("kaohsiung international strategy 3 pillars")
     assert query.count == 3 and query.numbers == ()  # not a figure the sources must state
     assert understand("How many cities has Kaohsiung signed with since its 45 partnerships?").numbers == ("45",)
+
+
+@pytest.mark.parametrize("sentence, status", [
+    ("Gdynia, on the coast of Poland, signed the pact.", "ok"),  # a country of the region
+    ("Osaka, in Japan, signed the pact.", "missing"),
+])
+def test_a_region_is_met_by_its_countries(sentence, status):
+    verdict = judge(understand("Which European city signed the pact?"), _sentence(sentence))
+    assert verdict.status == status, verdict.reason

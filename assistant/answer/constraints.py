@@ -18,7 +18,7 @@ from typing import Iterator
 from ..question import (
     MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, SHARE_ASKED, YEAR, nlp,
 )
-from ..text import DEMONYMS, STOPWORDS, fold_accents, stem, terms, words
+from ..text import DEMONYMS, STOPWORDS, fold_accents, names_region_member, stem, terms, words
 from ..types import Query
 from .evidence import Evidence, coverage, dated_years, entity_coverage, neighbour, referred_names
 from .sentence_store import SentenceStore
@@ -235,7 +235,9 @@ def _qualifiers(query: Query, sentence: str, window: str) -> Verdict:
             continue
         # "American" is met by "the United States" or "the U.S.": the country's other names.
         spellings = _ALIASES.get(DEMONYMS.get(qualifier, ""), ())
-        if not any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", window) for a in spellings if len(a) > 2):
+        if any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", window) for a in spellings if len(a) > 2):
+            continue
+        if not names_region_member(DEMONYMS.get(qualifier, ""), window):  # "European" by Poland, Germany, the EU
             return Verdict(MISSING, f"not {qualifier}")
     return Verdict(OK)
 
