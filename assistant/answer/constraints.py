@@ -230,14 +230,15 @@ def _distinctive(name: str) -> list[str]:
 def _qualifiers(query: Query, sentence: str, window: str) -> Verdict:
     present = {stem(w) for w in words(window)}
     for qualifier in query.qualifiers:
-        forms = {stem(w) for w in words(qualifier)} | {stem(w) for w in words(DEMONYMS.get(qualifier, ""))}
+        country = DEMONYMS.get(qualifier, "")
+        forms = {stem(w) for w in words(qualifier)} | {stem(w) for w in words(country)}
         if any(f in present or (len(f) >= 5 and any(p[:5] == f[:5] for p in present)) for f in forms):
             continue
         # "American" is met by "the United States" or "the U.S.": the country's other names.
-        spellings = _ALIASES.get(DEMONYMS.get(qualifier, ""), ())
+        spellings = _ALIASES.get(country, ())
         if any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", window) for a in spellings if len(a) > 2):
             continue
-        if not names_region_member(DEMONYMS.get(qualifier, ""), window):  # "European" by Poland, Germany, the EU
+        if not names_region_member(country, window):  # "European" by Poland, Germany, the EU
             return Verdict(MISSING, f"not {qualifier}")
     return Verdict(OK)
 

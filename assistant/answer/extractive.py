@@ -155,9 +155,10 @@ class ExtractiveAnswerer:
             pool = [fitting[0][0]] + [c for c, v in fitting[1:] if c.typed or not v.neighbour]
             chosen = self.select(query, pool, threshold)
             chosen = _with_neighbour(chosen, fitting[0][1].neighbour, self.max_words)
-            chosen = self.complete(query, chosen, [c for c, _ in fitting])
+            candidates = [c for c, _ in fitting]
+            chosen = self.complete(query, chosen, candidates)
             if query.answer_type == "date" and query.count >= 2:
-                chosen = self.complete_times(query, chosen, [c for c, _ in fitting])
+                chosen = self.complete_times(query, chosen, candidates)
                 if not chosen:  # "In which months did A, B and C happen?" with a month for only one of them
                     return Answer(text=ABSTAIN_TEXT, abstained=True, question=query.english)
             answer = compose(query.english, chosen)
