@@ -28,14 +28,22 @@ def export_ir(st_model, folder: Path) -> None:
 
     from .pooled import INPUTS, cpu_copy, example_inputs  # torch: needed to export, not to run the export
 
-    # Tracing warns about every data-dependent branch of the attention code; the export is checked by the guard
-    # (cosine against the reference model), so the warnings only alarm a user who ran `assistant ingest`.
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", torch.jit.TracerWarning)
-        model = ov.convert_model(
-            cpu_copy(st_model), example_input=example_inputs(st_model.tokenizer),
-            input=[(name, [-1, -1], ov.Type.i64) for name in INPUTS],
-        )
+    from transformers.utils import logging as transformers_logging
+
+    # Tracing warns about every data-dependent branch of the attention code, and walking the model's attributes
+    # trips transformers' deprecation and loss-function notices. The export is checked by the guard (cosine
+    # against the reference model), so all of them would only alarm a user who ran `assistant ingest`.
+    verbosity = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = ov.convert_model(
+                cpu_copy(st_model), example_input=example_inputs(st_model.tokenizer),
+                input=[(name, [-1, -1], ov.Type.i64) for name in INPUTS],
+            )
+    finally:
+        transformers_logging.set_verbosity(verbosity)
     ov.save_model(model, str(folder / "model.xml"), compress_to_fp16=False)
 
 
