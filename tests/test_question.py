@@ -267,6 +267,22 @@ def test_a_relative_time_is_dated_by_its_document(question, status):
     assert verdict.status == status, verdict.reason
 
 
+@pytest.mark.parametrize("question, status", [
+    ("Who spoke at the 2024 forum?", "ok"),      # the paragraph's narrative is in 2024
+    ("Who spoke at the 2023 forum?", "missing"),
+    ("Who spoke at the 2022 forum?", "missing"),  # a year left behind by a later one
+])
+def test_a_paragraph_dates_its_sentences_by_the_last_year_it_gave(question, status):
+    text = ("In May 2022, the city joined a network. In October 2024, it hosted a forum. Experts came from "
+            "ten countries. In his opening remarks, Mr Lo praised the port.\n\nIn 2023, Ms Wu spoke in Oslo.")
+    start = text.index("In his")
+    passage = Passage(text=text, doc_id="d", title="Notes", date="2025-11", source="", chunk_index=0, start=0,
+                      end=len(text), score=1.0)
+    verdict = judge(understand(question), Evidence(passage_rank=0, passage=passage, start=start,
+                                                   end=text.index("\n"), document=text))
+    assert verdict.status == status, verdict.reason
+
+
 @pytest.mark.parametrize("sentence, status", [
     ("The PRC representative in Beijing warned the council.", "missing"),  # the pressure's own names
     ("The PRC representative warned the council in Edinburgh.", "ok"),

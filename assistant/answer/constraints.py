@@ -20,7 +20,7 @@ from ..question import (
 )
 from ..text import DEMONYMS, STOPWORDS, fold_accents, names_region_member, stem, terms, words
 from ..types import Query
-from .evidence import Evidence, coverage, dated_years, entity_coverage, neighbour, referred_names
+from .evidence import Evidence, coverage, dated_years, entity_coverage, neighbour, referred_names, running_year
 from .sentence_store import SentenceStore
 
 OK, MISSING, CONFLICT = "ok", "missing", "conflict"
@@ -65,7 +65,8 @@ def judge(query: Query, cand: Evidence) -> Verdict:
         lambda: _entities(query, cand.text, whole if query.language == "zh" else window, cand.document or whole),
         lambda: _roles(query, cand.text, window, cand.document or cand.passage.text),
         # "This July" in a 2025 article is July 2025.
-        lambda: _years(query, cand.text, " ".join([window, *dated_years(f"{cand.text} {cand.context}", cand.passage.date)])),
+        lambda: _years(query, cand.text, " ".join([window, *dated_years(f"{cand.text} {cand.context}", cand.passage.date),
+                                                   *running_year(cand)])),
         *(partial(check, query, cand.text, window) for check in (_months, _numbers, _ordinals, _rate, _subject)),
         # A nationality describes the asked-for thing, which the passage may name sentences away ("... of Poland").
         lambda: _qualifiers(query, cand.text, whole),

@@ -5,7 +5,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from ..question import MONTHS
+from ..question import MONTHS, YEAR
 from ..text import STOPWORDS, has_cjk, sentence_spans, stem, terms, words
 from ..types import Passage
 
@@ -64,6 +64,20 @@ def dated_years(text: str, date: str) -> list[str]:
     if year is None:
         return []
     return [str(relative_year(m, year)) for pattern in (RELATIVE_MONTH, RELATIVE_YEAR) for m in pattern.finditer(text)]
+
+
+def running_year(cand: "Evidence") -> list[str]:
+    """The year a paragraph's narrative is in when the sentence states none of its own: "In October 2024, X
+    co-hosted a workshop. ... In his opening remarks, ..." happened in 2024 too. The latest year said before the
+    sentence in its paragraph, if any."""
+    if YEAR.search(cand.text):
+        return []
+    paragraph = cand.passage.text[: cand.start].rsplit("\n\n", 1)[-1]
+    year = document_year(cand.passage.date)
+    stated = [(m.start(), m.group()) for m in YEAR.finditer(paragraph)] + [
+        (m.start(), str(relative_year(m, year))) for pattern in (RELATIVE_MONTH, RELATIVE_YEAR)
+        for m in pattern.finditer(paragraph) if year is not None]
+    return [max(stated)[1]] if stated else []
 
 
 def novelty(sentence: str, question: str) -> float:
