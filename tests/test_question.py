@@ -283,6 +283,16 @@ def test_a_paragraph_dates_its_sentences_by_the_last_year_it_gave(question, stat
     assert verdict.status == status, verdict.reason
 
 
+def test_a_reason_given_as_a_consequence_is_the_sentence_before():
+    text = "The firm is building five plants in the city. Therefore, the visit focused on chips."
+    passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,
+                      end=len(text), score=1.0)
+    start = text.index("Therefore")
+    verdict = judge(understand("Why did the visit focus on chips?"),
+                    Evidence(passage_rank=0, passage=passage, start=start, end=len(text), document=text))
+    assert verdict.status == "ok" and verdict.neighbour == -1
+
+
 @pytest.mark.parametrize("sentence, status", [
     ("The PRC representative in Beijing warned the council.", "missing"),  # the pressure's own names
     ("The PRC representative warned the council in Edinburgh.", "ok"),

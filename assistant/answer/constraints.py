@@ -82,6 +82,8 @@ def judge(query: Query, cand: Evidence) -> Verdict:
         verdict = check()
         if verdict.status != OK:
             return verdict
+    if query.answer_type == "reason" and _CONSEQUENCE.match(cand.text) and neighbour(cand, -1) is not None:
+        return Verdict(OK, neighbour=-1)  # "Therefore, ...": the reason is the sentence before
     verdict = _slot(query, cand.text)
     if verdict.status == MISSING:
         # "Convening experts from 21 countries, ..." follows the sentence that names the workshop.
@@ -100,6 +102,8 @@ def judge(query: Query, cand: Evidence) -> Verdict:
     return verdict
 
 
+_CONSEQUENCE = re.compile(r"(Therefore|Thus|Hence|Consequently|Accordingly|As a result|For this reason|"
+                          r"That is why|This is why)\b")
 _BOTH_SIDES = re.compile(r"\b(both|the two) (cities|sides|partners|countries|municipalities|ports)\b", re.I)
 
 
