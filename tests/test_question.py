@@ -283,6 +283,19 @@ def test_a_paragraph_dates_its_sentences_by_the_last_year_it_gave(question, stat
     assert verdict.status == status, verdict.reason
 
 
+@pytest.mark.parametrize("sentence, status", [
+    ("Mayor Lee led a delegation to the port of Oakland to explore collaboration.", "missing"),  # nothing said
+    ("Mayor Lee said the port must grow.", "ok"),
+    ("In his opening remarks, Mayor Lee introduced the port plan.", "ok"),
+    ("Mayor Lee visited the port, calling it “the city's heart.”", "ok"),
+    ("According to updates from the trade office, Mayor Lee's port visit aimed to deepen ties.", "missing"),
+    ("According to Mayor Lee, the port must grow.", "ok"),
+])
+def test_what_someone_said_needs_a_sentence_that_reports_their_words(sentence, status):
+    verdict = judge(understand("What did the mayor say about the port?"), _sentence(sentence))
+    assert (verdict.status, verdict.reason) == (status, "reports nothing said" if status == "missing" else "")
+
+
 def test_a_reason_given_as_a_consequence_is_the_sentence_before():
     text = "The firm is building five plants in the city. Therefore, the visit focused on chips."
     passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,

@@ -605,6 +605,18 @@ def _of_family(verb: str, lemma: str) -> bool:
 
 
 _SAID = _SAME_EVENT["say"] | _SAME_EVENT["discuss"]
+# Words that report what someone said, beyond the verbs of saying: "praised", "in his opening remarks", "according to".
+_REPORTED = _SAID | frozenset("praise introduce present remark speech statement according call urge promise "
+                              "pledge describe ask thank hope comment discussion dialogue announcement "
+                              "interview address".split())
+
+
+def _attributed_to_asked(query: Query, sentence: str) -> bool:
+    """"According to Director-General Chang, ..." reports what Chang said; "According to updates provided by
+    the office, ..." is not what the mayor said."""
+    source = re.search(r"\b[Aa]ccording to ([^,;]+)", sentence)
+    asked = [*query.entities, *(role.title for role in query.roles)]
+    return bool(source) and any(entity_coverage([name], source.group(1)) >= 0.5 for name in asked)
 
 
 def _actions(query: Query, sentence: str) -> Verdict:
@@ -625,6 +637,12 @@ def _actions(query: Query, sentence: str) -> Verdict:
             continue
         if not action.main and main_reported:
             continue
+        if query.answer_type == "description" and action.main and action.verb in _SAME_EVENT["say"]:
+            # "What did the mayor say about ...?" is answered by what was said, in any words, but said it must be:
+            # "Chen led a delegation to ..." reports no words of his.
+            if lemmas & _REPORTED or re.search(r"[“\"]", sentence) or _attributed_to_asked(query, sentence):
+                continue
+            return Verdict(MISSING, "reports nothing said")
         if query.answer_type == "description" and (action.verb in _SAID or not action.main):
             # "What did they talk about?" is answered by what was said, in any words; "What nickname does the
             # article give the city that signed ...?" asks for the nickname, not the signing.
