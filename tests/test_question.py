@@ -296,6 +296,21 @@ def test_what_someone_said_needs_a_sentence_that_reports_their_words(sentence, s
     assert (verdict.status, verdict.reason) == (status, "reports nothing said" if status == "missing" else "")
 
 
+@pytest.mark.parametrize("question, status", [
+    ("What did the Harbour Lab artists show?", "ok"),    # named two sentences before, in the same paragraph
+    ("What did the Tidal Studio artists show?", "missing"),  # named only in the paragraph after
+])
+def test_a_name_the_paragraph_gave_is_still_its_subject(question, status):
+    text = ("The Harbour Lab program hosts artists. They stay for a month. For instance, two artists showed "
+            "paintings of ships.\n\nThe Tidal Studio is new.")
+    start = text.index("For instance")
+    passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,
+                      end=len(text), score=1.0)
+    verdict = judge(understand(question), Evidence(passage_rank=0, passage=passage, start=start,
+                                                   end=text.index("\n"), document=text))
+    assert verdict.status == status, verdict.reason
+
+
 def test_a_reason_given_as_a_consequence_is_the_sentence_before():
     text = "The firm is building five plants in the city. Therefore, the visit focused on chips."
     passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,

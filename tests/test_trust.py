@@ -84,6 +84,7 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     # Dated by its paragraph: "In October 2024, Kaohsiung ... co-host[ed] a GCTF workshop" two sentences before.
     ("What did the deputy mayor introduce at the 2024 workshop's opening?", "mangrove"),
     ("Why did the Dresden trip pay so much attention to the semiconductor industry?", "TSMC"),  # "Therefore, ..."
+    ("What inspired the final exhibition of two PAIR artists?", "coastal landscape"),  # PAIR named 3 sentences before
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)

@@ -20,7 +20,7 @@ from ..question import (
 )
 from ..text import DEMONYMS, STOPWORDS, fold_accents, names_region_member, stem, terms, words
 from ..types import Query
-from .evidence import Evidence, coverage, dated_years, entity_coverage, neighbour, referred_names, running_year
+from .evidence import Evidence, coverage, dated_years, entity_coverage, neighbour, paragraph_so_far, referred_names, running_year
 from .sentence_store import SentenceStore
 
 OK, MISSING, CONFLICT = "ok", "missing", "conflict"
@@ -62,7 +62,9 @@ def judge(query: Query, cand: Evidence) -> Verdict:
     whole = f"{cand.passage.title} {cand.passage.text}"
     checks = (
         # A Chinese question's rendering is word by word: its names are checked against the passage, not the window.
-        lambda: _entities(query, cand.text, whole if query.language == "zh" else window, cand.document or whole),
+        # A name the paragraph gave before is still its subject ("The PAIR program ... For instance, two artists").
+        lambda: _entities(query, cand.text, whole if query.language == "zh" else f"{window} {paragraph_so_far(cand)}",
+                          cand.document or whole),
         lambda: _roles(query, cand.text, window, cand.document or cand.passage.text),
         # "This July" in a 2025 article is July 2025.
         lambda: _years(query, cand.text, " ".join([window, *dated_years(f"{cand.text} {cand.context}", cand.passage.date),

@@ -66,6 +66,11 @@ def dated_years(text: str, date: str) -> list[str]:
     return [str(relative_year(m, year)) for pattern in (RELATIVE_MONTH, RELATIVE_YEAR) for m in pattern.finditer(text)]
 
 
+def paragraph_so_far(cand: "Evidence") -> str:
+    """The sentence's paragraph up to and including it: what its reader has been told of the scene."""
+    return cand.passage.text[: cand.end].rsplit("\n\n", 1)[-1]
+
+
 def running_year(cand: "Evidence") -> list[str]:
     """The year a paragraph's narrative is in when the sentence states none of its own: "In October 2024, X
     co-hosted a workshop. ... In his opening remarks, ..." happened in 2024 too. The latest year said before the
