@@ -311,6 +311,15 @@ def test_a_name_the_paragraph_gave_is_still_its_subject(question, status):
     assert verdict.status == status, verdict.reason
 
 
+@pytest.mark.parametrize("sentence, status", [
+    ("Director Ann Lee of the Bergen Trade and Cultural Office played guitar.", "missing"),  # another city's office
+    ("Director Ann Lee of Oslo's Trade and Cultural Office played guitar.", "ok"),
+])
+def test_a_possessive_name_needs_its_owner(sentence, status):
+    verdict = judge(understand("Who is the director of Oslo's Trade and Cultural Office?"), _sentence(sentence))
+    assert verdict.status == status, verdict.reason
+
+
 def test_a_reason_given_as_a_consequence_is_the_sentence_before():
     text = "The firm is building five plants in the city. Therefore, the visit focused on chips."
     passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,

@@ -208,6 +208,10 @@ def _entities(query: Query, sentence: str, window: str, document: str) -> Verdic
 
 
 def _names(name: str, window: str) -> bool:
+    # "San Francisco's Taiwan Economic and Cultural Office" is not Manila's: whose it is must be named too.
+    owner = re.match(r"(.+?)[’']s\s", name)
+    if owner and not _names(owner.group(1), window):
+        return False
     return entity_coverage([name], window) >= _needed_share(name) and entity_coverage(_distinctive(name), window) >= 0.5
 
 
