@@ -186,6 +186,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         ordinals=_ordinals(doc),
         qualifiers=_qualifiers(doc, focus),
         rate=_rate(asked),
+        modifiers=_modifiers(doc, focus),
         predicate=tuple(dict.fromkeys(terms(asked, drop_frame=True))),
         language="zh" if has_cjk(text) else "en",
         actions=_actions(doc),
@@ -520,6 +521,13 @@ def _qualifiers(doc: "Doc", focus: str) -> tuple[str, ...]:
     out = [t.lower_ for t in doc if t.tag_ in ("JJS", "RBS") and t.lower_ not in ("most", "least", "best")]
     out += [e.text.lower() for e in doc.ents if e.label_ == "NORP" and focus and e.root.head.lower_ == focus]
     return tuple(dict.fromkeys(out))
+
+
+def _modifiers(doc: "Doc", focus: str) -> tuple[str, ...]:
+    """Common nouns compounded with the asked noun ("member cities", "sister cities"): a count of plain "cities"
+    does not answer them. Names ("Dresden universities") are entities, checked as such."""
+    return tuple(t.lower_ for t in doc if t.dep_ == "compound" and t.pos_ == "NOUN" and focus
+                 and t.head.lower_ == focus)
 
 
 def _rate(question: str) -> str:

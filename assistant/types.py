@@ -99,6 +99,7 @@ class Query:
     ordinals: tuple[int, ...] = ()
     qualifiers: tuple[str, ...] = ()
     rate: str = ""
+    modifiers: tuple[str, ...] = ()  # nouns narrowing the asked noun: "member" in "how many member cities"
     predicate: tuple[str, ...] = ()
     language: str = "en"
     actions: tuple[Action, ...] = ()

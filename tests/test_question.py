@@ -195,6 +195,10 @@ def test_a_name_that_points_at_the_document_is_met_by_the_document(question, sta
 @pytest.mark.parametrize("question, sentence, status", [
     ("How many cities joined the sessions?", "Kaohsiung joined two sessions with dozens of cities.", "ok"),
     ("How many cities joined the sessions?", "Kaohsiung joined two sessions with its partners.", "missing"),
+    # A noun that narrows the asked one must narrow the count too: members are not any cities.
+    ("How many member cities joined the sessions?", "Kaohsiung joined two sessions with dozens of cities.", "missing"),
+    ("How many member cities joined the sessions?", "Kaohsiung joined two sessions with 40 member cities.", "ok"),
+    ("How many sister cities does Oslo have?", "Oslo has 45 sister-city partnerships.", "ok"),
 ])
 def test_a_vague_count_fills_its_slot(question, sentence, status):
     verdict = judge(understand(question), _sentence(sentence))

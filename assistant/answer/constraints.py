@@ -494,7 +494,8 @@ def _counts_focus(query: Query, sentence: str, numbers: list[re.Match]) -> bool:
         return True  # a two-part question's focus may belong to the other part
     nouns = _HEADCOUNT if focus in _HEADCOUNT else (focus,)  # "how many people": visitors are people too
     counted = {stem(noun) for noun in nouns}  # exact stems: "countries" is not "County"
-    return any(counted & _counted_by(sentence, m) for m in numbers)
+    narrowed = {stem(m) for m in query.modifiers}  # "member cities" are not "dozens of cities"
+    return any(counted & phrase and narrowed <= phrase for phrase in (_counted_by(sentence, m) for m in numbers))
 
 
 _QUANTITY = frozenset("percent cent thousand thousands million millions billion hundred hundreds dozen dozens".split())
