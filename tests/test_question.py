@@ -324,6 +324,15 @@ def test_a_possessive_name_needs_its_owner(sentence, status):
     assert verdict.status == status, verdict.reason
 
 
+@pytest.mark.parametrize("question, status", [
+    ("Did Oslo restore its agreement with Bergen?", "missing"),  # the asked event is the answer: signing is not it
+    ("When did Oslo sign its agreement with Bergen?", "ok"),
+])
+def test_a_yes_no_question_needs_its_own_event(question, status):
+    verdict = judge(understand(question), _sentence("In 2013, Oslo and Bergen signed their agreement."))
+    assert verdict.status == status, verdict.reason
+
+
 def test_a_reason_given_as_a_consequence_is_the_sentence_before():
     text = "The firm is building five plants in the city. Therefore, the visit focused on chips."
     passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,

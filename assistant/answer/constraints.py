@@ -657,7 +657,9 @@ def _actions(query: Query, sentence: str) -> Verdict:
         same = _SAME_EVENT.get(action.verb, {action.verb})
         if same & lemmas or any(_of_family(action.verb, lemma) for lemma in lemmas):
             continue
-        if query.answer_type not in ("person", "reason") and action.object and action.object in lemmas:
+        # "When was the agreement signed?" is answered by "the agreement ... inked"; "Was the agreement restored?"
+        # is not answered by its signing.
+        if query.answer_type not in ("person", "reason", "yesno") and action.object and action.object in lemmas:
             continue
         return Verdict(MISSING, f"does not say {action.verb}")
     return Verdict(OK)
