@@ -426,7 +426,7 @@ def _actions(doc: "Doc") -> tuple[Action, ...]:
     """The events the question asks about: "Who led the delegation?" -> lead (delegation)."""
     out = []
     for token in doc:
-        if token.pos_ != "VERB" or token.i == 0 or token.lemma_.lower() in _LIGHT_VERBS:
+        if token.pos_ != "VERB" or not token.is_alpha or token.i == 0 or token.lemma_.lower() in _LIGHT_VERBS:
             continue
         if any(c.dep_ in ("nsubj", "nsubjpass") and c.lemma_.lower() in _THE_SOURCES for c in token.children):
             continue  # "Do the two articles agree ...?", "What does the report say ...": the documents, not an event

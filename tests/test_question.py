@@ -275,8 +275,10 @@ def test_a_relative_time_is_dated_by_its_document(question, status):
     ("Who spoke at the 2024 forum?", "ok"),      # the paragraph's narrative is in 2024
     ("Who spoke at the 2023 forum?", "missing"),
     ("Who spoke at the 2022 forum?", "missing"),  # a year left behind by a later one
+    ("Who spoke at the forum in October 2024?", "ok"),  # and its month
+    ("Who spoke at the forum in May?", "missing"),
 ])
-def test_a_paragraph_dates_its_sentences_by_the_last_year_it_gave(question, status):
+def test_a_paragraph_dates_its_sentences_by_the_last_time_it_gave(question, status):
     text = ("In May 2022, the city joined a network. In October 2024, it hosted a forum. Experts came from "
             "ten countries. In his opening remarks, Mr Lo praised the port.\n\nIn 2023, Ms Wu spoke in Oslo.")
     start = text.index("In his")
@@ -330,6 +332,20 @@ def test_a_possessive_name_needs_its_owner(sentence, status):
 ])
 def test_a_yes_no_question_needs_its_own_event(question, status):
     verdict = judge(understand(question), _sentence("In 2013, Oslo and Bergen signed their agreement."))
+    assert verdict.status == status, verdict.reason
+
+
+@pytest.mark.parametrize("question, status", [
+    ("Which expert opened the forum Oslo hosted?", "ok"),  # "hosted" only tells which forum: said before
+    ("Which expert opened the forum Oslo founded?", "missing"),
+])
+def test_a_verb_that_tells_which_thing_is_meant_may_be_the_paragraphs(question, status):
+    text = "In 2024, Oslo hosted a forum on ports. At its opening, the expert Ann Berg spoke."
+    start = text.index("At its")
+    passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,
+                      end=len(text), score=1.0)
+    verdict = judge(understand(question), Evidence(passage_rank=0, passage=passage, start=start, end=len(text),
+                                                   document=text))
     assert verdict.status == status, verdict.reason
 
 

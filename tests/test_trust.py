@@ -84,6 +84,7 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("What did the EETO invite Kaohsiung to join in 2025?", "IURC"),  # "This July" in a 2025 article; a member joins
     # Dated by its paragraph: "In October 2024, Kaohsiung ... co-host[ed] a GCTF workshop" two sentences before.
     ("What did the deputy mayor introduce at the 2024 workshop's opening?", "mangrove"),
+    ("Which deputy mayor gave the opening remarks at the workshop Kaohsiung co-hosted in October 2024?", "Lo Ta-sheng"),
     ("Why did the Dresden trip pay so much attention to the semiconductor industry?", "TSMC"),  # "Therefore, ..."
     ("What inspired the final exhibition of two PAIR artists?", "coastal landscape"),  # PAIR named 3 sentences before
 ])

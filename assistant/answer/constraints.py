@@ -20,7 +20,7 @@ from ..question import (
 )
 from ..text import DEMONYMS, STOPWORDS, fold_accents, names_region_member, stem, terms, words
 from ..types import Query
-from .evidence import Evidence, coverage, dated_years, entity_coverage, neighbour, paragraph_so_far, referred_names, running_year
+from .evidence import Evidence, coverage, dated_years, entity_coverage, neighbour, paragraph_so_far, referred_names, running_time
 from .sentence_store import SentenceStore
 
 OK, MISSING, CONFLICT = "ok", "missing", "conflict"
@@ -68,12 +68,15 @@ def judge(query: Query, cand: Evidence) -> Verdict:
         lambda: _roles(query, cand.text, window, cand.document or cand.passage.text),
         # "This July" in a 2025 article is July 2025.
         lambda: _years(query, cand.text, " ".join([window, *dated_years(f"{cand.text} {cand.context}", cand.passage.date),
-                                                   *running_year(cand)])),
-        *(partial(check, query, cand.text, window) for check in (_months, _numbers, _ordinals, _rate, _subject)),
+                                                   running_time(cand)])),
+        lambda: _months(query, cand.text, f"{window} {running_time(cand)}"),
+        *(partial(check, query, cand.text, window) for check in (_numbers, _ordinals, _rate, _subject)),
         # A nationality describes the asked-for thing, which the passage may name sentences away ("... of Poland").
         lambda: _qualifiers(query, cand.text, whole),
         # A reason is often given beside the sentence that reports the event.
-        lambda: _actions(query, window if query.answer_type == "reason" else cand.text),
+        # A verb that only tells which thing is meant ("the workshop Kaohsiung co-hosted") may be the paragraph's.
+        lambda: _actions(query, window if query.answer_type == "reason" else cand.text,
+                         f"{window} {paragraph_so_far(cand)}"),
         # "Did X bring in more than Y?", "Does it have more ... than any other city?": only a comparison answers.
         lambda: (Verdict(MISSING, "makes no comparison") if query.answer_type == "yesno"
                  and _COMPARES.search(query.english) and not _compares_the_same(query, cand.text) else Verdict(OK)),
@@ -626,7 +629,7 @@ def _attributed_to_asked(query: Query, sentence: str) -> bool:
     return bool(source) and any(entity_coverage([name], source.group(1)) >= 0.5 for name in asked)
 
 
-def _actions(query: Query, sentence: str) -> Verdict:
+def _actions(query: Query, sentence: str, scene: str = "") -> Verdict:
     """The sentence reports the asked event: its verb (or one of the same event), a noun of the verb's family
     ("agreement" for agree), or for what/when/where questions the event's object ("the agreement ... signed").
     A sentence that only names the people or places of the question ("Chang indicated that delegations ...")
@@ -642,7 +645,7 @@ def _actions(query: Query, sentence: str) -> Verdict:
         # answer: "Has San Jose confirmed it will take part?" is not settled by "Chen invited San Jose".
         if action.verb not in _SAME_EVENT and not (query.answer_type == "yesno" and action.main):
             continue
-        if not action.main and main_reported:
+        if not action.main and (main_reported or any(_of_family(action.verb, w) for w in words(scene))):
             continue
         if query.answer_type == "description" and action.main and action.verb in _SAME_EVENT["say"]:
             # "What did the mayor say about ...?" is answered by what was said, in any words, but said it must be:

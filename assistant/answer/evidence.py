@@ -26,6 +26,8 @@ _PLACE = re.compile(r"\b[A-Z][a-z]+\b")
 RELATIVE_MONTH = re.compile(r"\b([Tt]his|[Ll]ast) (" + "|".join(m.title() for m in MONTHS) + r")\b")
 RELATIVE_YEAR = re.compile(r"\b([Tt]his|[Ll]ast) year\b")
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
+# "October 2024", "March 20, 2025", "2013": a year and the month said with it.
+_DATED = re.compile(r"(?:\b(" + "|".join(m.title() for m in MONTHS) + r")\s+(?:\d{1,2},?\s+)?)?\b(1[89]\d\d|20\d\d)\b")
 
 
 def has_answer_type(sentence: str, kind: str, question: str = "") -> bool:
@@ -71,18 +73,23 @@ def paragraph_so_far(cand: "Evidence") -> str:
     return cand.passage.text[: cand.end].rsplit("\n\n", 1)[-1]
 
 
-def running_year(cand: "Evidence") -> list[str]:
-    """The year a paragraph's narrative is in when the sentence states none of its own: "In October 2024, X
-    co-hosted a workshop. ... In his opening remarks, ..." happened in 2024 too. The latest year said before the
-    sentence in its paragraph, if any."""
-    if YEAR.search(cand.text):
-        return []
+def running_time(cand: "Evidence") -> str:
+    """The time a paragraph's narrative is in, for a sentence that gives none of its own: "In October 2024, X
+    co-hosted a workshop. ... In his opening remarks, ..." happened in October 2024 too. The last time said before
+    the sentence in its paragraph (its month only when the sentence names no month either), or ""."""
+    own_month = re.search(r"\b(" + "|".join(MONTHS) + r")\b", cand.text, re.I)
+    if YEAR.search(cand.text) or RELATIVE_YEAR.search(cand.text) or RELATIVE_MONTH.search(cand.text):
+        return ""
     paragraph = cand.passage.text[: cand.start].rsplit("\n\n", 1)[-1]
     year = document_year(cand.passage.date)
-    stated = [(m.start(), m.group()) for m in YEAR.finditer(paragraph)] + [
-        (m.start(), str(relative_year(m, year))) for pattern in (RELATIVE_MONTH, RELATIVE_YEAR)
-        for m in pattern.finditer(paragraph) if year is not None]
-    return [max(stated)[1]] if stated else []
+    stamps = [(m.start(), m.group(2), m.group(1) or "") for m in _DATED.finditer(paragraph)]
+    if year is not None:
+        stamps += [(m.start(), str(relative_year(m, year)), m.group(2)) for m in RELATIVE_MONTH.finditer(paragraph)]
+        stamps += [(m.start(), str(relative_year(m, year)), "") for m in RELATIVE_YEAR.finditer(paragraph)]
+    if not stamps:
+        return ""
+    _, said_year, month = max(stamps)
+    return said_year if own_month else f"{month} {said_year}".strip()
 
 
 def novelty(sentence: str, question: str) -> float:
