@@ -349,6 +349,26 @@ def test_a_verb_that_tells_which_thing_is_meant_may_be_the_paragraphs(question, 
     assert verdict.status == status, verdict.reason
 
 
+@pytest.mark.parametrize("question, sentence, status", [
+    ("In what year was the program launched?", "Initiated in 2015, the program hosts artists.", "ok"),
+    ("How many countries attended the workshop?", "Convening experts from 21 countries, the workshop ended.", "ok"),
+])
+def test_one_event_in_other_words(question, sentence, status):
+    verdict = judge(understand(question), _sentence(sentence))
+    assert verdict.status == status, verdict.reason
+
+
+@pytest.mark.parametrize("sentence, status", [
+    ("At Bergen University, the delegates met professor Ann Lee.", "ok"),    # the document puts it in Norway
+    ("At Aarhus University, the delegates met professor Ann Lee.", "missing"),
+])
+def test_a_place_the_document_puts_in_the_asked_one_meets_it(sentence, status):
+    document = f"The delegation visited Bergen University in Norway and Aarhus University. {sentence}"
+    verdict = judge(understand("Which professor did the delegation meet during its Norway trip?"),
+                    _sentence(sentence, document=document))
+    assert verdict.status == status, verdict.reason
+
+
 def test_a_reason_given_as_a_consequence_is_the_sentence_before():
     text = "The firm is building five plants in the city. Therefore, the visit focused on chips."
     passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,

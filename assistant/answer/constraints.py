@@ -204,10 +204,23 @@ def _entities(query: Query, sentence: str, window: str, document: str) -> Verdic
                 and _names(e, document)}
     referred |= set(referred_names(list(query.entities), window, document))
     missing = [e for e in query.entities
-               if e not in referred and not any(_names(form, window) for form in _ALIASES.get(e.lower(), (e,)))]
+               if e not in referred and not any(_names(form, window) for form in _ALIASES.get(e.lower(), (e,)))
+               and not _located_in(e, window, document)]
     if query.mode == "compare" and len(missing) < len(query.entities):
         return Verdict(OK)
     return Verdict(MISSING, f"does not name {missing[0]}") if missing else Verdict(OK)
+
+
+_PROPER_NAME = re.compile(r"\b[A-Z][\w’'-]+(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*")
+
+
+def _located_in(place: str, window: str, document: str) -> bool:
+    """The window names a place its document puts in the asked one ("Stanford University", which the document
+    calls "Stanford University in California", meets a question about the California trip)."""
+    names = {" ".join(m.group().split()[i:]) for m in _PROPER_NAME.finditer(window)  # "At Bergen University"
+             for i in range(len(m.group().split()))}
+    return any(re.search(rf"\b{re.escape(name)},?\s+(?:in\s+)?(?:the\s+)?{re.escape(place)}\b", document)
+               for name in names if name != place and any(w not in _GENERIC_NAME_WORDS | STOPWORDS for w in words(name)))
 
 
 def _names(name: str, window: str) -> bool:
@@ -598,7 +611,7 @@ _SAME_EVENT = {verb: frozenset(group.split()) for group in (
     "say tell state indicate note claim argue disclose remark add explain emphasise emphasize stress mention announce "
     "declare warn speak acknowledge affirm report reveal suggest highlight express underline insist",
     "reject invalidate cancel refuse annul void", "postpone delay suspend shelve stall",
-    "attend participate join", "found establish launch create", "invest fund finance", "build construct",
+    "attend participate join convene", "found establish launch create initiate inaugurate", "invest fund finance", "build construct",
     "finish complete", "approve adopt endorse ratify vote", "pass", "withdraw pull quit terminate")
     for verb in group.split()}
 
