@@ -203,11 +203,19 @@ _SECOND_QUESTION = re.compile(
 
 def question_parts(question: str) -> tuple[str, ...]:
     """"Which cities signed ..., and in what years?" asks two things, each answered on its own; () for one."""
+    # "Chen invited San Jose to the Expo. Which Gdynia official spoke there?": a premise, checked on its own, and
+    # the question it sets up.
+    premise = _PREMISE_THEN_QUESTION.match(question.strip())
+    if premise:
+        return premise.group(1), premise.group(2)
     pieces = _SECOND_QUESTION.split(question, maxsplit=1)
     if len(pieces) < 2 or len(pieces[0].split()) < 4:
         return ()
     first, second = pieces[0].rstrip(" ,?") + "?", pieces[1].strip()
     return first, second[0].upper() + second[1:]
+
+
+_PREMISE_THEN_QUESTION = re.compile(r"([A-Z][^?]{15,}?(?:[a-z]{2}|\d)[.!])\s+([A-Z]\w*(?:\s+[^.!?\s]+){2,}\?)$")
 
 
 # Search-box shorthand, spelled out so that the answer type and the checks can read it.

@@ -122,6 +122,10 @@ def test_a_question_that_asks_two_things_is_split():
         "Who led the trip?", "Which university did they visit?")
     assert question_parts("What is PAIR and how does it work?") == ()  # too short to be two questions
     assert question_parts("Which cities did Kaohsiung and Gdynia sign with?") == ()
+    # A premise stated first is checked on its own, then the question it sets up is asked after it.
+    assert question_parts("Chen invited San Jose to the Expo. Which official spoke there?") == (
+        "Chen invited San Jose to the Expo.", "Which official spoke there?")
+    assert question_parts("What did Dr. Lee say at the U.S. Expo?") == ()
 
 
 def test_a_trip_reports_travel():

@@ -55,6 +55,8 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     "What did the EETO invite Kaohsiung to join in 2024?",      # "This July" in a 2025 article is 2025
     "What did SkyDeck's staff say to the delegation?",          # a planned visit: nothing said is reported
     "Did Kaohsiung and Malé later renew their sister-city agreement?",  # its signing is not its renewal
+    # A premise stated before the question is checked: Chen invited San Jose, not Gdynia.
+    "Chen Chi-mai invited Gdynia to the 2026 Kaohsiung Smart City Expo. Which Gdynia official spoke at the 2025 Expo?",
 ])
 def test_what_the_documents_never_say_is_not_answered(shared_assistant, question):
     answer = shared_assistant.ask(question)
@@ -87,6 +89,10 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("Which deputy mayor gave the opening remarks at the workshop Kaohsiung co-hosted in October 2024?", "Lo Ta-sheng"),
     ("Why did the Dresden trip pay so much attention to the semiconductor industry?", "TSMC"),  # "Therefore, ..."
     ("What inspired the final exhibition of two PAIR artists?", "coastal landscape"),  # PAIR named 3 sentences before
+    ("Chen Chi-mai invited San Jose to the 2026 Kaohsiung Smart City Expo. Which Gdynia official spoke at the 2025 Expo?",
+     "Austen"),  # a true premise, then the question it sets up
+    ("Kaohsiung signed an MOU with Dresden in September 2025. Which company invested in Dresden's first European "
+     "wafer fab?", "TSMC"),  # the question's answer, not the premise's support
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)

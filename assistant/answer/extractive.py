@@ -109,6 +109,8 @@ class ExtractiveAnswerer:
         corrected = next((a for a in answers if a.corrected), None)
         if corrected is not None:
             return replace(corrected, question=query.english)
+        if not query.parts[0].endswith("?"):  # a premise ("Chen invited San Jose to the Expo."), then the question
+            return replace(answers[0] if answers[0].abstained else answers[1], question=query.english)
         if answers[1].abstained and self._answered_in_full(first, answers[0]):
             # "Who invited Kaohsiung ..., and in what month did that meeting happen?": the sentences that answer the
             # first part, with what they say of each thing it names, answer both, however short the second.
