@@ -373,6 +373,16 @@ def test_a_place_the_document_puts_in_the_asked_one_meets_it(sentence, status):
     assert verdict.status == status, verdict.reason
 
 
+@pytest.mark.parametrize("question, status", [
+    ("Whom did the NTO head meet in July?", "ok"),     # the owner by the acronym the sentence spells out
+    ("Whom did the OTB head meet in July?", "missing"),
+])
+def test_a_title_owner_may_be_named_by_its_acronym(question, status):
+    sentence = "In July, the Head of Nordic Trade Office in Oslo (NTO) Per Berg met Mayor Lee."
+    verdict = judge(understand(question), _sentence(sentence))
+    assert verdict.status == status, verdict.reason
+
+
 def test_a_reason_given_as_a_consequence_is_the_sentence_before():
     text = "The firm is building five plants in the city. Therefore, the visit focused on chips."
     passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,

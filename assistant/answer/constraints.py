@@ -340,7 +340,12 @@ def _titles(title: str, text: str):
         owner = before[-1] if before and before[-1][:1].isupper() and before[-1].lower() not in STOPWORDS else ""
         after = re.match(r"\s+of\s+(?:the\s+)?([A-Z][\w’'-]+)", text[match.end() :])
         holder = re.match(r" ((?:[A-Z][\w’'-]+ ?){1,3})", text[match.end() :])
-        yield (owner or (after.group(1) if after else "")), modifier, (holder.group(1).strip() if holder else "")
+        holder = holder.group(1).strip() if holder else ""
+        yield (owner or (after.group(1) if after else "")), modifier, holder
+        # "Head of European Economic and Trade Office in Taiwan (EETO)" is the EETO's head too.
+        acronym = after and re.match(r"[^().;]{0,80}?\(([A-Z]{2,8})\)", text[match.end() + after.end() :])
+        if acronym and not owner:
+            yield acronym.group(1), modifier, holder
 
 
 def _same_name(a: str, b: str) -> bool:
