@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from assistant.answer.constraints import judge
+from assistant.answer.constraints import judge, reports_words_of_asked
 from assistant.answer.evidence import Evidence, question_entities, referred_names
 from assistant.question import question_parts, spelled_out, understand
 from assistant.types import Passage
@@ -381,6 +381,16 @@ def test_a_title_owner_may_be_named_by_its_acronym(question, status):
     sentence = "In July, the Head of Nordic Trade Office in Oslo (NTO) Per Berg met Mayor Lee."
     verdict = judge(understand(question), _sentence(sentence))
     assert verdict.status == status, verdict.reason
+
+
+@pytest.mark.parametrize("sentence, reports", [
+    ("The PRC representative in Oslo claimed the plan “will bring serious consequences.”", True),
+    ("The PRC representative in Oslo visited the council.", False),   # says nothing
+    ("The mayor claimed the plan was too costly.", False),            # someone else speaking
+])
+def test_the_asked_speaker_saying_something_is_recognised(sentence, reports):
+    query = understand("What did the envoy tell the council?")
+    assert reports_words_of_asked(query, sentence) is reports
 
 
 def test_a_reason_given_as_a_consequence_is_the_sentence_before():

@@ -639,6 +639,16 @@ _REPORTED = _SAID | frozenset("praise introduce present remark speech statement 
                               "interview address".split())
 
 
+def reports_words_of_asked(query: Query, sentence: str) -> bool:
+    """"What did its envoy tell ...?" and the sentence has the envoy (by name or title) saying something: what it
+    asks is there, however differently worded."""
+    if not any(a.main and a.verb in _SAME_EVENT["say"] for a in query.actions) or not (query.entities or query.roles):
+        return False
+    if not (_parsed(sentence)[1] & _REPORTED or re.search(r"[“\"]", sentence)):
+        return False
+    return all(_names(e, sentence) for e in query.entities) and _roles(query, sentence, sentence, sentence).status == OK
+
+
 def _attributed_to_asked(query: Query, sentence: str) -> bool:
     """"According to Director-General Chang, ..." reports what Chang said; "According to updates provided by
     the office, ..." is not what the mayor said."""

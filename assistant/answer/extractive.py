@@ -11,7 +11,7 @@ from ..text import DEMONYMS, sentence_spans, terms
 from ..question import NAMED_KINDS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
 from .constraints import (CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, parses_kept_in,
-                          times_given)
+                          reports_words_of_asked, times_given)
 from .points import arrange, audience_emphasis, decontextualise, is_home, is_point, weigh
 from .sentence_store import SentenceStore
 from .verify import untrusted_documents
@@ -199,6 +199,7 @@ class ExtractiveAnswerer:
         compared = wants_comparison(question)
         # "What is the IURC?", "What does GCTF stand for?": the sentence that spells the acronym out answers it.
         spells_out = query.answer_type == "description" or re.search(r"\b(stands? for|short for)\b", question, re.I)
+        speech = query.answer_type == "description"
         asked = self.vectors([question, standalone])
         sentences = self.vectors([c.text for c in candidates], keep=True)
         # A follow-up may mean what it says alone or what the conversation makes of it: the closer counts.
@@ -222,6 +223,10 @@ class ExtractiveAnswerer:
                     and has_answer_type(cand.text, kind, standalone):
                 # A reason is rarely put in the question's words: naming every party and giving a reason
                 # ("known for ..., highly resembling ...") is half of what the question asks.
+                cand.coverage = max(cand.coverage, 0.5)
+            if speech and reports_words_of_asked(query, cand.text):
+                # What someone said is rarely put in the question's words: the asked speaker saying something is
+                # half of what the question asks.
                 cand.coverage = max(cand.coverage, 0.5)
             where = wheres.get(id(cand.passage))
             if where is None:  # once a passage: its sentences share it
