@@ -10,11 +10,11 @@ from assistant.eval import calibrate, evaluate, format_calibration, format_repor
 DEV2_SET = DEV_SET.with_name("dev2.jsonl")
 # Reached on this corpus with the default settings; raise these when answers improve, never lower them silently.
 FLOORS = {
-    "dev.jsonl": {"evidence_recall": 1.0, "mrr": 0.83, "fact_accuracy": 0.86, "abstention": 1.0, "cited_evidence": 0.93},
+    "dev.jsonl": {"evidence_recall": 1.0, "mrr": 0.83, "fact_accuracy": 0.93, "abstention": 1.0, "cited_evidence": 0.93},
     "dev2.jsonl": {"evidence_recall": 0.94, "mrr": 0.74, "fact_accuracy": 0.76, "abstention": 1.0, "cited_evidence": 0.84},
 }
 CEILINGS = {
-    "dev.jsonl": {"false_abstention": 0.07, "wrong_answers": 0.07},
+    "dev.jsonl": {"false_abstention": 0.04, "wrong_answers": 0.07},
     "dev2.jsonl": {"false_abstention": 0.16, "wrong_answers": 0.08},
 }
 # Diagnosis sets written after the code they test (tests/data; heldout3, 7 and 9 are kept blind and are not here):

@@ -114,6 +114,13 @@ def test_which_one_follows_the_conversation(shared_assistant):
     assert not answer.abstained and "Gdynia" in answer.text
 
 
+def test_a_person_asked_for_as_an_official_is_named_by_their_own_title(shared_assistant):
+    first = "Why did Edinburgh put its sister-city plan with Kaohsiung on hold?"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": shared_assistant.ask(first).text}]
+    answer = shared_assistant.ask("Who was the PRC official involved?", history=history)  # "the PRC representative"
+    assert not answer.abstained and "Zhang Biao" in answer.text
+
+
 @pytest.mark.parametrize("question, then, answered", [
     ("Which Spanish city hosted the IURC Global Thematic Networking Event?", "And what did they sign there?", False),
     ("When did Kaohsiung's delegation travel to Dresden?", "And what did they visit there?", True),

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..retrieve import wants_comparison
-from ..text import DEMONYMS, sentence_spans, terms
+from ..text import DEMONYMS, sentence_spans, stem, terms
 from ..question import NAMED_KINDS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
 from .constraints import (CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, parses_kept_in,
@@ -192,7 +192,10 @@ class ExtractiveAnswerer:
         idf: IdfTable = self.idf_source()
         entities = question_entities(question)
         earlier = [e for e in question_entities(standalone) if e not in entities]
-        predicate = weighted_terms(question, idf, leave_out=entity_terms(entities))
+        # "Who was the PRC official involved?": "official" says what kind of answer, which the sentence gives by
+        # its own title ("the PRC representative ... Zhang Biao").
+        kind_words = {stem(w) for w in _SOMEONE} if query.answer_type == "person" else set()
+        predicate = weighted_terms(question, idf, leave_out=entity_terms(entities) | kind_words)
         # A follow-up's words and the turn it follows, together: "their statement" + "Kaohsiung and the Maldives".
         resolved = weighted_terms(standalone, idf) if standalone != question else {}
         kind = _SCORED_KIND.get(query.answer_type, "")
@@ -394,6 +397,7 @@ class ExtractiveAnswerer:
         return replace(answer, text="\n".join(lines))
 
 
+_SOMEONE = ("person", "people", "official", "officials", "individual", "someone", "figure", "involved")
 # A sentence that opens with a participle or a pronoun carries on the one before it.
 _CONTINUES = re.compile(r"(?!During\b)[A-Z][a-z]+(?:ing|ed)\b|(?:It|Its|They|Their|This|These|He|She|His|Her)\b")
 # How much a sentence lacking the asked-for kind of fact is discounted (a "who" answer needs a name).
