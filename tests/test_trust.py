@@ -55,6 +55,9 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     "What did the EETO invite Kaohsiung to join in 2024?",      # "This July" in a 2025 article is 2025
     "What did SkyDeck's staff say to the delegation?",          # a planned visit: nothing said is reported
     "Did Kaohsiung and Malé later renew their sister-city agreement?",  # its signing is not its renewal
+    # Several asked for, one found: a list cut short reads as the whole list (Gdynia, Hamburg, San Jose too).
+    "Which European cities has Kaohsiung talked to about intelligent transportation?",
+    "Which two cities did Kaohsiung sign agreements with in autumn 2025?",  # a venue is no city
     # A premise stated before the question is checked: Chen invited San Jose, not Gdynia.
     "Chen Chi-mai invited Gdynia to the 2026 Kaohsiung Smart City Expo. Which Gdynia official spoke at the 2025 Expo?",
 ])

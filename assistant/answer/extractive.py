@@ -8,9 +8,9 @@ import numpy as np
 
 from ..retrieve import wants_comparison
 from ..text import DEMONYMS, sentence_spans, stem, terms
-from ..question import NAMED_KINDS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
+from ..question import NAMED_KINDS, ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
-from .constraints import (CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, parses_kept_in,
+from .constraints import (CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, named, parses_kept_in,
                           reports_words_of_asked, times_given)
 from .points import arrange, audience_emphasis, decontextualise, is_home, is_point, weigh
 from .sentence_store import SentenceStore
@@ -159,6 +159,10 @@ class ExtractiveAnswerer:
             chosen = _with_neighbour(chosen, fitting[0][1].neighbour, self.max_words)
             candidates = [c for c, _ in fitting]
             chosen = self.complete(query, chosen, candidates)
+            if _asks_for_several(query) and len(self._names(query, [c.text for c in chosen])) < max(query.count, 2):
+                # "Which two cities ...?", "Which foreign cities ...?" answered with one: a list cut short reads as
+                # the whole list.
+                return Answer(text=ABSTAIN_TEXT, abstained=True, question=query.english)
             if query.answer_type == "date" and query.count >= 2:
                 chosen = self.complete_times(query, chosen, candidates)
                 if not chosen:  # "In which months did A, B and C happen?" with a month for only one of them
@@ -366,8 +370,10 @@ class ExtractiveAnswerer:
         among the "foreign" or "overseas" ones, and a country is not one of the cities ("Dresden, Germany")."""
         abroad = _ABROAD.search(query.english)
         cities = query.focus in _CITY_NOUNS
+        # A city is a town's name, not a venue's ("the Kaohsiung Smart City Summit & Expo").
+        towns = {t for text in sentences for t, label in named(text) if label == "GPE"} if cities else set()
         return {n for text in sentences for n in fresh_names(query, text)
-                if not (abroad and is_home(n)) and not (cities and n.lower() in _COUNTRIES)}
+                if not (abroad and is_home(n)) and not (cities and (n.lower() in _COUNTRIES or n not in towns))}
 
     def points(self, query: Query, passages: list[Passage], default_n: int, audience: str | None = None) -> Answer:
         """Distinct, cited talking points: high-scoring statements that say different things, decontextualised
@@ -406,6 +412,13 @@ _UNTYPED_PENALTY = {"person": 0.5, "number": 0.6, "date": 0.6}
 
 _CITY_NOUNS = frozenset("city cities town towns municipality municipalities locality localities".split())
 _COUNTRIES = frozenset(DEMONYMS.values()) | {"taiwan", "united states", "u.s.", "usa", "prc"}
+
+
+def _asks_for_several(query: Query) -> bool:
+    """"Which two cities ...?", "Which foreign cities ...?": several things of the kind the question names ("Which
+    partnerships ...?" names no kind of place: one city may be all of them)."""
+    kinds = {"place": PLACE_NOUNS, "person": PERSON_NOUNS, "organisation": ORG_NOUNS}.get(query.answer_type, ())
+    return bool(kinds) and (query.count >= 2 or (query.every and query.focus in kinds))
 
 
 def _answers_too(part: Query, answer: Answer) -> bool:
