@@ -117,6 +117,13 @@ def test_which_one_follows_the_conversation(shared_assistant):
     assert not answer.abstained and "Gdynia" in answer.text
 
 
+def test_two_people_asked_for_are_both_named(shared_assistant):
+    # "the director-general of the Department" leads it; the first part's person is not the second part's.
+    answer = shared_assistant.ask("Who leads Kaohsiung's department of international affairs, and who held the "
+                                  "same role for San Jose during the visit?")
+    assert not answer.abstained and "Chang Yen-ching" in answer.text and "Hedges" in answer.text
+
+
 def test_a_person_asked_for_as_an_official_is_named_by_their_own_title(shared_assistant):
     first = "Why did Edinburgh put its sister-city plan with Kaohsiung on hold?"
     history = [{"role": "user", "content": first}, {"role": "assistant", "content": shared_assistant.ask(first).text}]

@@ -686,7 +686,9 @@ def _actions(query: Query, sentence: str, scene: str = "") -> Verdict:
             # article give the city that signed ...?" asks for the nickname, not the signing.
             continue
         same = _SAME_EVENT.get(action.verb, {action.verb})
-        if same & lemmas or any(_of_family(action.verb, lemma) for lemma in lemmas):
+        # "Who leads the department?" is answered by its "director-general": a noun of one of the event's verbs.
+        if same & lemmas or any(_of_family(action.verb, lemma) for lemma in lemmas) or any(
+                lemma.startswith(verb) and lemma[len(verb):] in _FAMILY_ENDINGS for verb in same for lemma in lemmas):
             continue
         # "When was the agreement signed?" is answered by "the agreement ... inked"; "Was the agreement restored?"
         # is not answered by its signing.

@@ -119,7 +119,7 @@ class ExtractiveAnswerer:
                 return cite(query.english, each)
         if any(a.abstained for a in answers):
             return self.decide(query, self.judged(query, passages, floor), threshold)
-        if _answers_too(replace(second, standalone=query.english), answers[0]):  # "... in 2013" answers both
+        if _answers_too(replace(second, standalone=query.english), answers[0], answers[1]):  # "... in 2013" answers both
             return replace(answers[0], question=query.english)
         # Each part's best sentence, whatever the budget (a part left out is a question unanswered), then the
         # others while the word budget lasts.
@@ -421,10 +421,14 @@ def _asks_for_several(query: Query) -> bool:
     return bool(kinds) and (query.count >= 2 or (query.every and query.focus in kinds))
 
 
-def _answers_too(part: Query, answer: Answer) -> bool:
-    """The answer already holds the kind of fact `part` asks for, beyond what the question states."""
+def _answers_too(part: Query, answer: Answer, own: Answer) -> bool:
+    """The answer already holds the kind of fact `part` asks for, beyond what the question states. A person, place
+    or organisation it names is the part's only if the part's own answer quotes the same sentence: "who leads
+    Kaohsiung's department, and who held that role for San Jose?" asks for two people."""
     if part.answer_type not in NAMED_KINDS and not _SCORED_KIND.get(part.answer_type):
         return False  # a description or a reason is not told apart by its form
+    if part.answer_type in NAMED_KINDS and not {c.quote for c in own.citations} & {c.quote for c in answer.citations}:
+        return False
     # The slot as the constraints read it: "what share" wants a percentage, not the first part's visitor count.
     return any(fills_slot(part, c.quote) for c in answer.citations)
 
