@@ -209,6 +209,15 @@ def test_a_vague_count_fills_its_slot(question, sentence, status):
     assert verdict.status == status, verdict.reason
 
 
+def _sentence_in(text: str, opening: str, date: str = "2025") -> Evidence:
+    """The sentence of `text` that begins with `opening`, up to the end of its paragraph, in one passage."""
+    start = text.index(opening)
+    end = text.find("\n", start) if "\n" in text[start:] else len(text)
+    passage = Passage(text=text, doc_id="d", title="Notes", date=date, source="", chunk_index=0, start=0,
+                      end=len(text), score=1.0)
+    return Evidence(passage_rank=0, passage=passage, start=start, end=end, document=text)
+
+
 def _sentence(text: str, document: str = "") -> Evidence:
     """One source sentence as its own passage, with what was retrieved of its document."""
     passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,
@@ -285,11 +294,7 @@ def test_a_relative_time_is_dated_by_its_document(question, status):
 def test_a_paragraph_dates_its_sentences_by_the_last_time_it_gave(question, status):
     text = ("In May 2022, the city joined a network. In October 2024, it hosted a forum. Experts came from "
             "ten countries. In his opening remarks, Mr Lo praised the port.\n\nIn 2023, Ms Wu spoke in Oslo.")
-    start = text.index("In his")
-    passage = Passage(text=text, doc_id="d", title="Notes", date="2025-11", source="", chunk_index=0, start=0,
-                      end=len(text), score=1.0)
-    verdict = judge(understand(question), Evidence(passage_rank=0, passage=passage, start=start,
-                                                   end=text.index("\n"), document=text))
+    verdict = judge(understand(question), _sentence_in(text, "In his", date="2025-11"))
     assert verdict.status == status, verdict.reason
 
 
@@ -313,11 +318,7 @@ def test_what_someone_said_needs_a_sentence_that_reports_their_words(sentence, s
 def test_a_name_the_paragraph_gave_is_still_its_subject(question, status):
     text = ("The Harbour Lab program hosts artists. They stay for a month. For instance, two artists showed "
             "paintings of ships.\n\nThe Tidal Studio is new.")
-    start = text.index("For instance")
-    passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,
-                      end=len(text), score=1.0)
-    verdict = judge(understand(question), Evidence(passage_rank=0, passage=passage, start=start,
-                                                   end=text.index("\n"), document=text))
+    verdict = judge(understand(question), _sentence_in(text, "For instance"))
     assert verdict.status == status, verdict.reason
 
 
@@ -345,11 +346,7 @@ def test_a_yes_no_question_needs_its_own_event(question, status):
 ])
 def test_a_verb_that_tells_which_thing_is_meant_may_be_the_paragraphs(question, status):
     text = "In 2024, Oslo hosted a forum on ports. At its opening, the expert Ann Berg spoke."
-    start = text.index("At its")
-    passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,
-                      end=len(text), score=1.0)
-    verdict = judge(understand(question), Evidence(passage_rank=0, passage=passage, start=start, end=len(text),
-                                                   document=text))
+    verdict = judge(understand(question), _sentence_in(text, "At its"))
     assert verdict.status == status, verdict.reason
 
 
@@ -395,11 +392,7 @@ def test_the_asked_speaker_saying_something_is_recognised(sentence, reports):
 
 def test_a_reason_given_as_a_consequence_is_the_sentence_before():
     text = "The firm is building five plants in the city. Therefore, the visit focused on chips."
-    passage = Passage(text=text, doc_id="d", title="Notes", date="2025", source="", chunk_index=0, start=0,
-                      end=len(text), score=1.0)
-    start = text.index("Therefore")
-    verdict = judge(understand("Why did the visit focus on chips?"),
-                    Evidence(passage_rank=0, passage=passage, start=start, end=len(text), document=text))
+    verdict = judge(understand("Why did the visit focus on chips?"), _sentence_in(text, "Therefore"))
     assert verdict.status == "ok" and verdict.neighbour == -1
 
 
