@@ -390,6 +390,17 @@ def test_the_asked_speaker_saying_something_is_recognised(sentence, reports):
     assert reports_words_of_asked(query, sentence) is reports
 
 
+@pytest.mark.parametrize("question, status", [
+    ("How much did Aurora's concerts earn?", "missing"),  # the concerts are the band Zeta's, beside a line on Aurora
+    ("How much did Zeta's concerts earn?", "ok"),
+])
+def test_a_thing_beside_its_owners_name_may_be_someone_elses(question, status):
+    text = ("Stars like Aurora have played in Oslo. Recent coverage of the tour by the band Zeta said its two "
+            "concerts earned NOK 5 million.")
+    verdict = judge(understand(question), _sentence_in(text, "Recent coverage"))
+    assert verdict.status == status, verdict.reason
+
+
 def test_a_reason_given_as_a_consequence_is_the_sentence_before():
     text = "The firm is building five plants in the city. Therefore, the visit focused on chips."
     verdict = judge(understand("Why did the visit focus on chips?"), _sentence_in(text, "Therefore"))

@@ -58,6 +58,7 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     # Several asked for, one found: a list cut short reads as the whole list (Gdynia, Hamburg, San Jose too).
     "Which European cities has Kaohsiung talked to about intelligent transportation?",
     "Which two cities did Kaohsiung sign agreements with in autumn 2025?",  # a venue is no city
+    "How much did Ed Sheeran's concerts in Kaohsiung earn?",    # the figure beside his name is Blackpink's
     # A premise stated before the question is checked: Chen invited San Jose, not Gdynia.
     "Chen Chi-mai invited Gdynia to the 2026 Kaohsiung Smart City Expo. Which Gdynia official spoke at the 2025 Expo?",
 ])
@@ -92,6 +93,7 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("Which deputy mayor gave the opening remarks at the workshop Kaohsiung co-hosted in October 2024?", "Lo Ta-sheng"),
     ("Why did the Dresden trip pay so much attention to the semiconductor industry?", "TSMC"),  # "Therefore, ..."
     ("What inspired the final exhibition of two PAIR artists?", "coastal landscape"),  # PAIR named 3 sentences before
+    ("How much tourism revenue did Blackpink's concerts in Kaohsiung generate?", "NT$300 million"),
     ("Chen Chi-mai invited San Jose to the 2026 Kaohsiung Smart City Expo. Which Gdynia official spoke at the 2025 Expo?",
      "Austen"),  # a true premise, then the question it sets up
     ("Kaohsiung signed an MOU with Dresden in September 2025. Which company invested in Dresden's first European "

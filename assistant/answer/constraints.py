@@ -95,7 +95,8 @@ def judge(query: Query, cand: Evidence) -> Verdict:
         for step in (1, -1):
             other = neighbour(cand, step)
             if (other is not None and _on_topic(query, other.text) and _slot(query, other.text).status == OK
-                    and all(_names(owner, other.text) for owner in _focus_owners(query))):
+                    and all(_names(owner, other.text) for owner in _focus_owners(query))
+                    and _possessions(query, other.text).status == OK):
                 return Verdict(OK, neighbour=step)
         # "... signed in October 2025, senior officials from both cities ...": the cities are the ones the
         # sentences before it name.
@@ -298,11 +299,33 @@ _OWNER_LABELS = frozenset({"GPE", "ORG", "NORP", "LOC", "FAC"})
 def _possessions(query: Query, sentence: str) -> Verdict:
     """"Taipei's growing visibility" is not reported by a sentence on "Kaohsiung's growing visibility": a thing the
     question gives one owner is missing where the sentence gives it another."""
-    for owner, _, thing in _owned_things(query.english):
+    for owner, owner_label, thing in _owned_things(query.english):
         for other, label, same in _owned_things(sentence):
             if same == thing and label in _OWNER_LABELS and not _same_name(owner, other):
                 return Verdict(MISSING, f"{other}'s {thing}, not {owner}'s")
+        # "Coldplay's concerts" and a sentence on "the concert series" of "the K-pop group Blackpink" beside one
+        # naming Coldplay: the thing is there, its owner is not, and someone else is.
+        # A person is named by either name ("Chen" is Chen Chi-mai).
+        named_here = _names(owner, sentence) or owner_label == "PERSON" and any(
+            re.search(rf"\b{re.escape(part)}\b", sentence) for part in owner.split() if len(part) >= 3)
+        if owner_label in _OWNER_LABELS | {"PERSON"} and not _HOME_PLACE.fullmatch(owner) \
+                and thing in _parsed(sentence)[1] and not named_here:
+            others = _other_names(query, sentence)
+            if others:
+                return Verdict(MISSING, f"{others[0]}'s {thing}, not {owner}'s")
     return Verdict(OK)
+
+
+# Names that place or date a fact rather than own it.
+_SETTING_LABELS = frozenset("GPE LOC FAC DATE TIME MONEY PERCENT CARDINAL QUANTITY ORDINAL".split())
+
+
+def _other_names(query: Query, sentence: str) -> list[str]:
+    """Capitalised words after the first that the question does not name and that place or date nothing."""
+    settings = " ".join(text for text, label in _parsed(sentence)[0] if label in _SETTING_LABELS)
+    asked = set(words(query.english)) | set(words(query.standalone))
+    return [w for w in re.findall(r"(?<=\s)[A-Z][\w-]+", sentence)
+            if w.lower() not in asked and w not in settings and w.lower() not in STOPWORDS]
 
 
 @lru_cache(maxsize=4096)
