@@ -264,9 +264,8 @@ class Assistant:
         history = self._check_history(inputs.get("history"))
         query = self._query(original, history, inputs.get("mode"))
         mode = "points" if query.mode == "points" else "answer"
-        # Points, "every X", "which two X" and two-part answers gather from more places than one answer needs.
-        several = mode == "points" or query.every or query.count >= 2 or bool(query.parts)
-        k = inputs.get("k") or (self.settings.k * 2 if several else self.settings.k)
+        # Points and "every X" answers gather from more places than one answer needs.
+        k = inputs.get("k") or (self.settings.k * 2 if mode == "points" or query.every else self.settings.k)
         standalone = query.standalone
         if history:
             standalone = self.answer_step.condense(query.english, history) or standalone
