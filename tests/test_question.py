@@ -391,11 +391,11 @@ def test_the_asked_speaker_saying_something_is_recognised(sentence, reports):
 
 
 @pytest.mark.parametrize("question, status", [
-    ("How much did Aurora's concerts earn?", "missing"),  # the concerts are the band Zeta's, beside a line on Aurora
+    ("How much did the Nordic Orchestra's concerts earn?", "missing"),  # the band Zeta's, beside a line on it
     ("How much did Zeta's concerts earn?", "ok"),
 ])
 def test_a_thing_beside_its_owners_name_may_be_someone_elses(question, status):
-    text = ("Stars like Aurora have played in Oslo. Recent coverage of the tour by the band Zeta said its two "
+    text = ("Stars like the Nordic Orchestra have played in Oslo. Recent coverage of the tour by the band Zeta said its two "
             "concerts earned NOK 5 million.")
     verdict = judge(understand(question), _sentence_in(text, "Recent coverage"))
     assert verdict.status == status, verdict.reason

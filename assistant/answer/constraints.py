@@ -305,11 +305,9 @@ def _possessions(query: Query, sentence: str) -> Verdict:
                 return Verdict(MISSING, f"{other}'s {thing}, not {owner}'s")
         # "Coldplay's concerts" and a sentence on "the concert series" of "the K-pop group Blackpink" beside one
         # naming Coldplay: the thing is there, its owner is not, and someone else is.
-        # A person is named by either name ("Chen" is Chen Chi-mai).
-        named_here = _names(owner, sentence) or owner_label == "PERSON" and any(
-            re.search(rf"\b{re.escape(part)}\b", sentence) for part in owner.split() if len(part) >= 3)
-        if owner_label in _OWNER_LABELS | {"PERSON"} and not _HOME_PLACE.fullmatch(owner) \
-                and thing in _parsed(sentence)[1] and not named_here:
+        # A person's belongings are not told apart ("Chen's delegation" is the one "the delegation" sentences name).
+        if owner_label in _OWNER_LABELS and not _HOME_PLACE.fullmatch(owner) and thing in _parsed(sentence)[1] \
+                and not _names(owner, sentence):
             others = _other_names(query, sentence)
             if others:
                 return Verdict(MISSING, f"{others[0]}'s {thing}, not {owner}'s")
