@@ -2,6 +2,7 @@
 available here retrieves the same passages as fp32 on the dev set."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -83,6 +84,10 @@ def test_within_spread_prefers_fewer_dependencies_and_says_so():
     d = decision.decide(seconds, load=0.1, cores=2, now=1000.0)
     assert d.backend == "torch-bf16" and not d.confident
     assert d.margin < d.spread and "within the rounds' spread" in d.reason and "fewer optional dependencies" in d.reason
+    # Fastest by median round, slower in most paired rounds: a tie, and never "-18% faster".
+    crossed = decision.decide({"openvino": [1.0, 1.4, 1.4], "torch-bf16": [1.1, 1.5, 1.3]}, 0.1, 2, 0.0)
+    assert crossed.margin < 0 and not crossed.confident
+    assert not re.search(r"-\d+%", crossed.reason) and "apart, within the rounds' spread" in crossed.reason
     light = {"torch-fp32": [1.05, 0.95, 1.1], "torch-bf16": [1.0, 1.0, 1.0]}
     assert decision.decide(light, 0.1, 2, 0.0).backend == "torch-bf16", "equally light: the faster one stays"
 

@@ -115,7 +115,8 @@ def decide(seconds: dict[str, list[float]], load: float, cores: int, now: float)
                         busy, load, cores, now)
     tied = [winner] + [name for name in ranked[1:] if not _clearly_beats(seconds, winner, name)]
     chosen = min(tied, key=lambda name: (dependencies(name), ranked.index(name)))
-    why = (f"{winner} was {margin:.0%} faster than {runner_up}, within the rounds' spread of {spread:.0%}: "
+    # The median round time and the median paired gain may disagree in sign on a tie: say how far apart they were.
+    why = (f"{winner} and {runner_up} were {abs(margin):.0%} apart, within the rounds' spread of {spread:.0%}: "
            + (f"chose {chosen}, which needs fewer optional dependencies" if chosen != winner
               else f"kept {winner}, which needs no more dependencies than the others"))
     return Decision(chosen, runner_up if chosen == winner else winner, margin, spread, False, why, busy, load,
