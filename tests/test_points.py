@@ -74,6 +74,9 @@ def test_a_point_states_a_fact_beyond_the_home_city():
     assert states_a_fact("In 2023 Deputy Mayor Bartosz Bartoszewicz visited Kaohsiung.")
     assert not states_a_fact("Cultural diplomacy is another linchpin of Kaohsiung’s international outreach.")
     assert not states_a_fact("The Kaohsiung City government also expands its international engagement.")
+    # a figure or a year is a fact, not the home city: these two were discounted as if they said nothing
+    assert states_a_fact("To this point, Kaohsiung has created 220 sister-school ties.")
+    assert states_a_fact("Kaohsiung hosted the forum in 2021.")
 
 
 def test_the_audience_named_in_the_request_arranges_the_points(shared_assistant):

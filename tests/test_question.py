@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from assistant.answer.constraints import judge, reports_words_of_asked
-from assistant.answer.evidence import Evidence, question_entities, referred_names
+from assistant.answer.evidence import Evidence, entity_coverage, question_entities, referred_names
 from assistant.question import question_parts, spelled_out, understand
 from assistant.types import Passage
 
@@ -470,3 +470,9 @@ def test_a_number_before_a_search_box_plural_is_how_many_to_give():
 def test_a_region_is_met_by_its_countries(sentence, status):
     verdict = judge(understand("Which European city signed the pact?"), _sentence(sentence))
     assert verdict.status == status, verdict.reason
+
+
+def test_a_named_region_is_covered_by_a_place_in_one_of_its_countries():
+    # "ties with Europe": the Gdynia passage names Poland, not Europe, and is as much about the region
+    assert entity_coverage(["Kaohsiung", "Europe"], "Kaohsiung and Gdynia, on the Baltic coast of Poland") == 1.0
+    assert entity_coverage(["Kaohsiung", "Europe"], "Kaohsiung and Osaka, in Japan") == 0.5

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..question import MONTHS, YEAR
-from ..text import STOPWORDS, has_cjk, sentence_spans, stem, terms, words
+from ..text import STOPWORDS, has_cjk, names_region_member, sentence_spans, stem, terms, words
 from ..types import Passage
 
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)\b", re.I)
@@ -200,12 +200,16 @@ def _shared_root(term: str, text_terms: set[str]) -> bool:
 
 
 def entity_coverage(entities: list[str], context: str) -> float:
-    """Mean share of each named entity's words that occur in `context` (San Jose City Hall vs San Jose)."""
+    """Mean share of each named entity's words that occur in `context` (San Jose City Hall vs San Jose); a region
+    is there when one of its countries is ("Europe" by "the Baltic coast of Poland")."""
     if not entities:
         return 1.0
     present = {stem(w) for w in words(context)}
     shares = []
     for entity in entities:
+        if names_region_member(entity, context):
+            shares.append(1.0)
+            continue
         parts = [stem(w) for w in words(entity) if w not in STOPWORDS]
         shares.append(sum(_stem_present(p, present) for p in parts) / len(parts) if parts else 1.0)
     return sum(shares) / len(shares)

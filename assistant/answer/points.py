@@ -58,7 +58,9 @@ def states_a_fact(sentence: str) -> bool:
 
 
 def is_home(name: str) -> bool:
-    return set(re.findall(r"[a-z]+", name.lower())) <= _HOME_NAME_WORDS
+    """Kaohsiung, Taiwan or their governments; a figure or a year ("220", "2021") is no place at all."""
+    words = set(re.findall(r"[a-z]+", name.lower()))
+    return bool(words) and words <= _HOME_NAME_WORDS
 
 
 def audience_emphasis(audience: str | None) -> str:
