@@ -1,5 +1,6 @@
 """Talking points a staff member can paste: bracketed context, no footnotes, an audience that changes the draft."""
 import re
+from pathlib import Path
 
 from assistant.answer.evidence import Evidence
 from assistant.answer.points import audience_emphasis, decontextualise, is_point, states_a_fact
@@ -111,3 +112,13 @@ def test_points_on_a_named_partnership_come_from_sentences_about_it(shared_assis
 def test_points_on_a_partner_the_documents_never_name_are_refused(shared_assistant):
     points = shared_assistant.ask("Prepare three talking points on the Kaohsiung–Munich partnership.")
     assert points.abstained and not points.citations
+
+
+def test_points_on_a_topic_come_from_the_section_its_statement_opens(shared_assistant):
+    # "Cultural diplomacy is another linchpin ..." opens the part of the article on it; its examples (the Vibe Fest)
+    # share none of the topic's words, while sentences on the city's diplomacy in general share "diplomacy"
+    points = shared_assistant.ask("Draft three talking points on Kaohsiung's cultural diplomacy.")
+    assert not points.abstained and len(points.citations) == 3
+    body = (Path(shared_assistant.settings.corpus_dir) / "beyond-taipei-city-diplomacy.md").read_text(encoding="utf-8")
+    section = body[body.index("through Cultural Engagement") : body.index("Political Pressure from the PRC")]
+    assert all(c.quote in section for c in points.citations), [c.quote for c in points.citations]

@@ -12,7 +12,7 @@ from ..question import NAMED_KINDS, ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS, unders
 from ..types import Answer, Citation, Passage, Query
 from .constraints import (CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, named, parses_kept_in,
                           reports_words_of_asked, times_given)
-from .points import arrange, audience_emphasis, decontextualise, is_home, is_point, weigh
+from .points import arrange, audience_emphasis, decontextualise, inherit_from_statements, is_home, is_point, weigh
 from .sentence_store import SentenceStore
 from .verify import untrusted_documents
 from .evidence import (
@@ -387,8 +387,10 @@ class ExtractiveAnswerer:
         on_topic = bool(query.entities) and bool(ranked) and ranked[0].entity_coverage == 1.0
         if not ranked or self._unknown_entity(query) or ranked[0].score < self.threshold * (0.5 if on_topic else 0.75):
             return Answer(text=ABSTAIN_TEXT, abstained=True, question=question)
+        weighed = {id(c): weigh(c, list(query.entities)) for c in ranked}
+        inherit_from_statements(ranked, weighed, 2 * self.threshold, _is_heading)
         for cand in ranked:
-            cand.score = weigh(cand, list(query.entities))
+            cand.score = weighed[id(cand)]
         ranked.sort(key=lambda c: (-c.score, c.passage_rank))
         vectors = self.vectors([c.text for c in ranked], keep=True)
         chosen: list[int] = []
@@ -502,6 +504,8 @@ def _sentences(passages: list[Passage]) -> list[Evidence]:
             seen.add(key)
             before = passage.text[spans[i - 1][0] : spans[i - 1][1]] if i > 0 else ""
             after = passage.text[spans[i + 1][0] : spans[i + 1][1]] if i + 1 < len(spans) else ""
+            if _is_heading(after):  # the next section's title labels what follows, not this sentence
+                after = ""
             out.append(Evidence(passage_rank=rank, passage=passage, start=start, end=end, context=f"{before} {after}",
                                 document=documents[passage.doc_id]))
     return out

@@ -8,8 +8,10 @@ discloses"). The citation keeps the exact quote. The audience decides what comes
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from .constraints import named
+from ..text import sentence_spans
 from .evidence import RELATIVE_MONTH, RELATIVE_YEAR, Evidence, document_year, entity_coverage, relative_year
 
 _AUDIENCES = {
@@ -51,6 +53,50 @@ def weigh(cand: Evidence, topic_names: list[str]) -> float:
         near = entity_coverage(away, f"{cand.passage.title} {cand.text} {cand.context}")
         score *= ASIDE_SHARE + (1 - ASIDE_SHARE) * near
     return score
+
+
+SECTION_SHARE = 0.75  # of the score of the statement that opens a section on the topic, that its facts inherit
+
+
+def inherit_from_statements(ranked: list[Evidence], scores: dict[int, float], strong: float,
+                            is_break: Callable[[str], bool]) -> None:
+    """A general statement that puts the topic in the documents' own words ("Cultural diplomacy is another linchpin
+    of Kaohsiung's international outreach", scoring at least `strong`) opens the part of the document about it; the
+    facts that follow it, up to the next heading, are that topic's examples (the 2025 Sunshine Island Vibe Fest)
+    even when they share none of its words. They keep a share of its score. Only text the retrieved passages cover
+    without a gap is read as one section."""
+    statements = [c for c in ranked if c.score >= strong and not states_a_fact(c.text)]
+    for statement in statements:
+        end = _section_end(statement, ranked, is_break)
+        for cand in ranked:
+            at = cand.passage.start + cand.start
+            if cand.passage.doc_id == statement.passage.doc_id and _position(statement) < at < end \
+                    and states_a_fact(cand.text):
+                scores[id(cand)] = max(scores[id(cand)], SECTION_SHARE * statement.score)
+
+
+def _position(cand: Evidence) -> int:
+    return cand.passage.start + cand.start
+
+
+def _section_end(statement: Evidence, ranked: list[Evidence], is_break: Callable[[str], bool]) -> int:
+    """Where the statement's section stops being known: at the next heading, or where the retrieved passages of its
+    document stop covering the text."""
+    doc = statement.passage.doc_id
+    spans = sorted({(c.passage.start, c.passage.end) for c in ranked if c.passage.doc_id == doc})
+    end = statement.passage.end
+    for start, stop in spans:
+        if start <= end + 2:  # adjacent chunks are cut at the whitespace between them
+            end = max(end, stop)
+    texts = {(c.passage.start, c.passage.end): c.passage.text for c in ranked if c.passage.doc_id == doc}
+    for (start, _), text in sorted(texts.items()):
+        spans = sentence_spans(text)
+        for (s, e), after in zip(spans, spans[1:] + [(len(text), len(text))]):
+            # A picture's title and caption sit inside a section: "Sunshine Island Vibe Fest" then "Image: ..."
+            caption = _REFERENCE.match(text[s:e]) or _REFERENCE.match(text[after[0] : after[1]])
+            if _position(statement) < start + s < end and is_break(text[s:e]) and not caption:
+                end = start + s
+    return end
 
 
 def states_a_fact(sentence: str) -> bool:
