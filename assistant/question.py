@@ -119,7 +119,9 @@ _TOPIC_MARK = re.compile(rf"\b(?:point|{_DRAFTS})\b.*?\b(?:on|about|regarding|co
 # "... for a city council briefing" / "for the press": who will hear the points, not what they are about.
 _LISTENERS = "briefing|meeting|audience|delegation|press|council|reporters|journalists|investors|public|visitors"
 _OCCASIONS = "speech|visit|event|conference|interview|reception|students"
-_AUDIENCE_TAIL = re.compile(r",?\s+(?:for|to|with)\s+(?:(?:a|an|the|my|our|his|her)\s+)?(?:[\w-]+\s+){0,3}?"
+# The words between "for" and the listener are its own ("for a German trade delegation"), never another phrase's
+# ("ties with Europe for a briefing": "with Europe" stays in the topic).
+_AUDIENCE_TAIL = re.compile(r",?\s+(?:for|to|with)\s+(?:(?:a|an|the|my|our|his|her)\s+)?(?:(?!(?:for|to|with)\b)[\w-]+\s+){0,3}?"
                             rf"(?:{_LISTENERS}|{_OCCASIONS})\b.*$", re.I)
 _AUDIENCE = re.compile(rf"\bfor\s+((?:(?:a|an|the|my|our)\s+)?(?:[\w-]+\s+){{0,3}}?(?:{_LISTENERS})\b)", re.I)
 _REQUEST = re.compile(r"\bin\s+(?:\w+\s+)?(?:points|bullets)\b|"

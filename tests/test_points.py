@@ -53,6 +53,9 @@ def test_a_drafting_request_is_understood_by_its_topic_not_its_frame_or_audience
     assert points_topic("Draft three talking points on Kaohsiung's cultural diplomacy for a city council briefing.") \
         == "Kaohsiung's cultural diplomacy"
     assert points_topic("Kaohsiung Gdynia talking points") == "Kaohsiung Gdynia"
+    # "with Europe" belongs to the topic, not to the audience that follows it
+    assert points_topic("Draft three talking points on Kaohsiung's semiconductor ties with Europe for a briefing to a "
+                        "German trade delegation.") == "Kaohsiung's semiconductor ties with Europe"
     assert points_topic("the Kaohsiung–Gdynia partnership") == "the Kaohsiung–Gdynia partnership"
     assert points_audience("Three talking points on Dresden for a city council briefing.") == "a city council"
     assert points_audience("Three talking points on Dresden.") == ""
