@@ -214,7 +214,15 @@ def question_parts(question: str) -> tuple[str, ...]:
     if len(pieces) < 2 or len(pieces[0].split()) < 4:
         return ()
     first, second = pieces[0].rstrip(" ,?") + "?", pieces[1].strip()
+    # "Two deputy mayors gave speeches: who opened the workshop, and ...?": the lead-in frames the two questions and
+    # asks nothing of its own.
+    lead_in = _LEAD_IN.match(first)
+    if lead_in and not refers_back(lead_in.group(1)):  # "...: which are they?" needs what it follows
+        first = lead_in.group(1)[0].upper() + lead_in.group(1)[1:]
     return first, second[0].upper() + second[1:]
+
+
+_LEAD_IN = re.compile(r"[^:?]{10,}:\s+((?:how|what|which|who|whom|whose|when|where|why|in\s+wh\w+)\b.*)$", re.I)
 
 
 _PREMISE_THEN_QUESTION = re.compile(r"([A-Z][^?]{15,}?(?:[a-z]{2}|\d)[.!])\s+([A-Z]\w*(?:\s+[^.!?\s]+){2,}\?)$")

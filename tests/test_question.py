@@ -126,6 +126,11 @@ def test_a_question_that_asks_two_things_is_split():
     assert question_parts("Chen invited San Jose to the Expo. Which official spoke there?") == (
         "Chen invited San Jose to the Expo.", "Which official spoke there?")
     assert question_parts("What did Dr. Lee say at the U.S. Expo?") == ()
+    # A lead-in before a colon frames the two questions; it stays when the question after it points back to it.
+    assert question_parts("Two officials gave speeches at city events: who opened the workshop, and what did the "
+                          "other one present?") == ("Who opened the workshop?", "What did the other one present?")
+    assert question_parts("Two universities figure in the trip: which are they, and what did the delegation do at "
+                          "each?")[0] == "Two universities figure in the trip: which are they?"
 
 
 def test_a_trip_reports_travel():
