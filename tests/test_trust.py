@@ -58,6 +58,7 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     # Several asked for, one found: a list cut short reads as the whole list (Gdynia, Hamburg, San Jose too).
     "Which European cities has Kaohsiung talked to about intelligent transportation?",
     "Which two cities did Kaohsiung sign agreements with in autumn 2025?",  # a venue is no city
+    "How much did Ed Sheeran's concerts in Kaohsiung earn?",    # the figure beside his name is Blackpink's
     # A premise stated before the question is checked: Chen invited San Jose, not Gdynia.
     "Chen Chi-mai invited Gdynia to the 2026 Kaohsiung Smart City Expo. Which Gdynia official spoke at the 2025 Expo?",
 ])

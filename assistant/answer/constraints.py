@@ -291,9 +291,11 @@ def _roles(query: Query, sentence: str, window: str, document: str) -> Verdict:
     return Verdict(OK)
 
 
-# Owners whose belongings are told apart: a place's or an organisation's, not a person's ("Chen's delegation" is
+# Owners whose belongings are told apart by a sentence naming someone else: a place's or an organisation's; a
+# person's too ("Ed Sheeran's concerts"), except the groups and journeys a person leads ("Chen's delegation" is
 # Kaohsiung's delegation).
 _OWNER_LABELS = frozenset({"GPE", "ORG", "NORP", "LOC", "FAC"})
+_LED_BY_A_PERSON = frozenset("delegation delegations team teams entourage trip trips visit visits administration".split())
 
 
 def _possessions(query: Query, sentence: str) -> Verdict:
@@ -305,9 +307,12 @@ def _possessions(query: Query, sentence: str) -> Verdict:
                 return Verdict(MISSING, f"{other}'s {thing}, not {owner}'s")
         # "Coldplay's concerts" and a sentence on "the concert series" of "the K-pop group Blackpink" beside one
         # naming Coldplay: the thing is there, its owner is not, and someone else is.
-        # A person's belongings are not told apart ("Chen's delegation" is the one "the delegation" sentences name).
-        if owner_label in _OWNER_LABELS and not _HOME_PLACE.fullmatch(owner) and thing in _parsed(sentence)[1] \
-                and not _names(owner, sentence):
+        # A person is named by either name ("Chen" is Chen Chi-mai); a group a person leads is their side's, not
+        # told apart by the leader's name ("Chen's delegation" is the one "the delegation" sentences name).
+        named_here = _names(owner, sentence) or owner_label == "PERSON" and (thing in _LED_BY_A_PERSON or any(
+            re.search(rf"\b{re.escape(part)}\b", sentence) for part in owner.split() if len(part) >= 3))
+        if owner_label in _OWNER_LABELS | {"PERSON"} and not _HOME_PLACE.fullmatch(owner) \
+                and thing in _parsed(sentence)[1] and not named_here:
             others = _other_names(query, sentence)
             if others:
                 return Verdict(MISSING, f"{others[0]}'s {thing}, not {owner}'s")
