@@ -301,10 +301,16 @@ def test_html_in_documents_and_questions_is_shown_as_text(ui, page):
     open_chat(page, ui["public"])
     question = ('Tell me about the Zanzibar lantern festival <script>window.__pwned=1</script> '
                 '<img src=x onerror="window.__pwned=1"> ![probe](http://127.0.0.1:9/probe.png)')
-    answer = ask(page, question)
+    page.fill("#question textarea", question)
+    page.press("#question textarea", "Enter")
+    # The question's bubble is read as soon as it shows (a CI run once timed out looking for it after the answer).
+    user = page.locator("#chat [data-testid='user']").first
+    user.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    shown = user.inner_text()
+    assert "<script>window.__pwned=1</script>" in shown and "![probe](http://127.0.0.1:9/probe.png)" in shown
+    page.wait_for_selector("#sources [data-turn='0']", timeout=ANSWER_TIMEOUT_MS)
+    answer = page.locator("#chat [data-testid='bot']").first.inner_text()
     assert "<script>window.__pwned=1</script>" in answer or '<img src=x onerror="window.__pwned=1">' in answer
-    user = page.locator("#chat [data-testid='user']").last.inner_text()
-    assert "<script>window.__pwned=1</script>" in user and "![probe](http://127.0.0.1:9/probe.png)" in user
     sources = page.text_content("#sources")  # the whole passage too, behind "Show passage"
     assert 'Harbour notes <img src=x onerror="window.__pwned=1">' in sources
     assert "[the guide](javascript:window.__pwned=1)" in sources and "<script>" in sources
