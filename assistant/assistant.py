@@ -129,7 +129,7 @@ class Assistant:
     def retrieve(self, question: str, k: int | None = None, history: History | None = None) -> list[Passage]:
         """The k passages that best match the question (resolved against the history), best first."""
         inputs = self._prepare({"question": question, "history": history, "k": k})
-        return self._retrieve_step(inputs)
+        return self._retrieve_step(inputs)[: inputs["k"]]  # a two-part question's answer also reads its parts' best
 
     def understand(self, question: str, history: History | None = None) -> Query:
         """The Query the answer step works from: English rendering, standalone form, answer type, constraints."""
@@ -280,7 +280,8 @@ class Assistant:
         return understand(question, history, texts, self.settings.limits.max_history_turns, mode=mode)
 
     def _retrieve_step(self, inputs: dict) -> list[Passage]:
-        return self.retriever.retrieve(inputs["standalone"], inputs["k"], spread=inputs["query"].mode == "compare")
+        query: Query = inputs["query"]
+        return self.retriever.retrieve_covering(inputs["standalone"], query.parts, inputs["k"], spread=query.mode == "compare")
 
     def idf(self) -> IdfTable:
         lexical = self.retriever.lexical()

@@ -192,7 +192,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         predicate=tuple(dict.fromkeys(terms(asked, drop_frame=True))),
         language="zh" if has_cjk(text) else "en",
         actions=_actions(doc),
-        parts=() if chinese or mode not in ("answer", "list") else question_parts(english),
+        parts=() if chinese or mode not in ("answer", "list", "compare") else question_parts(english),
         topic=asked if mode == "points" else "",
         audience=points_audience(english) if mode == "points" else "",
     )

@@ -129,3 +129,17 @@ class HybridRetriever:
             best = best[:-1] + [other] if other else best
         top = 2.0 / (RRF_K + 1)
         return [to_passage(by_id[i], fused[i] / top) for i in best]
+
+    def retrieve_covering(self, query: str, parts: tuple[str, ...], k: int, spread: bool = False) -> list[Passage]:
+        """The k best chunks for the whole question, then each of its parts' best chunks that are not among them
+        ("how many cities ... in Barcelona, and how many countries ... at the GCTF workshop?" needs both events)."""
+        best = self.retrieve(query, k, spread)
+        placed = {(p.doc_id, p.chunk_index) for p in best}
+        for i, part in enumerate(parts):
+            # "..., and in what years?" leans on the part before; "..., and how many countries ... GCTF?" does not.
+            leans = i > 0 and (refers_back(part) or len(set(terms(part, drop_frame=True))) <= 2)
+            for passage in self.retrieve(f"{part} {parts[i - 1]}" if leans else part, max(1, k // len(parts))):
+                if (passage.doc_id, passage.chunk_index) not in placed:
+                    placed.add((passage.doc_id, passage.chunk_index))
+                    best.append(passage)
+        return best

@@ -117,6 +117,27 @@ REGION_COUNTRIES = {"europe": frozenset("""germany poland spain france scotland 
     | {"united kingdom", "czech republic", "eu", "european union"}}
 
 
+# One name, two spellings: "U.S." is the United States.
+COUNTRY_ALIASES = {alias.lower(): group for group in (
+    ("U.S.", "US", "USA", "U.S.A.", "United States", "America"), ("U.K.", "UK", "United Kingdom", "Britain"),
+    ("EU", "E.U.", "European Union"), ("PRC", "People's Republic of China", "China", "Beijing"),
+    ("UN", "U.N.", "United Nations"), ("ROC", "Republic of China", "Taiwan")) for alias in group}
+
+
+def meets_qualifier(qualifier: str, text: str) -> bool:
+    """The text says the qualifier ("largest"), or for a nationality names its country by its stem ("German" by
+    Germany), by another of its names ("American" by the United States) or, for a region, by one of its countries
+    ("European" by Poland)."""
+    country = DEMONYMS.get(qualifier.lower(), "")
+    present = {stem(w) for w in words(text)}
+    forms = {stem(w) for w in words(qualifier)} | {stem(w) for w in words(country)}
+    if any(f in present or (len(f) >= 5 and any(p[:5] == f[:5] for p in present)) for f in forms):
+        return True
+    spellings = COUNTRY_ALIASES.get(country, ())
+    return (any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", text) for a in spellings if len(a) > 2)
+            or names_region_member(country, text))
+
+
 def names_region_member(region: str, text: str) -> bool:
     """The text names a country of the region ("Gdynia ... the Baltic coast of Poland" is in Europe)."""
     members = REGION_COUNTRIES.get(region.lower(), ())

@@ -59,6 +59,7 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     "Which European cities has Kaohsiung talked to about intelligent transportation?",
     "Which two cities did Kaohsiung sign agreements with in autumn 2025?",  # a venue is no city
     "How much did Ed Sheeran's concerts in Kaohsiung earn?",    # the figure beside his name is Blackpink's
+    "Which Polish city besides Gdynia works with Kaohsiung?",  # "the Baltic coast" is no city
     # A premise stated before the question is checked: Chen invited San Jose, not Gdynia.
     "Chen Chi-mai invited Gdynia to the 2026 Kaohsiung Smart City Expo. Which Gdynia official spoke at the 2025 Expo?",
 ])
@@ -73,6 +74,7 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("Which professor at Stanford did the officials meet?", "Chih-Hung Wang"),
     ("Who is Kaohsiung's mayor?", "Chen Chi-mai"),
     ("Which university did Chen's delegation visit in the U.S.?", "Stanford"),   # U.S. is the United States
+    ("Which American city did Kaohsiung's mayor visit on March 20?", "San Jose"),  # American: of the United States
     ("Which office gave the updates on the San Jose visit?", "Economic and Cultural Office"),  # an Office, by name
     ("Which office supplied updates about Chen Chi-mai's trip to the United States?", "Cultural Office"),  # a neighbour
     ("When did the Kaohsiung delegation visit Dresden?", "September"),
@@ -164,6 +166,14 @@ def test_a_two_part_question_gets_both_parts(shared_assistant):
     answer = shared_assistant.ask("Who welcomed Chen in San Jose, and which university did the delegation visit?")
     assert not answer.abstained and "Mahan" in answer.text and "Stanford" in answer.text
     assert len(answer.text.split()) <= 80 and [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+
+
+def test_each_part_is_answered_from_its_own_passages(shared_assistant):
+    """The two parts are about two events in different sections: each part's best passages are read too."""
+    answer = shared_assistant.ask("How many cities and regions did the delegation meet in Barcelona, and how many "
+                                  "countries sent experts to the GCTF workshop?")
+    assert not answer.abstained and "130" in answer.text and "21 countries" in answer.text
+    assert len(answer.text.split()) <= 80
 
 
 def test_a_question_for_every_one_of_a_kind_gets_them_all(shared_assistant):

@@ -18,7 +18,7 @@ from typing import Iterator
 from ..question import (
     MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, SHARE_ASKED, YEAR, nlp,
 )
-from ..text import DEMONYMS, STOPWORDS, fold_accents, names_region_member, stem, terms, words
+from ..text import COUNTRY_ALIASES, DEMONYMS, STOPWORDS, fold_accents, meets_qualifier, stem, terms, words
 from ..types import Query
 from .evidence import Evidence, coverage, dated_years, entity_coverage, neighbour, paragraph_so_far, referred_names, running_time
 from .sentence_store import SentenceStore
@@ -205,7 +205,7 @@ def _entities(query: Query, sentence: str, window: str, document: str) -> Verdic
                 and _names(e, document)}
     referred |= set(referred_names(list(query.entities), window, document))
     missing = [e for e in query.entities
-               if e not in referred and not any(_names(form, window) for form in _ALIASES.get(e.lower(), (e,)))
+               if e not in referred and not any(_names(form, window) for form in COUNTRY_ALIASES.get(e.lower(), (e,)))
                and not _located_in(e, window, document)]
     if query.mode == "compare" and len(missing) < len(query.entities):
         return Verdict(OK)
@@ -232,13 +232,6 @@ def _names(name: str, window: str) -> bool:
     return entity_coverage([name], window) >= _needed_share(name) and entity_coverage(_distinctive(name), window) >= 0.5
 
 
-# One name, two spellings: "U.S." is the United States.
-_ALIASES = {alias.lower(): group for group in (
-    ("U.S.", "US", "USA", "U.S.A.", "United States", "America"), ("U.K.", "UK", "United Kingdom", "Britain"),
-    ("EU", "E.U.", "European Union"), ("PRC", "People's Republic of China", "China", "Beijing"),
-    ("UN", "U.N.", "United Nations"), ("ROC", "Republic of China", "Taiwan")) for alias in group}
-
-
 def _needed_share(name: str) -> float:
     """A short name must be there whole ("New York" is not "new"); a long one mostly ("San Jose City Hall")."""
     return 1.0 if len([w for w in words(name) if w not in STOPWORDS]) <= 2 else 0.5
@@ -256,19 +249,9 @@ def _distinctive(name: str) -> list[str]:
 
 
 def _qualifiers(query: Query, sentence: str, window: str) -> Verdict:
-    present = {stem(w) for w in words(window)}
-    for qualifier in query.qualifiers:
-        country = DEMONYMS.get(qualifier, "")
-        forms = {stem(w) for w in words(qualifier)} | {stem(w) for w in words(country)}
-        if any(f in present or (len(f) >= 5 and any(p[:5] == f[:5] for p in present)) for f in forms):
-            continue
-        # "American" is met by "the United States" or "the U.S.": the country's other names.
-        spellings = _ALIASES.get(country, ())
-        if any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", window) for a in spellings if len(a) > 2):
-            continue
-        if not names_region_member(country, window):  # "European" by Poland, Germany, the EU
-            return Verdict(MISSING, f"not {qualifier}")
-    return Verdict(OK)
+    # "largest" by its own stem, "American" also by the United States, "European" by Poland or the EU.
+    missing = next((q for q in query.qualifiers if not meets_qualifier(q, window)), None)
+    return Verdict(MISSING, f"not {missing}") if missing else Verdict(OK)
 
 
 def _roles(query: Query, sentence: str, window: str, document: str) -> Verdict:
@@ -377,7 +360,7 @@ def _titles(title: str, text: str):
 def _same_name(a: str, b: str) -> bool:
     """"San Jose" and "Jose" (as a title's owner reads in "San Jose Mayor Matt Mahan") are one name; so are the
     spellings of one name ("Beijing's representative" is "the PRC representative")."""
-    if b.lower() in {form.lower() for form in _ALIASES.get(a.lower(), ())}:
+    if b.lower() in {form.lower() for form in COUNTRY_ALIASES.get(a.lower(), ())}:
         return True
     return fold_accents(a.split()[-1]).lower()[:5] == fold_accents(b.split()[-1]).lower()[:5]
 
@@ -564,11 +547,16 @@ _HEADCOUNT = frozenset("""people persons visitors participants attendees tourist
     students artists experts representatives officials spectators fans audience crowd""".split())
 
 
+_POLITIES = frozenset("city cities town towns country countries nation nations capital capitals".split())
+
+
 def fresh_names(query: Query, sentence: str) -> list[str]:
     """Names of the asked kind (person, place, organisation) in the sentence that the question does not state."""
     kind = query.answer_type
     asked = fold_accents(query.english + " " + query.standalone).lower()
     labels = {"person": _PERSON_LABELS, "place": _PLACE_LABELS, "organisation": _ORG_LABELS}.get(kind, set())
+    if kind == "place" and query.focus in _POLITIES:
+        labels = {"GPE"}  # "Which Polish city ...?": the Baltic coast (a region, a sea) is not one
     names = [text for text, label in named(sentence) if label in labels]
     if kind == "person":
         names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)
@@ -576,7 +564,7 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
         names = [n for n in names if not _HOME_PLACE.fullmatch(n)]  # "Which countries were they?" asks for others
     # "disrupted by Chinese pressure": China, the PRC and Beijing are the question's own, not an answer.
     own = {form.lower() for word in words(asked) if word in DEMONYMS
-           for form in _ALIASES.get(DEMONYMS[word], (DEMONYMS[word],))}
+           for form in COUNTRY_ALIASES.get(DEMONYMS[word], (DEMONYMS[word],))}
     return [n for n in names if not _stated(n, asked, whole=kind != "person") and n.lower() not in own]
 
 
@@ -638,7 +626,7 @@ def parses_kept_in(store: SentenceStore | None, sentences: list[str]) -> Iterato
 # Verbs that report one event in other words ("signed" / "inked", "led" / "headed").
 _SAME_EVENT = {verb: frozenset(group.split()) for group in (
     "sign ink conclude seal formalise formalize agree", "lead head chair direct helm",
-    "meet welcome receive host greet", "visit travel tour trip journey", "discuss talk exchange share converse",
+    "meet welcome receive host greet interact", "visit travel tour trip journey", "discuss talk exchange share converse",
     "say tell state indicate note claim argue disclose remark add explain emphasise emphasize stress mention announce "
     "declare warn speak acknowledge affirm report reveal suggest highlight express underline insist",
     "reject invalidate cancel refuse annul void", "postpone delay suspend shelve stall",

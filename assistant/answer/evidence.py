@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..question import MONTHS, YEAR
-from ..text import STOPWORDS, has_cjk, names_region_member, sentence_spans, stem, terms, words
+from ..text import DEMONYMS, STOPWORDS, has_cjk, meets_qualifier, names_region_member, sentence_spans, stem, terms, words
 from ..types import Passage
 
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)\b", re.I)
@@ -201,13 +201,14 @@ def _shared_root(term: str, text_terms: set[str]) -> bool:
 
 def entity_coverage(entities: list[str], context: str) -> float:
     """Mean share of each named entity's words that occur in `context` (San Jose City Hall vs San Jose); a region
-    is there when one of its countries is ("Europe" by "the Baltic coast of Poland")."""
+    is there when one of its countries is ("Europe" by "the Baltic coast of Poland"), a nationality when its country
+    is ("American" by "the United States")."""
     if not entities:
         return 1.0
     present = {stem(w) for w in words(context)}
     shares = []
     for entity in entities:
-        if names_region_member(entity, context):
+        if names_region_member(entity, context) or (entity.lower() in DEMONYMS and meets_qualifier(entity, context)):
             shares.append(1.0)
             continue
         parts = [stem(w) for w in words(entity) if w not in STOPWORDS]
