@@ -195,6 +195,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         parts=() if chinese or mode not in ("answer", "list", "compare") else question_parts(english),
         topic=asked if mode == "points" else "",
         audience=points_audience(english) if mode == "points" else "",
+        terse=_search_box(doc),
     )
 
 
@@ -443,6 +444,9 @@ _THE_SOURCES = frozenset("article document source report text piece story author
 def _actions(doc: "Doc") -> tuple[Action, ...]:
     """The events the question asks about: "Who led the delegation?" -> lead (delegation)."""
     out = []
+    if _search_box(doc):  # "agreement signing date": the event is named by its -ing noun
+        return tuple(Action(t.lower_[:-3], "", main=False) for t in doc if t.pos_ == "NOUN" and t.lower_.endswith("ing")
+                     and len(t.lower_) > 5 and t.lower_[:-3] not in _LIGHT_VERBS)
     for token in doc:
         if token.pos_ != "VERB" or not token.is_alpha or token.i == 0 or token.lemma_.lower() in _LIGHT_VERBS:
             continue

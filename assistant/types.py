@@ -106,6 +106,7 @@ class Query:
     parts: tuple[str, ...] = ()  # a question that asks two things, split ("Which ..., and when?")
     topic: str = ""  # a drafting request's subject ("Draft three talking points on <topic> for ...")
     audience: str = ""  # who the request says the points are for ("for a city council briefing": "a city council")
+    terse: bool = False  # typed as search-box words, no question word and no verb ("coldplay concert revenue")
 
     @property
     def plural(self) -> bool:

@@ -73,6 +73,12 @@ def test_a_terse_query_is_spelled_out_in_the_documents_words():
     assert terse.entities == ("Kaohsiung", "Male") and terse.answer_type == "date"
 
 
+def test_search_box_words_are_terse_and_name_their_event_by_its_noun():
+    query = understand("edinburgh kaohsiung sister city agreement signing date")
+    assert query.terse and [a.verb for a in query.actions] == ["sign"]
+    assert not understand("When was the agreement signed?").terse
+
+
 def test_entities_join_names_and_leave_out_the_imperative():
     assert understand("Who welcomed the delegation at San Jose City Hall?").entities == ("San Jose City Hall",)
     assert understand("Trace Kaohsiung's road into the IURC: when did it join?").entities == ("Kaohsiung", "IURC")

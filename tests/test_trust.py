@@ -60,6 +60,8 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     "Which two cities did Kaohsiung sign agreements with in autumn 2025?",  # a venue is no city
     "How much did Ed Sheeran's concerts in Kaohsiung earn?",    # the figure beside his name is Blackpink's
     "Which Polish city besides Gdynia works with Kaohsiung?",  # "the Baltic coast" is no city
+    "ed sheeran kaohsiung concert revenue",          # search-box words: the owner first, then its things
+    "kaohsiung edinburgh sister-city agreement signing date",  # a draft was proposed; no signing is reported
     # A premise stated before the question is checked: Chen invited San Jose, not Gdynia.
     "Chen Chi-mai invited Gdynia to the 2026 Kaohsiung Smart City Expo. Which Gdynia official spoke at the 2025 Expo?",
 ])
@@ -75,6 +77,9 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("Who is Kaohsiung's mayor?", "Chen Chi-mai"),
     ("Which university did Chen's delegation visit in the U.S.?", "Stanford"),   # U.S. is the United States
     ("Which American city did Kaohsiung's mayor visit on March 20?", "San Jose"),  # American: of the United States
+    # The 2025 sentence beside the 2023 one is another event's; whose deputy mayor it is, the role check reads.
+    ("What topics did Gdynia's deputy mayor discuss during his 2023 visit to Kaohsiung?", "net-zero"),
+    ("blackpink kaohsiung concert revenue", "NT$300 million"),
     ("Which office gave the updates on the San Jose visit?", "Economic and Cultural Office"),  # an Office, by name
     ("Which office supplied updates about Chen Chi-mai's trip to the United States?", "Cultural Office"),  # a neighbour
     ("When did the Kaohsiung delegation visit Dresden?", "September"),

@@ -16,7 +16,7 @@ from functools import lru_cache, partial
 from typing import Iterator
 
 from ..question import (
-    MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, SHARE_ASKED, YEAR, nlp,
+    MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, ROLE_TITLES, SHARE_ASKED, YEAR, nlp,
 )
 from ..text import COUNTRY_ALIASES, DEMONYMS, STOPWORDS, fold_accents, meets_qualifier, stem, terms, words
 from ..types import Query
@@ -284,7 +284,9 @@ _LED_BY_A_PERSON = frozenset("delegation delegations team teams entourage trip t
 def _possessions(query: Query, sentence: str) -> Verdict:
     """"Taipei's growing visibility" is not reported by a sentence on "Kaohsiung's growing visibility": a thing the
     question gives one owner is missing where the sentence gives it another."""
-    for owner, owner_label, thing in _owned_things(query.english):
+    for owner, owner_label, thing in _owned_things(query.english) + _search_box_owned(query):
+        if thing in ROLE_TITLES:  # "Gdynia's deputy mayor": whose title it is, the role check reads (_roles)
+            continue
         for other, label, same in _owned_things(sentence):
             if same == thing and label in _OWNER_LABELS and not _same_name(owner, other):
                 return Verdict(MISSING, f"{other}'s {thing}, not {owner}'s")
@@ -302,8 +304,25 @@ def _possessions(query: Query, sentence: str) -> Verdict:
     return Verdict(OK)
 
 
+def _search_box_owned(query: Query) -> tuple[tuple[str, str, str], ...]:
+    """Search-box words name the owner first and then its things: "coldplay kaohsiung concert revenue" asks for
+    Coldplay's concert revenue (the home city placing it)."""
+    if not query.terse:
+        return ()
+    doc = nlp()(query.english)
+    labels = dict(named(query.english))
+    owned = []
+    for name in query.entities:
+        at = query.english.find(name)
+        if at < 0 or _HOME_PLACE.fullmatch(name):
+            continue
+        after = [t for t in doc if t.idx >= at + len(name)]
+        owned += [(name, labels.get(name) or "ORG", t.lemma_.lower()) for t in after if t.pos_ == "NOUN"]
+    return tuple(owned)
+
+
 # Names that place or date a fact rather than own it.
-_SETTING_LABELS = frozenset("GPE LOC FAC DATE TIME MONEY PERCENT CARDINAL QUANTITY ORDINAL".split())
+_SETTING_LABELS = frozenset("GPE LOC FAC NORP DATE TIME MONEY PERCENT CARDINAL QUANTITY ORDINAL".split())
 
 
 def _other_names(query: Query, sentence: str) -> list[str]:
@@ -369,6 +388,10 @@ def _years(query: Query, sentence: str, window: str) -> Verdict:
     for year in query.years:
         if year not in window:
             return _conflict_or_missing(YEAR.search(sentence), f"not {year}")
+        if year not in sentence and YEAR.search(sentence):
+            # "In March 2025, Gdynia Deputy Mayor Austen spoke ..." after a sentence on 2023: the year beside it is
+            # another event's.
+            return Verdict(MISSING, f"not {year}")
     return Verdict(OK)
 
 
