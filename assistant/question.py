@@ -169,8 +169,10 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
     previous = nlp()(earlier[-1]) if earlier else None
     context_entities = tuple(e for e in _entities(previous) if e not in entities) if previous is not None else ()
     focus = _focus(doc)
-    if focus in ("one", "ones") and previous is not None:
-        focus = _focus(previous) or focus  # "Which one is in Poland?" after "How many sister cities ...?"
+    # "Which one is in Poland?" after "How many sister cities ...?"; "how many of those ...?" after "... ties ...?"
+    if (focus in ("one", "ones") or not focus and re.search(r"\bmany of (those|them|these)\b", asked, re.I)) \
+            and previous is not None:
+        focus = _focus(previous) or focus
     answer_type = _answer_type(doc, focus)
     return Query(
         text=text, english=english, standalone=standalone,
@@ -335,6 +337,8 @@ def _focus(doc: "Doc") -> str:
                 return token.head.lower_
         if token.lower_ == "many" and token.head.pos_ == "NOUN":
             return token.head.lower_
+        if token.lower_ in ("other", "another") and token.head.lower_ in kinds and doc[0].pos_ != "AUX":
+            return token.head.lower_  # "other european city besides dresden ...", not "Does it have more ... than any other city?"
     if _search_box(doc):
         # A search box's words have no question word to follow: a word naming the slot is the focus wherever it
         # stands ("2026 expo venue", "dresden mou signatories").

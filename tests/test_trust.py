@@ -62,6 +62,7 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     "Which Polish city besides Gdynia works with Kaohsiung?",  # "the Baltic coast" is no city
     "ed sheeran kaohsiung concert revenue",          # search-box words: the owner first, then its things
     "kaohsiung edinburgh sister-city agreement signing date",  # a draft was proposed; no signing is reported
+    "Which European city other than Dresden got a TSMC wafer fab?",  # "Dresden, Germany": a country is no city
     # A premise stated before the question is checked: Chen invited San Jose, not Gdynia.
     "Chen Chi-mai invited Gdynia to the 2026 Kaohsiung Smart City Expo. Which Gdynia official spoke at the 2025 Expo?",
 ])
@@ -152,6 +153,13 @@ def test_a_follow_up_asks_for_its_own_event(shared_assistant, question, then, an
     answer = shared_assistant.ask(then, history=history)
     assert answer.abstained is not answered
     assert not answered or "fabs and schools" in answer.text
+
+
+def test_a_count_of_some_of_them_is_not_the_count_of_all(shared_assistant):
+    first = "How many sister-school ties does Kaohsiung have?"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": shared_assistant.ask(first).text}]
+    answer = shared_assistant.ask("And how many of those involve schools in Orange County?", history=history)
+    assert answer.abstained and "220" not in answer.text  # the 220 ties are all of them
 
 
 def test_an_enumeration_is_quoted_whole(shared_assistant):

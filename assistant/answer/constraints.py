@@ -508,11 +508,15 @@ def _slot(query: Query, sentence: str) -> Verdict:
             found = [m for m in found if not YEAR.fullmatch(m.group()) and not _in_a_name(sentence, m)]
             if not _counts_focus(query, sentence, found):
                 return Verdict(MISSING, f"does not count {query.focus}")
+            if _SUBSET.search(query.english) and not all(_names(e, sentence) for e in query.entities):
+                # "How many of those are with schools in Orange County?": a count of all of them is not the answer.
+                return Verdict(MISSING, f"does not count those of {query.entities[0]}")
         spans = [m.group() for m in found]
     fresh = [s for s in spans if not _stated(s, asked, whole=True)]
     return Verdict(OK) if fresh else Verdict(MISSING, f"gives no {kind}")
 
 
+_SUBSET = re.compile(r"\bmany of (?:those|them|these)\b", re.I)
 _ASKS_WHERE = re.compile(r"\bwhere\b|\b(venue|location)s?\b")
 
 
@@ -570,7 +574,9 @@ _HEADCOUNT = frozenset("""people persons visitors participants attendees tourist
     students artists experts representatives officials spectators fans audience crowd""".split())
 
 
-_POLITIES = frozenset("city cities town towns country countries nation nations capital capitals".split())
+_SETTLEMENTS = frozenset("city cities town towns capital capitals".split())
+_POLITIES = _SETTLEMENTS | frozenset("country countries nation nations".split())
+_COUNTRY_NAMES = frozenset(DEMONYMS.values()) | frozenset(COUNTRY_ALIASES) | {"the united states", "the netherlands"}
 
 
 def fresh_names(query: Query, sentence: str) -> list[str]:
@@ -583,7 +589,10 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
     names = [text for text, label in named(sentence) if label in labels]
     if kind == "person":
         names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)
-    if kind == "place" and query.focus in ("countries", "cities", "nations"):
+    foreign = any(q in DEMONYMS and DEMONYMS[q] != "taiwan" for q in query.qualifiers)  # "Which European city"
+    if foreign and query.focus in _SETTLEMENTS:  # the country that makes "Dresden, Germany" European is no city
+        names = [n for n in names if fold_accents(n).lower() not in _COUNTRY_NAMES]
+    if kind == "place" and (query.focus in ("countries", "cities", "nations") or foreign):
         names = [n for n in names if not _HOME_PLACE.fullmatch(n)]  # "Which countries were they?" asks for others
     # "disrupted by Chinese pressure": China, the PRC and Beijing are the question's own, not an answer.
     own = {form.lower() for word in words(asked) if word in DEMONYMS
