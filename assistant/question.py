@@ -165,6 +165,9 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
     # back stands alone, however short it is; one name alone ("the PRC official involved") may lean on the turn before.
     alone = len(entities) >= 2 and not refers_back(asked)
     standalone = asked if alone else standalone_question(asked, turns, max_turns)
+    named_place = _named_place(doc, turns, entities)
+    if named_place:  # "What is that city's economy centred on?" after an answer naming Gdynia
+        standalone = named_place
     earlier = user_turns(turns, max_turns)
     previous = nlp()(earlier[-1]) if earlier else None
     context_entities = tuple(e for e in _entities(previous) if e not in entities) if previous is not None else ()
@@ -409,6 +412,25 @@ def _points_back(token: "Token") -> bool:
     """"that city's mayor", "the same country's envoy": the title's owner is a place named before."""
     return any(c.dep_ == "poss" and c.lemma_.lower() in PLACE_NOUNS
                and any(d.lower_ in ("that", "this", "same") for d in c.children) for c in token.children)
+
+
+_HOME_PLACES = frozenset({"kaohsiung", "taiwan"})
+
+
+def _named_place(doc: "Doc", turns: list[dict], stated: tuple[str, ...]) -> str:
+    """The question with "that city" put as the place the last answer gave ("What is Gdynia's economy centred on?"),
+    or "" when it points back to no place. A place the user's own last question named was given, not answered."""
+    phrase = next((t for t in doc if t.lemma_.lower() in PLACE_NOUNS and t.i > 0
+                   and doc[t.i - 1].lower_ in ("that", "this", "same")), None)
+    if phrase is None:
+        return ""
+    asked_before = " ".join(user_turns(turns)[-1:])
+    place = next((p for p in _last_answer_places(turns, stated)
+                  if p not in asked_before and p.lower() not in _HOME_PLACES), "")
+    if not place:
+        return ""
+    start = phrase.i - 1 - (doc[phrase.i - 2].lower_ == "the" if phrase.i >= 2 else 0)
+    return (doc[:start].text_with_ws + place + doc[phrase.i].whitespace_ + doc[phrase.i + 1 :].text).strip()
 
 
 def _last_answer_places(turns: list[dict], stated: tuple[str, ...]) -> tuple[str, ...]:

@@ -79,6 +79,13 @@ def test_search_box_words_are_terse_and_name_their_event_by_its_noun():
     assert not understand("When was the agreement signed?").terse
 
 
+def test_that_city_is_put_as_the_place_the_last_answer_named():
+    history = [{"role": "user", "content": "Which Polish city signed with Kaohsiung in October 2025?"},
+               {"role": "assistant", "content": "The agreement between Kaohsiung and Gdynia, Poland was signed ... [1]"}]
+    assert understand("What is that city's economy centred on?", history).standalone == \
+        "What is Gdynia's economy centred on?"
+
+
 def test_entities_join_names_and_leave_out_the_imperative():
     assert understand("Who welcomed the delegation at San Jose City Hall?").entities == ("San Jose City Hall",)
     assert understand("Trace Kaohsiung's road into the IURC: when did it join?").entities == ("Kaohsiung", "IURC")

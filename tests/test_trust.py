@@ -155,6 +155,13 @@ def test_a_follow_up_asks_for_its_own_event(shared_assistant, question, then, an
     assert not answered or "fabs and schools" in answer.text
 
 
+def test_that_city_is_the_place_the_last_answer_gave(shared_assistant):
+    first = "Which Polish city signed an official agreement with Kaohsiung in October 2025?"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": shared_assistant.ask(first).text}]
+    answer = shared_assistant.ask("What does that city's economy rest on?", history=history)
+    assert not answer.abstained and "shipbuilding" in answer.text
+
+
 def test_a_count_of_some_of_them_is_not_the_count_of_all(shared_assistant):
     first = "How many sister-school ties does Kaohsiung have?"
     history = [{"role": "user", "content": first}, {"role": "assistant", "content": shared_assistant.ask(first).text}]
