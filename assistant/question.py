@@ -206,7 +206,8 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
 
 # ", and in what years?", " and when": a second question joined to the first.
 _SECOND_QUESTION = re.compile(
-    r",?\s+and\s+(?=(?:(?:in|on|at|for|from|to|with|by) )?(?:what|which|when|where|who|whom|how|why)\b)", re.I)
+    r",?\s+(?:and|vs\.?|versus)\s+(?=(?:(?:in|on|at|for|from|to|with|by) )?(?:what|which|when|where|who|whom|how|why)\b)",
+    re.I)
 
 
 def question_parts(question: str) -> tuple[str, ...]:
@@ -372,7 +373,7 @@ def _answer_type(doc: "Doc", focus: str) -> str:
         return "description"  # "How big a player is Dresden?" asks what kind of player, not a number
     if re.search(r"\bhow (many|old|far|big|large)\b|\b(count|number of|population|pop|percent|tally)\b|" + SHARE_ASKED, text):
         return "number"
-    if re.search(r"^\W*(?:(?!\b(?:what|which|who|whom|whose|where|why|how)\b).)*\bwhen\b|\b(what|which) (year|date|month|day)s?\b"
+    if re.search(r"^\W*(?:(?!\b(?:what|which|who|whom|whose|where|why|how)\b).)*\bwhen\b|\b(what|which|exact|precise) (year|date|month|day)s?\b"
                  r"|(?<!over the )(?<!in recent )(?<!for )(?<!over )\b(year|date|month|since)s?\W*$", text):
         return "date"  # "when" asks only where no other question word comes first ("What did he see when ...?")
     if re.search(r"^\s*(why)\b|\bwhat (is|was) the reason\b|\bfor what reason\b", text):
@@ -467,6 +468,9 @@ _LIGHT_VERBS = frozenset("""be have do get make take go come become want try see
 _THE_SOURCES = frozenset("article document source report text piece story author writer".split())  # lemmas
 
 
+_CATENATIVE = frozenset("end start begin continue manage fail try keep go get happen decide plan want hope seem".split())
+
+
 def _actions(doc: "Doc") -> tuple[Action, ...]:
     """The events the question asks about: "Who led the delegation?" -> lead (delegation)."""
     out = []
@@ -479,7 +483,10 @@ def _actions(doc: "Doc") -> tuple[Action, ...]:
         if any(c.dep_ in ("nsubj", "nsubjpass") and c.lemma_.lower() in _THE_SOURCES for c in token.children):
             continue  # "Do the two articles agree ...?", "What does the report say ...": the documents, not an event
         obj = next((c.lemma_.lower() for c in token.children if c.dep_ in ("dobj", "obj") and c.pos_ == "NOUN"), "")
-        out.append(Action(token.lemma_.lower(), obj, main=token.dep_ == "ROOT"))
+        # "What deals did they end up signing ...?": the event is the signing, not the ending up.
+        main = token.dep_ == "ROOT" or token.dep_ == "xcomp" and token.head.dep_ == "ROOT" \
+            and token.head.lemma_.lower() in _CATENATIVE
+        out.append(Action(token.lemma_.lower(), obj, main=main))
     return tuple(dict.fromkeys(out))
 
 

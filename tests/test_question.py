@@ -86,6 +86,11 @@ def test_that_city_is_put_as_the_place_the_last_answer_named():
         "What is Gdynia's economy centred on?"
 
 
+def test_the_event_after_end_up_is_the_one_asked_about():
+    actions = understand("What deals did they end up signing with Cisco?").actions
+    assert any(a.verb == "sign" and a.main for a in actions)
+
+
 def test_entities_join_names_and_leave_out_the_imperative():
     assert understand("Who welcomed the delegation at San Jose City Hall?").entities == ("San Jose City Hall",)
     assert understand("Trace Kaohsiung's road into the IURC: when did it join?").entities == ("Kaohsiung", "IURC")

@@ -63,6 +63,7 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     "ed sheeran kaohsiung concert revenue",          # search-box words: the owner first, then its things
     "kaohsiung edinburgh sister-city agreement signing date",  # a draft was proposed; no signing is reported
     "Which European city other than Dresden got a TSMC wafer fab?",  # "Dresden, Germany": a country is no city
+    "Edinburgh's resolution on Kaohsiung: exact date it passed?",  # the passing is reported, its date is not
     # A premise stated before the question is checked: Chen invited San Jose, not Gdynia.
     "Chen Chi-mai invited Gdynia to the 2026 Kaohsiung Smart City Expo. Which Gdynia official spoke at the 2025 Expo?",
 ])
@@ -81,6 +82,8 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     # The 2025 sentence beside the 2023 one is another event's; whose deputy mayor it is, the role check reads.
     ("What topics did Gdynia's deputy mayor discuss during his 2023 visit to Kaohsiung?", "net-zero"),
     ("blackpink kaohsiung concert revenue", "NT$300 million"),
+    # "PAIR" is what the document calls the Pier 2 Artist in Residence program; a name asked for is a name.
+    ("What is the name of the art forum that Pier-2's residency program organises?", "Waving Waves"),
     ("Which office gave the updates on the San Jose visit?", "Economic and Cultural Office"),  # an Office, by name
     ("Which office supplied updates about Chen Chi-mai's trip to the United States?", "Cultural Office"),  # a neighbour
     ("When did the Kaohsiung delegation visit Dresden?", "September"),
@@ -194,6 +197,12 @@ def test_each_part_is_answered_from_its_own_passages(shared_assistant):
                                   "countries sent experts to the GCTF workshop?")
     assert not answer.abstained and "130" in answer.text and "21 countries" in answer.text
     assert len(answer.text.split()) <= 80
+
+
+def test_two_questions_set_against_each_other_are_both_answered(shared_assistant):
+    answer = shared_assistant.ask("how many countries were at the gctf workshop vs how many cities and regions did "
+                                  "the delegation meet in barcelona")  # "130 cities and regions" counts regions too
+    assert not answer.abstained and "21 countries" in answer.text and "130" in answer.text
 
 
 def test_a_question_for_every_one_of_a_kind_gets_them_all(shared_assistant):

@@ -487,6 +487,9 @@ def _slot(query: Query, sentence: str) -> Verdict:
                 stem(w) for w in words(sentence)}:
             return Verdict(MISSING, f"names no {query.focus}")  # "Which office ...?" wants an Office, not a university
         return Verdict(OK)
+    if kind == "description" and _ASKS_NAME.search(query.english) and not [
+            n for n, label in named(sentence) if label in _NAME_LABELS and not _stated(n, asked, whole=True)]:
+        return Verdict(MISSING, "gives no name")  # "Give me the name of the forum ..." wants a name
     pattern = {"date": YEAR if re.search(r"\b(year)\b", asked) else None, "number": _NUMBER, "money": _MONEY,
                "duration": _DURATION}.get(kind, "none")
     if kind == "date" and pattern is None:
@@ -516,6 +519,9 @@ def _slot(query: Query, sentence: str) -> Verdict:
     return Verdict(OK) if fresh else Verdict(MISSING, f"gives no {kind}")
 
 
+_ASKS_NAME = re.compile(r"\b(?:the|its|their|full|official) names? of\b|\bwhat (?:is|was|are|were) (?:it|they|\w+) "
+                        r"(?:called|named)\b|\bwhat (?:is|was) (?:the|its|their) (?:full |official )?name\b", re.I)
+_NAME_LABELS = frozenset("PERSON ORG GPE LOC FAC EVENT WORK_OF_ART PRODUCT LAW NORP".split())
 _SUBSET = re.compile(r"\bmany of (?:those|them|these)\b", re.I)
 _ASKS_WHERE = re.compile(r"\bwhere\b|\b(venue|location)s?\b")
 
@@ -564,8 +570,11 @@ def _counted_by(sentence: str, number: re.Match) -> set[str]:
     phrase = []
     for word in re.findall(r"[\w'’]+(?:-[\w'’]+)*", sentence[number.end() : number.end() + 60])[:4]:
         before = phrase[-1] if phrase else number.group()
-        if word.lower() in STOPWORDS and not (word.lower() == "of" and before.lower() in _QUANTITY):
-            break  # "90 percent of respondents" and "dozens of cities" count respondents and cities
+        # "90 percent of respondents" and "dozens of cities" count respondents and cities; "130 cities and
+        # regions" counts both.
+        joins = word.lower() == "of" and before.lower() in _QUANTITY or word.lower() in ("and", "or") and phrase
+        if word.lower() in STOPWORDS and not joins:
+            break
         phrase.append(word)
     return {stem(w) for w in words(" ".join(phrase).replace("-", " "))}
 

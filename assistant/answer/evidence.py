@@ -223,7 +223,7 @@ def referred_names(entities: list[str], text: str, document: str) -> list[str]:
     Art Forum"). Writers name a thing in full once and briefly after; the brief mention is about the same thing."""
     found = []
     for entity in entities:
-        parts = entity.split()
+        parts = entity.split() if " " in entity else re.split(r"-", entity)  # "Pier-2" is "Pier 2"
         if len(parts) < 2:
             continue
         spelled = _spelled_with_acronyms(parts)
@@ -234,12 +234,17 @@ def referred_names(entities: list[str], text: str, document: str) -> list[str]:
         if not in_document:
             continue
         short = {a for m in in_document for a in m.groups() if a}
+        # The start of a longer name the document shortens: "Pier 2" of "Pier 2 Artist in Residence (PAIR)".
+        short |= {m.group(m.lastindex) for m in re.finditer(f"(?i:{spelled.pattern}){_NAME_GOES_ON}", document)}
         if len(parts) <= 3 and not {w.lower() for w in parts} & _NOT_PERSON and all(p[:1].isupper() for p in parts):
             short |= {p for p in (parts[0], parts[-1]) if len(p) >= 3 and p.lower() not in STOPWORDS}
         # Standing alone: the "San" of "San Jose" is not San Francisco's.
         if any(re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])(?!\s+[A-Z])", text) for form in short):
             found.append(entity)
     return found
+
+
+_NAME_GOES_ON = r"(?:\s+(?:[A-Z][\w-]*|of|in|and|for|the)){1,6}\s*\(([A-Z][A-Za-z]{1,7})\)"
 
 
 def _spelled_with_acronyms(parts: list[str]) -> re.Pattern:
