@@ -64,6 +64,7 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     "kaohsiung edinburgh sister-city agreement signing date",  # a draft was proposed; no signing is reported
     "Which European city other than Dresden got a TSMC wafer fab?",  # "Dresden, Germany": a country is no city
     "Edinburgh's resolution on Kaohsiung: exact date it passed?",  # the passing is reported, its date is not
+    "Who did the delegation plan to meet in Silicon Valley after Stanford?",  # "startup accelerator SkyDeck"
     # A premise stated before the question is checked: Chen invited San Jose, not Gdynia.
     "Chen Chi-mai invited Gdynia to the 2026 Kaohsiung Smart City Expo. Which Gdynia official spoke at the 2025 Expo?",
 ])

@@ -597,6 +597,9 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
         labels = {"GPE"}  # "Which Polish city ...?": the Baltic coast (a region, a sea) is not one
     names = [text for text, label in named(sentence) if label in labels]
     if kind == "person":
+        # "startup accelerator SkyDeck", "the K-pop group Blackpink": the noun before a name says what it is.
+        names = [n for n in names if not re.search(rf"\b(?:{'|'.join(ORG_NOUNS | PLACE_NOUNS)})\s+{re.escape(n)}\b",
+                                                   sentence, re.I)]
         names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)
     foreign = any(q in DEMONYMS and DEMONYMS[q] != "taiwan" for q in query.qualifiers)  # "Which European city"
     if foreign and query.focus in _SETTLEMENTS:  # the country that makes "Dresden, Germany" European is no city
