@@ -48,7 +48,8 @@ NAMED_KINDS = frozenset({"person", "place", "organisation"})  # answer types a n
 PERSON_NOUNS = frozenset("""person people mayor official officials professor professors director directors head chief
     minister president governor ambassador envoy representative representatives secretary chairman chair ceo
     founder spokesperson consul councillor artist artists scholar scholars academic academics expert experts
-    leader leaders member members deputy politician politicians signatory signatories""".split())
+    leader leaders member members deputy politician politicians signatory signatories mayors ministers presidents
+    governors ambassadors envoys chiefs heads""".split())
 PLACE_NOUNS = frozenset("""city cities country countries place places venue venues location locations region regions
     port ports island islands town towns state states capital capitals nation nations municipality municipalities
     locality localities destination destinations partner partners partnership partnerships counterpart
@@ -343,6 +344,9 @@ def _focus(doc: "Doc") -> str:
             return token.head.lower_
         if token.lower_ in ("other", "another") and token.head.lower_ in kinds and doc[0].pos_ != "AUX":
             return token.head.lower_  # "other european city besides dresden ...", not "Does it have more ... than any other city?"
+    if doc[0].lower_ in ("list", "name"):  # "List all the deputy mayors named ...": the kind it wants listed
+        return next((t.lower_ for t in doc[1:6] if t.pos_ == "NOUN" and t.lower_ in kinds
+                     and t.dep_ != "compound"), "")
     if _search_box(doc):
         # A search box's words have no question word to follow: a word naming the slot is the focus wherever it
         # stands ("2026 expo venue", "dresden mou signatories").
@@ -399,9 +403,11 @@ def _roles(doc: "Doc", turns: list[dict], stated: tuple[str, ...]) -> tuple[Role
     roles = []
     for token in doc:
         title = token.lower_
+        modifier = next((t.lower_ for t in doc[max(0, token.i - 3) : token.i] if t.lower_ in ROLE_MODIFIERS), "")
+        if modifier and title not in ROLE_TITLES:
+            title = token.lemma_.lower()  # "the deputy mayors" (not "the representatives of the two cities")
         if title not in ROLE_TITLES or (token.i > 0 and doc[token.i - 1].lower_ == "-"):
             continue
-        modifier = next((t.lower_ for t in doc[max(0, token.i - 3) : token.i] if t.lower_ in ROLE_MODIFIERS), "")
         owner = _owner(token)
         if not owner and _points_back(token):  # only then is the last answer parsed
             owner = next(iter(_last_answer_places(turns, stated)), "")

@@ -91,6 +91,13 @@ def test_the_event_after_end_up_is_the_one_asked_about():
     assert any(a.verb == "sign" and a.main for a in actions)
 
 
+def test_a_list_request_asks_for_the_kind_it_names():
+    query = understand("List all the deputy mayors named in the article.")
+    assert query.focus == "mayors" and query.answer_type == "person" and query.every
+    assert query.roles[0].title == "mayor" and query.roles[0].modifier == "deputy"
+    assert not understand("What did the representatives of the two cities share?").roles  # no title asked for
+
+
 def test_entities_join_names_and_leave_out_the_imperative():
     assert understand("Who welcomed the delegation at San Jose City Hall?").entities == ("San Jose City Hall",)
     assert understand("Trace Kaohsiung's road into the IURC: when did it join?").entities == ("Kaohsiung", "IURC")

@@ -372,8 +372,9 @@ class ExtractiveAnswerer:
         cities = query.focus in _CITY_NOUNS
         # A city is a town's name, not a venue's ("the Kaohsiung Smart City Summit & Expo").
         towns = {t for text in sentences for t, label in named(text) if label == "GPE"} if cities else set()
-        return {n for text in sentences for n in fresh_names(query, text)
-                if not (abroad and is_home(n)) and not (cities and (n.lower() in _COUNTRIES or n not in towns))}
+        # "Deputy Mayor Lo Ta-sheng (羅達生)" is one person, named twice.
+        return {n for text in sentences for n in fresh_names(query, text) if not n.startswith("(")
+                and not (abroad and is_home(n)) and not (cities and (n.lower() in _COUNTRIES or n not in towns))}
 
     def points(self, query: Query, passages: list[Passage], default_n: int, audience: str | None = None) -> Answer:
         """Distinct, cited talking points: high-scoring statements that say different things, decontextualised
