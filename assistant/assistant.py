@@ -129,7 +129,7 @@ class Assistant:
     def retrieve(self, question: str, k: int | None = None, history: History | None = None) -> list[Passage]:
         """The k passages that best match the question (resolved against the history), best first."""
         inputs = self._prepare({"question": question, "history": history, "k": k})
-        return self._retrieve_step(inputs)[: inputs["k"]]  # a two-part question's answer also reads its parts' best
+        return self._retrieve_step(inputs, with_parts=False)  # the parts' best are read by the answer step only
 
     def understand(self, question: str, history: History | None = None) -> Query:
         """The Query the answer step works from: English rendering, standalone form, answer type, constraints."""
@@ -279,9 +279,10 @@ class Assistant:
         texts = tuple(c.text for c in self.retriever.lexical().chunks) if wanted else ()
         return understand(question, history, texts, self.settings.limits.max_history_turns, mode=mode)
 
-    def _retrieve_step(self, inputs: dict) -> list[Passage]:
+    def _retrieve_step(self, inputs: dict, with_parts: bool = True) -> list[Passage]:
         query: Query = inputs["query"]
-        return self.retriever.retrieve_covering(inputs["standalone"], query.parts, inputs["k"], spread=query.mode == "compare")
+        return self.retriever.retrieve_covering(inputs["standalone"], query.parts if with_parts else (), inputs["k"],
+                                                spread=query.mode == "compare")
 
     def idf(self) -> IdfTable:
         lexical = self.retriever.lexical()

@@ -75,6 +75,8 @@ _LIST = re.compile(r"^\s*(list|name|what are|which are)\b|\b(each|every|all the|
                    re.I)
 # "What share of the workforce ...?" asks for a proportion: a bare count does not answer it.
 SHARE_ASKED = r"\b(what|which) (share|percentage|proportion|fraction|portion)\b|\bhow many percent\b"
+# "How many of those are with schools in Orange County?": a count of some of what was asked about before.
+SUBSET_ASKED = re.compile(r"\bmany of (?:those|them|these)\b", re.I)
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _INSTRUCTING = frozenset("""compare contrast name list describe explain tell give summarise summarize show draft write
     trace outline identify detail recount walk state""".split())
@@ -174,7 +176,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
     context_entities = tuple(e for e in _entities(previous) if e not in entities) if previous is not None else ()
     focus = _focus(doc)
     # "Which one is in Poland?" after "How many sister cities ...?"; "how many of those ...?" after "... ties ...?"
-    if (focus in ("one", "ones") or not focus and re.search(r"\bmany of (those|them|these)\b", asked, re.I)) \
+    if (focus in ("one", "ones") or not focus and SUBSET_ASKED.search(asked)) \
             and previous is not None:
         focus = _focus(previous) or focus
     answer_type = _answer_type(doc, focus)
@@ -443,8 +445,13 @@ def _named_place(doc: "Doc", turns: list[dict], stated: tuple[str, ...]) -> str:
 def _last_answer_places(turns: list[dict], stated: tuple[str, ...]) -> tuple[str, ...]:
     """Places the last answer named that the question does not ("Which city ...?" -> "San Jose ...")."""
     answer = next((str(m.get("content", "")) for m in reversed(turns) if m.get("role") == "assistant"), "")
-    places = [e.text for e in nlp()(answer[:2000]).ents if e.label_ == "GPE"] if answer else []
-    return tuple(p for p in dict.fromkeys(places) if p not in stated)
+    return tuple(p for p in _places_in(answer[:2000]) if p not in stated)
+
+
+@lru_cache(maxsize=256)
+def _places_in(text: str) -> tuple[str, ...]:
+    """The places a text names, once each (one answer is read for "that city" and for "that city's mayor")."""
+    return tuple(dict.fromkeys(e.text for e in nlp()(text).ents if e.label_ == "GPE")) if text else ()
 
 
 def _owner(token: "Token") -> str:

@@ -16,7 +16,8 @@ from functools import lru_cache, partial
 from typing import Iterator
 
 from ..question import (
-    MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, ROLE_TITLES, SHARE_ASKED, YEAR, nlp,
+    MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, ROLE_TITLES, SHARE_ASKED,
+    SUBSET_ASKED, YEAR, nlp,
 )
 from ..text import COUNTRY_ALIASES, DEMONYMS, STOPWORDS, fold_accents, meets_qualifier, stem, terms, words
 from ..types import Query
@@ -284,7 +285,8 @@ _LED_BY_A_PERSON = frozenset("delegation delegations team teams entourage trip t
 def _possessions(query: Query, sentence: str) -> Verdict:
     """"Taipei's growing visibility" is not reported by a sentence on "Kaohsiung's growing visibility": a thing the
     question gives one owner is missing where the sentence gives it another."""
-    for owner, owner_label, thing in _owned_things(query.english) + _search_box_owned(query):
+    owned = _owned_things(query.english) + (_search_box_owned(query.english, query.entities) if query.terse else ())
+    for owner, owner_label, thing in owned:
         if thing in ROLE_TITLES:  # "Gdynia's deputy mayor": whose title it is, the role check reads (_roles)
             continue
         for other, label, same in _owned_things(sentence):
@@ -304,16 +306,15 @@ def _possessions(query: Query, sentence: str) -> Verdict:
     return Verdict(OK)
 
 
-def _search_box_owned(query: Query) -> tuple[tuple[str, str, str], ...]:
+@lru_cache(maxsize=1024)
+def _search_box_owned(english: str, entities: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
     """Search-box words name the owner first and then its things: "coldplay kaohsiung concert revenue" asks for
-    Coldplay's concert revenue (the home city placing it)."""
-    if not query.terse:
-        return ()
-    doc = nlp()(query.english)
-    labels = dict(named(query.english))
+    Coldplay's concert revenue (the home city placing it). Read once a question, not once a candidate."""
+    doc = nlp()(english)
+    labels = dict(named(english))
     owned = []
-    for name in query.entities:
-        at = query.english.find(name)
+    for name in entities:
+        at = english.find(name)
         if at < 0 or _HOME_PLACE.fullmatch(name):
             continue
         after = [t for t in doc if t.idx >= at + len(name)]
@@ -511,7 +512,7 @@ def _slot(query: Query, sentence: str) -> Verdict:
             found = [m for m in found if not YEAR.fullmatch(m.group()) and not _in_a_name(sentence, m)]
             if not _counts_focus(query, sentence, found):
                 return Verdict(MISSING, f"does not count {query.focus}")
-            if _SUBSET.search(query.english) and not all(_names(e, sentence) for e in query.entities):
+            if SUBSET_ASKED.search(query.english) and not all(_names(e, sentence) for e in query.entities):
                 # "How many of those are with schools in Orange County?": a count of all of them is not the answer.
                 return Verdict(MISSING, f"does not count those of {query.entities[0]}")
         spans = [m.group() for m in found]
@@ -522,7 +523,6 @@ def _slot(query: Query, sentence: str) -> Verdict:
 _ASKS_NAME = re.compile(r"\b(?:the|its|their|full|official) names? of\b|\bwhat (?:is|was|are|were) (?:it|they|\w+) "
                         r"(?:called|named)\b|\bwhat (?:is|was) (?:the|its|their) (?:full |official )?name\b", re.I)
 _NAME_LABELS = frozenset("PERSON ORG GPE LOC FAC EVENT WORK_OF_ART PRODUCT LAW NORP".split())
-_SUBSET = re.compile(r"\bmany of (?:those|them|these)\b", re.I)
 _ASKS_WHERE = re.compile(r"\bwhere\b|\b(venue|location)s?\b")
 
 
@@ -583,6 +583,8 @@ _HEADCOUNT = frozenset("""people persons visitors participants attendees tourist
     students artists experts representatives officials spectators fans audience crowd""".split())
 
 
+# A noun of an organisation or place, before a name: what the name is ("startup accelerator SkyDeck").
+_KIND_NOUN = re.compile(rf"\b(?:{'|'.join(sorted(ORG_NOUNS | PLACE_NOUNS))})\s+", re.I)
 _SETTLEMENTS = frozenset("city cities town towns capital capitals".split())
 _POLITIES = _SETTLEMENTS | frozenset("country countries nation nations".split())
 _COUNTRY_NAMES = frozenset(DEMONYMS.values()) | frozenset(COUNTRY_ALIASES) | {"the united states", "the netherlands"}
@@ -598,8 +600,8 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
     names = [text for text, label in named(sentence) if label in labels]
     if kind == "person":
         # "startup accelerator SkyDeck", "the K-pop group Blackpink": the noun before a name says what it is.
-        names = [n for n in names if not re.search(rf"\b(?:{'|'.join(ORG_NOUNS | PLACE_NOUNS)})\s+{re.escape(n)}\b",
-                                                   sentence, re.I)]
+        kinds_end = [m.end() for m in _KIND_NOUN.finditer(sentence)]
+        names = [n for n in names if not any(re.match(rf"{re.escape(n)}\b", sentence[end:], re.I) for end in kinds_end)]
         names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)
     foreign = any(q in DEMONYMS and DEMONYMS[q] != "taiwan" for q in query.qualifiers)  # "Which European city"
     if foreign and query.focus in _SETTLEMENTS:  # the country that makes "Dresden, Germany" European is no city

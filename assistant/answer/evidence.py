@@ -223,7 +223,7 @@ def referred_names(entities: list[str], text: str, document: str) -> list[str]:
     Art Forum"). Writers name a thing in full once and briefly after; the brief mention is about the same thing."""
     found = []
     for entity in entities:
-        parts = entity.split() if " " in entity else re.split(r"-", entity)  # "Pier-2" is "Pier 2"
+        parts = entity.split() if " " in entity else entity.split("-")  # "Pier-2" is "Pier 2"
         if len(parts) < 2:
             continue
         spelled = _spelled_with_acronyms(parts)
