@@ -124,6 +124,12 @@ COUNTRY_ALIASES = {alias.lower(): group for group in (
     ("UN", "U.N.", "United Nations"), ("ROC", "Republic of China", "Taiwan")) for alias in group}
 
 
+# Countries and unions by the names documents give them: no answer to "which city" ("Dresden, Germany").
+COUNTRY_NAMES = frozenset(DEMONYMS.values()) | frozenset("""taiwan prc roc usa u.s. u.s.a. us america uk u.k. eu e.u.
+    """.split()) | {"united states", "the united states", "united kingdom", "the netherlands", "european union",
+                    "people's republic of china", "republic of china"}
+
+
 def meets_qualifier(qualifier: str, text: str) -> bool:
     """The text says the qualifier ("largest"), or for a nationality names its country by its stem ("German" by
     Germany), by another of its names ("American" by the United States) or, for a region, by one of its countries

@@ -19,7 +19,7 @@ from ..question import (
     MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, ROLE_TITLES, SHARE_ASKED,
     SUBSET_ASKED, YEAR, nlp,
 )
-from ..text import COUNTRY_ALIASES, DEMONYMS, STOPWORDS, fold_accents, meets_qualifier, stem, terms, words
+from ..text import COUNTRY_ALIASES, COUNTRY_NAMES, DEMONYMS, STOPWORDS, fold_accents, meets_qualifier, stem, terms, words
 from ..types import Query
 from .evidence import Evidence, coverage, dated_years, entity_coverage, neighbour, paragraph_so_far, referred_names, running_time
 from .sentence_store import SentenceStore
@@ -587,7 +587,6 @@ _HEADCOUNT = frozenset("""people persons visitors participants attendees tourist
 _KIND_NOUN = re.compile(rf"\b(?:{'|'.join(sorted(ORG_NOUNS | PLACE_NOUNS))})\s+", re.I)
 _SETTLEMENTS = frozenset("city cities town towns capital capitals".split())
 _POLITIES = _SETTLEMENTS | frozenset("country countries nation nations".split())
-_COUNTRY_NAMES = frozenset(DEMONYMS.values()) | frozenset(COUNTRY_ALIASES) | {"the united states", "the netherlands"}
 
 
 def fresh_names(query: Query, sentence: str) -> list[str]:
@@ -605,7 +604,7 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
         names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)
     foreign = any(q in DEMONYMS and DEMONYMS[q] != "taiwan" for q in query.qualifiers)  # "Which European city"
     if foreign and query.focus in _SETTLEMENTS:  # the country that makes "Dresden, Germany" European is no city
-        names = [n for n in names if fold_accents(n).lower() not in _COUNTRY_NAMES]
+        names = [n for n in names if fold_accents(n).lower() not in COUNTRY_NAMES]
     if kind == "place" and (query.focus in ("countries", "cities", "nations") or foreign):
         names = [n for n in names if not _HOME_PLACE.fullmatch(n)]  # "Which countries were they?" asks for others
     # "disrupted by Chinese pressure": China, the PRC and Beijing are the question's own, not an answer.

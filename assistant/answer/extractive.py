@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..retrieve import wants_comparison
-from ..text import DEMONYMS, sentence_spans, stem, terms
+from ..text import COUNTRY_NAMES, sentence_spans, stem, terms
 from ..question import NAMED_KINDS, ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
 from .constraints import (CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, named, parses_kept_in,
@@ -374,7 +374,7 @@ class ExtractiveAnswerer:
         towns = {t for text in sentences for t, label in named(text) if label == "GPE"} if cities else set()
         # "Deputy Mayor Lo Ta-sheng (羅達生)" is one person, named twice.
         return {n for text in sentences for n in fresh_names(query, text) if not n.startswith("(")
-                and not (abroad and is_home(n)) and not (cities and (n.lower() in _COUNTRIES or n not in towns))}
+                and not (abroad and is_home(n)) and not (cities and (n.lower() in COUNTRY_NAMES or n not in towns))}
 
     def points(self, query: Query, passages: list[Passage], default_n: int, audience: str | None = None) -> Answer:
         """Distinct, cited talking points: high-scoring statements that say different things, decontextualised
@@ -414,7 +414,6 @@ _UNTYPED_PENALTY = {"person": 0.5, "number": 0.6, "date": 0.6}
 
 
 _CITY_NOUNS = frozenset("city cities town towns municipality municipalities locality localities".split())
-_COUNTRIES = frozenset(DEMONYMS.values()) | {"taiwan", "united states", "u.s.", "usa", "prc"}
 
 
 def _asks_for_several(query: Query) -> bool:
