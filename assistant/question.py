@@ -373,6 +373,8 @@ def _answer_type(doc: "Doc", focus: str) -> str:
                  r"|\bwhat (is|was|were|are|will be) (the|its|their|\w+'s) (\w+ )?(budget|cost|price|fee|salary|funding)s?\b",
                  text):
         return "money"  # "What sum ...?", a search box's "tsmc investment amount"
+    if _search_box(doc) and re.search(r"\b(amount|cost|price|budget|revenue|stipend|fee|salary|funding)s?\b", text):
+        return "money"  # "pair residency stipend amount per artist": the money noun names the slot wherever it stands
     if re.search(r"\bhow long\b|\bfor how many (years|months|weeks|days)\b", text):
         return "duration"
     if re.search(r"\bhow \w+ an? \w+", text):
@@ -382,7 +384,8 @@ def _answer_type(doc: "Doc", focus: str) -> str:
     if re.search(r"^\W*(?:(?!\b(?:what|which|who|whom|whose|where|why|how)\b).)*\bwhen\b|\b(what|which|exact|precise) (year|date|month|day)s?\b"
                  r"|(?<!over the )(?<!in recent )(?<!for )(?<!over )\b(year|date|month|since)s?\W*$", text):
         return "date"  # "when" asks only where no other question word comes first ("What did he see when ...?")
-    if re.search(r"^\s*(why)\b|\bwhat (is|was) the reason\b|\bfor what reason\b", text):
+    if re.search(r"^\s*(why)\b|\b(explain|tell me|know|wonder\w*) why\b|\b(what|which|for what) (\w+ )?reasons?\b"
+                 r"|\bwhat (is|was|are|were) (the|their|its|\w+'s) (\w+ )?reasons?\b", text):
         return "reason"
     if re.search(r"\b(who|whom|whose)\b", text) or focus in PERSON_NOUNS:
         return "person"
@@ -498,9 +501,17 @@ def _actions(doc: "Doc") -> tuple[Action, ...]:
         obj = next((c.lemma_.lower() for c in token.children if c.dep_ in ("dobj", "obj") and c.pos_ == "NOUN"), "")
         # "What deals did they end up signing ...?": the event is the signing, not the ending up.
         main = token.dep_ == "ROOT" or token.dep_ == "xcomp" and token.head.dep_ == "ROOT" \
-            and token.head.lemma_.lower() in _CATENATIVE
+            and token.head.lemma_.lower() in _CATENATIVE or _after_auxiliary_root(token)
         out.append(Action(token.lemma_.lower(), obj, main=main))
     return tuple(dict.fromkeys(out))
+
+
+def _after_auxiliary_root(token: "Token") -> bool:
+    """"Has the government since reversed ...?": the tagger took the opening auxiliary for the verb and hung the
+    asked verb under it."""
+    root = token.head
+    return (root.dep_ == "ROOT" and root.i == 0 and root.lemma_.lower() in ("have", "be", "do")
+            and token.dep_ in ("advcl", "ccomp", "conj", "dep"))
 
 
 _AMOUNT = re.compile(r"[A-Z]{0,3}[$€£¥](\d[\d,]*(?:\.\d+)?)")  # "NT$500" is the number 500

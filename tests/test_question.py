@@ -454,6 +454,9 @@ def test_names_the_question_gives_by_nationality_are_not_its_answer(sentence, st
     ("Kaohsiung Male sister city year", "date"),
     ("Where was the school deal reported?", "organisation"),  # the source that reported it
     ("Where was the school deal signed?", "place"),
+    ("What reason did Ed Sheeran give for choosing Kaohsiung?", "reason"),
+    ("Could you explain why Gdynia suits Kaohsiung?", "reason"),
+    ("pier-2 artist stipend amount per year", "money"),
 ])
 def test_the_word_naming_the_slot_sets_the_answer_type(question, answer_type):
     assert understand(question).answer_type == answer_type

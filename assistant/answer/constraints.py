@@ -82,6 +82,7 @@ def judge(query: Query, cand: Evidence) -> Verdict:
         lambda: (Verdict(MISSING, "makes no comparison") if query.answer_type == "yesno"
                  and _COMPARES.search(query.english) and not _compares_the_same(query, cand.text) else Verdict(OK)),
         lambda: _destination(query, cand.text, cand.context),
+        lambda: _place_swapped(query, cand.text, cand.document or cand.passage.text),
         lambda: _possessions(query, cand.text),
     )
     for check in checks:
@@ -156,6 +157,27 @@ def _destination(query: Query, sentence: str, context: str) -> Verdict:
     others = [e for e in query.entities if not among([e], asked)]
     if among(went, others) and not among(went, asked):
         return Verdict(MISSING, f"a visit elsewhere than {asked[0]}")
+    return Verdict(OK)
+
+
+def _place_swapped(query: Query, sentence: str, document: str) -> Verdict:
+    """"Who greeted them at San Francisco City Hall?" is not answered by "the visit to San Jose": a sentence that
+    names another city in place of the one the question sets its event in (which only the passage names) is about
+    that other city. A country holds its cities, and "Edinburgh, Scotland" is in Scotland."""
+    asked = fold_accents(query.english + " " + query.standalone).lower()
+    places = {text for text, label in named(query.english) if label in ("GPE", "FAC")}
+    settings = [e for e in query.entities if any(p in e or e in p for p in places)
+                and re.search(rf"\b(?:in|at|to|from|into|near)\s+(?:the\s+)?{re.escape(e)}\b(?![’']s)", query.english)
+                and not _HOME_PLACE.fullmatch(e) and fold_accents(e).lower() not in COUNTRY_NAMES]
+    for entity in settings:
+        if _names(entity, sentence):
+            continue
+        other = next((n for n, label in named(sentence) if label == "GPE" and not _HOME_PLACE.fullmatch(n)
+                      and not re.search(rf"{re.escape(n)}[’']s\b", sentence) and not re.search(r"[’']s$", n)
+                      and fold_accents(n).lower() not in COUNTRY_NAMES and not _stated(n, asked, whole=True)
+                      and not re.search(rf"{re.escape(n)},?\s+(?:in\s+)?{re.escape(entity)}\b", document)), "")
+        if other:
+            return Verdict(CONFLICT, f"{other}, not {entity}")
     return Verdict(OK)
 
 
@@ -413,7 +435,34 @@ def _numbers(query: Query, sentence: str, window: str) -> Verdict:
             others = [nouns for value, nouns in _numbered_words(sentence).items() if value != number]
             contradicts = any(counted & nouns for nouns in others) if counted else bool(present and others)
             return _conflict_or_missing(contradicts, f"not {number}")
+        asked, given = _counted_nouns(query.english).get(number), _counted_nouns(sentence).get(number)
+        if asked and given and not (_stem_among(asked[0], given[1]) or _stem_among(given[0], asked[1])):
+            # "Kaohsiung already has 220 sister cities": the 220 the documents give are sister-school ties.
+            return Verdict(CONFLICT, f"{number} {given[2]}, not {asked[2]}")
     return Verdict(OK)
+
+
+@lru_cache(maxsize=4096)
+def _counted_nouns(text: str) -> dict[str, tuple[str, frozenset[str], str]]:
+    """Each number in figures that counts a noun ("220 sister-school ties"; "the two sides" and "both cities" are the
+    same two): the noun's stem, the stems of the words from the number to it, and those words."""
+    counted = {}
+    for token in nlp()(text):
+        # "3nm", "3-nanometer" measure a size, not count things.
+        if (token.dep_ == "nummod" and token.head.pos_ == "NOUN" and token.head.i > token.i and token.text[:1].isdigit()
+                and token.whitespace_):
+            noun = token.head
+            while noun.dep_ == "compound" and noun.head.i > noun.i:  # "220 sister cities": the cities are counted
+                noun = noun.head
+            span = token.doc[token.i + 1 : noun.i + 1].text
+            value = NUMBER_WORDS.get(token.lower_, token.text.replace(",", ""))
+            counted.setdefault(value, (stem(noun.lower_), frozenset(stem(w) for w in words(span.replace("-", " "))), span))
+    return counted
+
+
+def _stem_among(word: str, stems: frozenset[str]) -> bool:
+    """"partner" is among "sister-city partnerships", "fab" among "fabrication plant": one stem begins the other."""
+    return any(s.startswith(word) or word.startswith(s) for s in stems if min(len(s), len(word)) >= 3)
 
 
 def _numbered_words(text: str) -> dict[str, set[str]]:
