@@ -49,7 +49,7 @@ PERSON_NOUNS = frozenset("""person people mayor official officials professor pro
     minister president governor ambassador envoy representative representatives secretary chairman chair ceo
     founder spokesperson consul councillor artist artists scholar scholars academic academics expert experts
     leader leaders member members deputy politician politicians signatory signatories mayors ministers presidents
-    governors ambassadors envoys chiefs heads""".split())
+    governors ambassadors envoys chiefs heads deputies""".split())
 PLACE_NOUNS = frozenset("""city cities country countries place places venue venues location locations region regions
     port ports island islands town towns state states capital capitals nation nations municipality municipalities
     locality localities destination destinations partner partners partnership partnerships counterpart
@@ -322,6 +322,8 @@ def _proper(token: "Token") -> bool:
 def _asks_for_every(doc: "Doc", focus: str) -> bool:
     """"Which foreign cities ...?" asks for all the cities the documents give: its kind-noun is plural."""
     kinds = PERSON_NOUNS | PLACE_NOUNS | ORG_NOUNS
+    if re.search(r"\bwhich of\b", doc.text, re.I):
+        return False  # "Which of his deputies opened the workshop?" asks for the one among them
     return focus in kinds and any(t.lower_ == focus and t.tag_ in ("NNS", "NNPS") for t in doc)
 
 
@@ -332,6 +334,9 @@ def _focus(doc: "Doc") -> str:
         if token.lower_ in ("which", "what", "whose"):
             # A kind-noun right after the question word, even where the parse attaches it elsewhere
             # (a word-by-word rendering: "Which Poland city Kaohsiung ...").
+            among = _chosen_among(token)
+            if among:
+                return among
             phrase = []
             for t in doc[token.i + 1 : token.i + 4]:
                 if t.pos_ not in ("ADJ", "PROPN", "NOUN", "NUM"):
@@ -354,6 +359,14 @@ def _focus(doc: "Doc") -> str:
         # stands ("2026 expo venue", "dresden mou signatories").
         return next((t.lower_ for t in doc if t.lower_ in _SLOT_NOUNS), "")
     return ""
+
+
+def _chosen_among(which: "Token") -> str:
+    """"Which of the mayor's deputies ...": the kind the choice is made among (deputies, not the mayor)."""
+    if which.lower_ != "which" or which.i + 1 >= len(which.doc) or which.doc[which.i + 1].lower_ != "of":
+        return ""
+    among = next((c for c in which.doc[which.i + 1].children if c.dep_ == "pobj"), None)
+    return among.lower_ if among is not None and among.lower_ in PERSON_NOUNS | PLACE_NOUNS | ORG_NOUNS else ""
 
 
 def _search_box(doc: "Doc") -> bool:
@@ -413,6 +426,8 @@ def _roles(doc: "Doc", turns: list[dict], stated: tuple[str, ...]) -> tuple[Role
             title = token.lemma_.lower()  # "the deputy mayors" (not "the representatives of the two cities")
         if title not in ROLE_TITLES or (token.i > 0 and doc[token.i - 1].lower_ == "-"):
             continue
+        if token.dep_ == "poss" and token.head.lower_ in PERSON_NOUNS:
+            continue  # "the mayor's deputies" are asked for, not the mayor
         owner = _owner(token)
         if not owner and _points_back(token):  # only then is the last answer parsed
             owner = next(iter(_last_answer_places(turns, stated)), "")

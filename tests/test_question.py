@@ -457,6 +457,7 @@ def test_names_the_question_gives_by_nationality_are_not_its_answer(sentence, st
     ("What reason did Ed Sheeran give for choosing Kaohsiung?", "reason"),
     ("Could you explain why Gdynia suits Kaohsiung?", "reason"),
     ("pier-2 artist stipend amount per year", "money"),
+    ("Which of the mayor's deputies gave the opening remarks?", "person"),  # the deputies, not the mayor
 ])
 def test_the_word_naming_the_slot_sets_the_answer_type(question, answer_type):
     assert understand(question).answer_type == answer_type

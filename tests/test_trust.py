@@ -211,6 +211,18 @@ def test_two_questions_set_against_each_other_are_both_answered(shared_assistant
     assert not answer.abstained and "21 countries" in answer.text and "130" in answer.text
 
 
+def test_a_year_in_the_first_part_is_not_the_second_parts_year(shared_assistant):
+    """"Austen spoke at the Expo in March 2025" gives a year, but not the year of the Expo San Jose was invited to."""
+    answer = shared_assistant.ask("Which deputy mayor of Gdynia spoke at the Smart City Summit & Expo, and to which "
+                                  "year's Kaohsiung Smart City Expo did Chen invite San Jose?")
+    assert not answer.abstained and "Austen" in answer.text and "2026" in answer.text
+
+
+def test_which_of_a_kind_asks_for_the_one_among_them(shared_assistant):
+    answer = shared_assistant.ask("Which of the mayor's deputies gave the opening remarks at the 2024 GCTF workshop?")
+    assert not answer.abstained and "Lo Ta-sheng" in answer.text
+
+
 def test_a_question_for_every_one_of_a_kind_gets_them_all(shared_assistant):
     """"Which foreign cities ...?" asks for all of them: a sentence naming another city takes the place of one that
     names none, and the answer stays within the word budget."""

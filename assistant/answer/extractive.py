@@ -431,8 +431,10 @@ def _answers_too(part: Query, answer: Answer, own: Answer) -> bool:
         return False  # a description or a reason is not told apart by its form
     if part.answer_type in NAMED_KINDS and not {c.quote for c in own.citations} & {c.quote for c in answer.citations}:
         return False
-    # The slot as the constraints read it: "what share" wants a percentage, not the first part's visitor count.
-    return any(fills_slot(part, c.quote) for c in answer.citations)
+    # The slot as the constraints read it: "what share" wants a percentage, not the first part's visitor count; and
+    # about what the part names: the 2025 Expo Austen spoke at is not the Expo "Chen invited San Jose" to.
+    return any(fills_slot(part, c.quote) and all(entity_coverage([e], c.quote) >= 0.5 for e in part.entities)
+               for c in answer.citations)
 
 
 def _one_per_entity(ranked: list[Evidence], entities: list[str], limit: int) -> list[Evidence]:
