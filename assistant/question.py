@@ -496,7 +496,7 @@ _LIGHT_VERBS = frozenset("""be have do get make take go come become want try see
     name list compare draft write summarise summarize consider regard stand""".split())
 
 
-_THE_SOURCES = frozenset("article document source report text piece story author writer".split())  # lemmas
+_THE_SOURCES = frozenset("article document source report text piece story essay paper analysis author writer".split())  # lemmas
 
 
 _CATENATIVE = frozenset("end start begin continue manage fail try keep go get happen decide plan want hope seem".split())

@@ -511,3 +511,20 @@ def test_a_named_region_is_covered_by_a_place_in_one_of_its_countries():
     # "ties with Europe": the Gdynia passage names Poland, not Europe, and is as much about the region
     assert entity_coverage(["Kaohsiung", "Europe"], "Kaohsiung and Gdynia, on the Baltic coast of Poland") == 1.0
     assert entity_coverage(["Kaohsiung", "Europe"], "Kaohsiung and Osaka, in Japan") == 0.5
+
+
+@pytest.mark.parametrize("question, sentence, status", [
+    ("What's the forum the Harbor program runs called?", "The Harbor program was launched by the Port Authority.",
+     "missing"),  # a name, but no forum's
+    ("What's the forum the Harbor program runs called?", "The Harbor program also runs the Blue Tide (BT) Forum.", "ok"),
+    ("What is the name of the festival the city hosts?", "The city hosts the Sunshine Island Vibe Fest.", "missing"),
+])
+def test_a_name_asked_for_is_the_named_things(question, sentence, status):
+    verdict = judge(understand(question), _sentence(sentence))
+    assert verdict.status == status, verdict.reason
+
+
+@pytest.mark.parametrize("question", ["What does the essay say Kaohsiung gains from IURC?",
+                                      "What does the analysis say Kaohsiung gains from IURC?"])
+def test_what_the_source_says_is_no_event_of_its_own(question):
+    assert [a.verb for a in understand(question).actions] == ["gain"]

@@ -111,6 +111,8 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("Why did the Dresden trip pay so much attention to the semiconductor industry?", "TSMC"),  # "Therefore, ..."
     ("What inspired the final exhibition of two PAIR artists?", "coastal landscape"),  # PAIR named 3 sentences before
     ("How much tourism revenue did Blackpink's concerts in Kaohsiung generate?", "NT$300 million"),
+    # The sentence after the best one opens an enumeration ("First, ... Second, ..."): its items are the answer.
+    ("How does taking part in IURC and GCTF help Kaohsiung?", "recognition"),
     ("Chen Chi-mai invited San Jose to the 2026 Kaohsiung Smart City Expo. Which Gdynia official spoke at the 2025 Expo?",
      "Austen"),  # a true premise, then the question it sets up
     ("Kaohsiung signed an MOU with Dresden in September 2025. Which company invested in Dresden's first European "

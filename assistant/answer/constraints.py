@@ -16,8 +16,8 @@ from functools import lru_cache, partial
 from typing import Iterator
 
 from ..question import (
-    MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, ROLE_TITLES, SHARE_ASKED,
-    SUBSET_ASKED, YEAR, nlp,
+    MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, ROLE_TITLES,
+    SHARE_ASKED, SUBSET_ASKED, YEAR, nlp,
 )
 from ..text import COUNTRY_ALIASES, COUNTRY_NAMES, DEMONYMS, STOPWORDS, fold_accents, meets_qualifier, stem, terms, words
 from ..types import Query
@@ -217,7 +217,7 @@ def _subject(query: Query, sentence: str, window: str) -> Verdict:
     return Verdict(MISSING, f"says nothing about {said.group(1).strip()}")
 
 
-_A_DOCUMENT = r"(?:article|piece|story|report|document|text)s?\b"
+_A_DOCUMENT = r"(?:article|piece|story|report|document|text|essay|paper|analysis)s?\b"
 
 
 def _entities(query: Query, sentence: str, window: str, document: str) -> Verdict:
@@ -537,9 +537,14 @@ def _slot(query: Query, sentence: str) -> Verdict:
                 stem(w) for w in words(sentence)}:
             return Verdict(MISSING, f"names no {query.focus}")  # "Which office ...?" wants an Office, not a university
         return Verdict(OK)
-    if kind == "description" and _ASKS_NAME.search(query.english) and not [
-            n for n, label in named(sentence) if label in _NAME_LABELS and not _stated(n, asked, whole=True)]:
-        return Verdict(MISSING, "gives no name")  # "Give me the name of the forum ..." wants a name
+    if kind == "description" and _ASKS_NAME.search(query.english):
+        # "Give me the name of the forum ..." wants a name, and the forum's: "the Pier-2 Art Center" names no forum.
+        names = [n for n, label in named(sentence) if label in _NAME_LABELS and not _stated(n, asked, whole=True)]
+        thing = _named_thing(query.english)
+        if thing:
+            names = [n for n in names if re.search(rf"{re.escape(n)}[^.;,]{{0,30}}?\b{thing}", sentence, re.I)]
+        if not names:
+            return Verdict(MISSING, f"gives no name{' of the ' + thing if thing else ''}")
     pattern = {"date": YEAR if re.search(r"\b(year)\b", asked) else None, "number": _NUMBER, "money": _MONEY,
                "duration": _DURATION}.get(kind, "none")
     if kind == "date" and pattern is None:
@@ -570,7 +575,22 @@ def _slot(query: Query, sentence: str) -> Verdict:
 
 
 _ASKS_NAME = re.compile(r"\b(?:the|its|their|full|official) names? of\b|\bwhat (?:is|was|are|were) (?:it|they|\w+) "
-                        r"(?:called|named)\b|\bwhat (?:is|was) (?:the|its|their) (?:full |official )?name\b", re.I)
+                        r"(?:called|named)\b|\bwhat (?:is|was) (?:the|its|their) (?:full |official )?name\b"
+                        r"|\bwhat(?:['’]s| is| was| are| were)\b[^?.]*\b(?:called|named)\W*$", re.I)  # "what's the forum called?"
+@lru_cache(maxsize=256)
+def _named_thing(question: str) -> str:
+    """The kind of thing whose name is asked: "forum" in "the name of the art forum", "What's the forum called?"
+    ("" for a person, whose name holds no title)."""
+    doc, thing = nlp()(question), None
+    for token in doc:
+        if token.dep_ == "pobj" and token.head.lower_ == "of" and token.head.head.lower_ in ("name", "names"):
+            thing = token
+        elif thing is None and token.dep_ in ("nsubj", "nsubjpass") and token.pos_ == "NOUN" and token.lower_ not in (
+                "name", "names"):
+            thing = token
+    return "" if thing is None or thing.lower_ in PERSON_NOUNS else re.escape(thing.lemma_.lower())
+
+
 _NAME_LABELS = frozenset("PERSON ORG GPE LOC FAC EVENT WORK_OF_ART PRODUCT LAW NORP".split())
 _ASKS_WHERE = re.compile(r"\bwhere\b|\b(venue|location)s?\b")
 

@@ -269,7 +269,10 @@ class ExtractiveAnswerer:
             chosen.append(follower)
             budget -= follower.words
         if len(chosen) == 1:
-            for item in _enumeration(best):  # "First, ... Second, ... Third, ...": the list is the answer
+            items = _enumeration(best)  # "First, ... Second, ... Third, ...": the list is the answer
+            if not items and follower is not None and _ENUMERATION_START.match(follower.text):
+                items = [follower, *_enumeration(follower)]  # "... illustrates the significance of ... First, ..."
+            for item in items:
                 if item.words > budget + _ENUMERATION_SLACK:
                     break
                 chosen.append(item)
