@@ -95,6 +95,10 @@ def test_a_point_states_a_fact_beyond_the_home_city():
     # a figure or a year is a fact, not the home city: these two were discounted as if they said nothing
     assert states_a_fact("To this point, Kaohsiung has created 220 sister-school ties.")
     assert states_a_fact("Kaohsiung hosted the forum in 2021.")
+    # the topic's own names are no case of it: on Beijing's interference, Beijing (or the PRC) is the claim's subject
+    assert not states_a_fact("Despite interference by Beijing, the city's ties thrive.", ["Beijing"])
+    assert not states_a_fact("The PRC leverages all kinds of influence.", ["Beijing"])
+    assert states_a_fact("Edinburgh postponed its partnership under PRC pressure.", ["Beijing"])
 
 
 def test_the_audience_named_in_the_request_arranges_the_points(shared_assistant):

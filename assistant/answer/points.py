@@ -11,7 +11,7 @@ import re
 from typing import Callable
 
 from .constraints import named
-from ..text import sentence_spans
+from ..text import COUNTRY_ALIASES, sentence_spans
 from .evidence import RELATIVE_MONTH, RELATIVE_YEAR, Evidence, document_year, entity_coverage, relative_year
 
 _AUDIENCES = {
@@ -47,7 +47,7 @@ ASIDE_SHARE = 0.4  # of its score, that a point keeps when the topic's partner i
 def weigh(cand: Evidence, topic_names: list[str]) -> float:
     """A point's score for a topic: it should state a fact, and one about the partner the topic names (a sentence
     on Kaohsiung's sister-city count is no point on "the Kaohsiung–Gdynia partnership")."""
-    score = cand.score if states_a_fact(cand.text) else cand.score * GENERAL_SHARE
+    score = cand.score if states_a_fact(cand.text, topic_names) else cand.score * GENERAL_SHARE
     away = [n for n in topic_names if not is_home(n)]
     if away:
         near = entity_coverage(away, f"{cand.passage.title} {cand.text} {cand.context}")
@@ -99,8 +99,11 @@ def _section_end(statement: Evidence, ranked: list[Evidence], is_break: Callable
     return end
 
 
-def states_a_fact(sentence: str) -> bool:
-    return any(label in _FACT_LABELS and not is_home(text) for text, label in named(sentence))
+def states_a_fact(sentence: str, topic_names: list[str] | tuple[str, ...] = ()) -> bool:
+    """The sentence names a partner, a date or a figure beyond the home city and the topic's own names: on "Beijing's
+    interference", "Despite periodic interference by Beijing, ... continues to thrive" is a claim, not a case."""
+    own = {form.lower() for name in topic_names for form in COUNTRY_ALIASES.get(name.lower(), (name,))}
+    return any(label in _FACT_LABELS and not is_home(text) and text.lower() not in own for text, label in named(sentence))
 
 
 def is_home(name: str) -> bool:
