@@ -24,7 +24,7 @@ DIAGNOSIS = {  # fact accuracy at least, wrong answers at most
     "heldout.jsonl": (0.767, 0.031), "heldout2.jsonl": (0.722, 0.036), "heldout4.jsonl": (0.565, 0.086),
     "heldout5.jsonl": (0.444, 0.040), "heldout6.jsonl": (0.567, 0.043), "heldout8.jsonl": (0.767, 0.021),
     "heldout10.jsonl": (0.550, 0.160), "heldout11.jsonl": (0.594, 0.020),
-    "heldout12.jsonl": (0.588, 0.100), "heldout13.jsonl": (0.452, 0.125), "heldout14.jsonl": (0.515, 0.104),
+    "heldout12.jsonl": (0.588, 0.080), "heldout13.jsonl": (0.452, 0.104), "heldout14.jsonl": (0.515, 0.083),
     "probes.jsonl": (0.864, 0.029),
 }
 needs_sets = pytest.mark.skipif(not (DEV_SET.exists() and DEV2_SET.exists()),

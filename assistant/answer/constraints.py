@@ -21,7 +21,7 @@ from ..question import (
 )
 from ..text import COUNTRY_ALIASES, COUNTRY_NAMES, DEMONYMS, STOPWORDS, fold_accents, meets_qualifier, stem, terms, words
 from ..types import Query
-from .evidence import Evidence, coverage, dated_years, entity_coverage, neighbour, paragraph_so_far, referred_names, running_time
+from .evidence import Evidence, coverage, has_answer_type, dated_years, entity_coverage, neighbour, paragraph_so_far, referred_names, running_time
 from .sentence_store import SentenceStore
 
 OK, MISSING, CONFLICT = "ok", "missing", "conflict"
@@ -545,6 +545,10 @@ def _slot(query: Query, sentence: str) -> Verdict:
             names = [n for n in names if re.search(rf"{re.escape(n)}[^.;,]{{0,30}}?\b{thing}", sentence, re.I)]
         if not names:
             return Verdict(MISSING, f"gives no name{' of the ' + thing if thing else ''}")
+    if kind == "reason" and not has_answer_type(sentence, "reason", query.english):
+        # "Why did Coldplay pick Kaohsiung over Taipei?" is not answered by "... have chosen Kaohsiung, instead of
+        # Taipei": a reason is said in the sentence or the one beside it (judge reads the neighbours for the slot).
+        return Verdict(MISSING, "gives no reason")
     pattern = {"date": YEAR if re.search(r"\b(year)\b", asked) else None, "number": _NUMBER, "money": _MONEY,
                "duration": _DURATION}.get(kind, "none")
     if kind == "date" and pattern is None:

@@ -20,7 +20,9 @@ _NOT_PERSON = frozenset("""city council hall university office government minist
     island valley channel airport program programme congress world committee bureau agency school college county
     january february march april may june july august september october november december""".split())
 _REASON = re.compile(r"\b(because|due to|since|thanks to|as a result|therefore|thus|so that|based on|resembl\w*|"
-                     r"similar\w*|shared|in order to|aim(s|ed)? to|centers on|known for)\b", re.I)
+                     r"similar\w*|shared|in order to|aim(s|ed)? to|centers on|known for)\b"
+                     # "..., as such engagement focuses on ...": a clause that gives the cause of what it follows
+                     r"|, as (?:such|it|they|this|these|its|their)\b", re.I)
 _PLACE = re.compile(r"\b[A-Z][a-z]+\b")
 # "This July", "last year": a time the document's own date places.
 RELATIVE_MONTH = re.compile(r"\b([Tt]his|[Ll]ast) (" + "|".join(m.title() for m in MONTHS) + r")\b")
