@@ -565,6 +565,8 @@ def _numbers(doc: "Doc", focus: str = "") -> tuple[str, ...]:
                 continue
             if token.head.lower_ in _SOURCE_NOUNS:
                 continue  # "according to the two documents": the sources asked from, not a figure in them
+            if 0 < token.i < len(doc) - 1 and doc[token.i - 1].text[:1].isupper() and doc[token.i + 1].text[:1].isupper():
+                continue  # "the Pier 2 Artist in Residence programme": a number inside a name
             out.append(value)
     return tuple(dict.fromkeys(out))
 

@@ -528,3 +528,8 @@ def test_a_name_asked_for_is_the_named_things(question, sentence, status):
                                       "What does the analysis say Kaohsiung gains from IURC?"])
 def test_what_the_source_says_is_no_event_of_its_own(question):
     assert [a.verb for a in understand(question).actions] == ["gain"]
+
+
+def test_a_number_inside_a_name_is_no_stated_figure():
+    assert understand("When did the Pier 2 Artist in Residence programme begin?").numbers == ()
+    assert understand("Does Kaohsiung have 45 sister cities?").numbers == ("45",)
