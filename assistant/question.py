@@ -315,7 +315,7 @@ def _entities(doc: "Doc") -> tuple[str, ...]:
     found: list[str] = []
     run: list["Token"] = []
     for token in list(doc) + [None]:
-        if token is not None and token.i not in skipped and (token.i in named or _proper(token)):
+        if token is not None and (token.i not in skipped and (token.i in named or _proper(token)) or _in_a_name(token)):
             run.append(token)
             continue
         if run and run[0].i == 0 and (run[0].pos_ == "VERB" or run[0].lower_ in _INSTRUCTING):
@@ -327,6 +327,13 @@ def _entities(doc: "Doc") -> tuple[str, ...]:
                 found.append(name)
             run = []
     return tuple(dict.fromkeys(found))
+
+
+def _in_a_name(token: "Token") -> bool:
+    """A number between two capitalised words: "Pier 2" in "the Pier 2 Artist in Residence programme"."""
+    doc = token.doc
+    return token.like_num and 0 < token.i < len(doc) - 1 and doc[token.i - 1].text[:1].isupper() \
+        and doc[token.i + 1].text[:1].isupper()
 
 
 def _proper(token: "Token") -> bool:
@@ -565,8 +572,8 @@ def _numbers(doc: "Doc", focus: str = "") -> tuple[str, ...]:
                 continue
             if token.head.lower_ in _SOURCE_NOUNS:
                 continue  # "according to the two documents": the sources asked from, not a figure in them
-            if 0 < token.i < len(doc) - 1 and doc[token.i - 1].text[:1].isupper() and doc[token.i + 1].text[:1].isupper():
-                continue  # "the Pier 2 Artist in Residence programme": a number inside a name
+            if _in_a_name(token):
+                continue  # "the Pier 2 Artist in Residence programme": the name holds it, not a figure
             out.append(value)
     return tuple(dict.fromkeys(out))
 

@@ -252,6 +252,8 @@ def _names(name: str, window: str) -> bool:
     owner = re.match(r"(.+?)[’']s\s", name)
     if owner and not _names(owner.group(1), window):
         return False
+    if any(not re.search(rf"(?<![\d.,]){n}(?![\d.,]\d)", window) for n in re.findall(r"\d+", name)):
+        return False  # "Pier 15 Artist" is not the "Pier 2 Artist" the text names
     return entity_coverage([name], window) >= _needed_share(name) and entity_coverage(_distinctive(name), window) >= 0.5
 
 
