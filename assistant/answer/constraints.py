@@ -21,7 +21,10 @@ from ..question import (
 )
 from ..text import COUNTRY_ALIASES, COUNTRY_NAMES, DEMONYMS, STOPWORDS, fold_accents, meets_qualifier, stem, terms, words
 from ..types import Query
-from .evidence import Evidence, coverage, has_answer_type, dated_years, entity_coverage, neighbour, paragraph_so_far, referred_names, running_time
+from .evidence import (
+    Evidence, coverage, dated_years, entity_coverage, has_answer_type, neighbour, paragraph_so_far, referred_names,
+    running_time,
+)
 from .sentence_store import SentenceStore
 
 OK, MISSING, CONFLICT = "ok", "missing", "conflict"
@@ -165,11 +168,7 @@ def _place_swapped(query: Query, sentence: str, document: str) -> Verdict:
     names another city in place of the one the question sets its event in (which only the passage names) is about
     that other city. A country holds its cities, and "Edinburgh, Scotland" is in Scotland."""
     asked = fold_accents(query.english + " " + query.standalone).lower()
-    places = {text for text, label in named(query.english) if label in ("GPE", "FAC")}
-    settings = [e for e in query.entities if any(p in e or e in p for p in places)
-                and re.search(rf"\b(?:in|at|to|from|into|near)\s+(?:the\s+)?{re.escape(e)}\b(?![’']s)", query.english)
-                and not _HOME_PLACE.fullmatch(e) and fold_accents(e).lower() not in COUNTRY_NAMES]
-    for entity in settings:
+    for entity in _event_places(query.english, query.entities):
         if _names(entity, sentence):
             continue
         other = next((n for n, label in named(sentence) if label == "GPE" and not _HOME_PLACE.fullmatch(n)
@@ -179,6 +178,16 @@ def _place_swapped(query: Query, sentence: str, document: str) -> Verdict:
         if other:
             return Verdict(CONFLICT, f"{other}, not {entity}")
     return Verdict(OK)
+
+
+@lru_cache(maxsize=1024)
+def _event_places(english: str, entities: tuple[str, ...]) -> tuple[str, ...]:
+    """The places, not Kaohsiung and no country, the question sets its event in ("at San Francisco City Hall");
+    read once a question, not once a candidate."""
+    places = {text for text, label in named(english) if label in ("GPE", "FAC")}
+    return tuple(e for e in entities if any(p in e or e in p for p in places)
+                 and re.search(rf"\b(?:in|at|to|from|into|near)\s+(?:the\s+)?{re.escape(e)}\b(?![’']s)", english)
+                 and not _HOME_PLACE.fullmatch(e) and fold_accents(e).lower() not in COUNTRY_NAMES)
 
 
 def _visited(text: str) -> list[str]:
@@ -583,6 +592,8 @@ def _slot(query: Query, sentence: str) -> Verdict:
 _ASKS_NAME = re.compile(r"\b(?:the|its|their|full|official) names? of\b|\bwhat (?:is|was|are|were) (?:it|they|\w+) "
                         r"(?:called|named)\b|\bwhat (?:is|was) (?:the|its|their) (?:full |official )?name\b"
                         r"|\bwhat(?:['’]s| is| was| are| were)\b[^?.]*\b(?:called|named)\W*$", re.I)  # "what's the forum called?"
+
+
 @lru_cache(maxsize=256)
 def _named_thing(question: str) -> str:
     """The kind of thing whose name is asked: "forum" in "the name of the art forum", "What's the forum called?"
