@@ -60,7 +60,8 @@ ORG_NOUNS = frozenset("""company companies office offices organisation organisat
     school schools university universities airline airlines airport airports bureau agency agencies institution
     institutions firm firms platform platforms accelerator accelerators ministry ministries department
     departments embassy embassies group band newspaper body bodies authority authorities government governments
-    council councils institute institutes""".split())
+    council councils institute institutes chipmaker chipmakers manufacturer manufacturers corporation corporations
+    startup startups publisher publishers outlet outlets""".split())
 TIME_NOUNS = frozenset("year years date dates month months day days time".split())
 # Words that name the asked slot in a query without grammar, by the kind of answer they ask for.
 _SLOT_NOUNS = frozenset("venue venues location locations signatory signatories".split())
@@ -637,6 +638,7 @@ def _qualifiers(doc: "Doc", focus: str) -> tuple[str, ...]:
     """Superlatives ("largest") and nationality adjectives of the asked noun ("which German city") an answer
     must share; "Chinese pressure" describes the question's scene, not what it asks for."""
     out = [t.lower_ for t in doc if t.tag_ in ("JJS", "RBS") and t.lower_ not in ("most", "least", "best")]
+    out += ["largest" for t in doc[1:] if t.lower_ == "populous" and doc[t.i - 1].lower_ == "most"]  # by population
     out += [e.text.lower() for e in doc.ents if e.label_ == "NORP" and focus and e.root.head.lower_ == focus]
     return tuple(dict.fromkeys(out))
 

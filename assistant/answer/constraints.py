@@ -86,6 +86,7 @@ def judge(query: Query, cand: Evidence) -> Verdict:
                  and _COMPARES.search(query.english) and not _compares_the_same(query, cand.text) else Verdict(OK)),
         lambda: _destination(query, cand.text, cand.context),
         lambda: _place_swapped(query, cand.text, cand.document or cand.passage.text),
+        lambda: _holder_swapped(query, cand.text, cand.document or cand.passage.text),
         lambda: _possessions(query, cand.text),
     )
     for check in checks:
@@ -181,6 +182,34 @@ def _place_swapped(query: Query, sentence: str, document: str) -> Verdict:
 
 
 @lru_cache(maxsize=1024)
+def _holder_swapped(query: Query, sentence: str, document: str) -> Verdict:
+    """"What did Deputy Mayor Austen discuss on his 2023 visit?" is contradicted by "... when Deputy Mayor
+    Bartoszewicz visited": the sentence gives the title the question's person holds to someone else."""
+    for person in query.entities:
+        if _surname_in(person, sentence):
+            continue
+        for title, modifier in _titles_held(person, f"{query.english} {document}"):
+            others = [holder for owner, mod, holder in _titles(title, sentence)
+                      if mod == modifier and holder and not _same_name(person, holder)]
+            if others:
+                return Verdict(CONFLICT, f"a different {' '.join(filter(None, (modifier, title)))}")
+    return Verdict(OK)
+
+
+def _surname_in(person: str, text: str) -> bool:
+    return bool(re.search(rf"\b{re.escape(fold_accents(person.split()[-1]))}\b", fold_accents(text), re.I))
+
+
+@lru_cache(maxsize=256)
+def _titles_held(person: str, text: str) -> tuple[tuple[str, str], ...]:
+    """The (title, modifier) pairs the text gives a person ("Deputy Mayor Bartłomiej Austen": mayor, deputy)."""
+    if not person[:1].isupper():
+        return ()
+    return tuple(dict.fromkeys((title, modifier) for title in ROLE_TITLES if re.search(rf"(?i:\b{title}\b)", text)
+                               for _, modifier, holder in _titles(title, text)
+                               if holder and _same_name(person, holder)))
+
+
 def _event_places(english: str, entities: tuple[str, ...]) -> tuple[str, ...]:
     """The places, not Kaohsiung and no country, the question sets its event in ("at San Francisco City Hall");
     read once a question, not once a candidate."""
@@ -283,9 +312,21 @@ def _distinctive(name: str) -> list[str]:
 
 
 def _qualifiers(query: Query, sentence: str, window: str) -> Verdict:
-    # "largest" by its own stem, "American" also by the United States, "European" by Poland or the EU.
-    missing = next((q for q in query.qualifiers if not meets_qualifier(q, window)), None)
+    # "Taiwan's largest city" is contradicted by "Taiwan's second largest city" (unless the question ranks it so).
+    for qualifier in query.qualifiers if not query.ordinals else ():
+        ranked = re.search(rf"\b({_RANK_WORDS})[\s-]+{re.escape(qualifier)}\s+(\w+)", sentence, re.I)
+        described = re.search(rf"\b(?:{re.escape(qualifier)}|most populous)\s+(\w+)", query.english, re.I)
+        if ranked and (not described or stem(described.group(1).lower()) == stem(ranked.group(2).lower())):
+            return Verdict(CONFLICT, f"{ranked.group(1)} {qualifier}")
+    # "largest" by its own stem (not as "second largest"), "American" also by the United States, "European" by Poland
+    # or the EU.
+    missing = next((q for q in query.qualifiers
+                    if not meets_qualifier(q, re.sub(rf"\b(?:{_RANK_WORDS})[\s-]+{re.escape(q)}\b", "", window, flags=re.I))),
+                   None)
     return Verdict(MISSING, f"not {missing}") if missing else Verdict(OK)
+
+
+_RANK_WORDS = r"second|third|fourth|fifth|sixth|No\.\s?[2-9]"
 
 
 def _roles(query: Query, sentence: str, window: str, document: str) -> Verdict:
@@ -689,8 +730,12 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
         names = [n for n in names if not any(re.match(rf"{re.escape(n)}\b", sentence[end:], re.I) for end in kinds_end)]
         names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)
     foreign = any(q in DEMONYMS and DEMONYMS[q] != "taiwan" for q in query.qualifiers)  # "Which European city"
-    if foreign and query.focus in _SETTLEMENTS:  # the country that makes "Dresden, Germany" European is no city
+    if query.focus in _SETTLEMENTS:  # a country ("Dresden, Germany", "the Baltic coast of Poland") is no city
         names = [n for n in names if fold_accents(n).lower() not in COUNTRY_NAMES]
+    if kind == "organisation" and query.focus in ORG_NOUNS - {"government", "governments"}:
+        names = [n for n in names if not _HOME_PLACE.fullmatch(n)]  # "Which organisation ...?" is not Taiwan
+    # "Global Cooperation and Training Framework (GCTF)" is stated by a question that says "GCTF".
+    names = [n for n in names if not _abbreviated_in(n, sentence, asked)]
     if kind == "place" and (query.focus in ("countries", "cities", "nations") or foreign):
         names = [n for n in names if not _HOME_PLACE.fullmatch(n)]  # "Which countries were they?" asks for others
     # "disrupted by Chinese pressure": China, the PRC and Beijing are the question's own, not an answer.
@@ -700,6 +745,13 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
 
 
 _HOME_PLACE = re.compile(r"(?:the\s+)?(?:Kaohsiung|Taiwan)(?:\s+City)?", re.I)
+
+
+def _abbreviated_in(name: str, sentence: str, asked: str) -> bool:
+    """The sentence gives the name's short form in brackets and the question uses that short form."""
+    short = re.search(rf"{re.escape(name)}(?:\s+(?:and|of|for|the|on|[A-Z][\w’'-]*))*\s*\(([A-Z][A-Za-z]{{1,7}})\)",
+                      sentence)
+    return bool(short) and short.group(1).lower() in words(asked)
 
 
 def _stated(span: str, asked: str, whole: bool) -> bool:
