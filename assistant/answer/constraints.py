@@ -730,7 +730,8 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
         names = [n for n in names if not any(re.match(rf"{re.escape(n)}\b", sentence[end:], re.I) for end in kinds_end)]
         names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)
     foreign = any(q in DEMONYMS and DEMONYMS[q] != "taiwan" for q in query.qualifiers)  # "Which European city"
-    if query.focus in _SETTLEMENTS:  # a country ("Dresden, Germany", "the Baltic coast of Poland") is no city
+    # A country ("Dresden, Germany", "the Baltic coast of Poland") is no city an event was held in, nor a foreign one.
+    if query.focus in _SETTLEMENTS and (foreign or re.search(r"\b(?:in|at) (?:which|what)\b", asked)):
         names = [n for n in names if fold_accents(n).lower() not in COUNTRY_NAMES]
     if kind == "organisation" and query.focus in ORG_NOUNS - {"government", "governments"}:
         names = [n for n in names if not _HOME_PLACE.fullmatch(n)]  # "Which organisation ...?" is not Taiwan
