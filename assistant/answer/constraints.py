@@ -181,7 +181,6 @@ def _place_swapped(query: Query, sentence: str, document: str) -> Verdict:
     return Verdict(OK)
 
 
-@lru_cache(maxsize=1024)
 def _holder_swapped(query: Query, sentence: str, document: str) -> Verdict:
     """"What did Deputy Mayor Austen discuss on his 2023 visit?" is contradicted by "... when Deputy Mayor
     Bartoszewicz visited": the sentence gives the title the question's person holds to someone else."""
@@ -210,6 +209,7 @@ def _titles_held(person: str, text: str) -> tuple[tuple[str, str], ...]:
                                if holder and _same_name(person, holder)))
 
 
+@lru_cache(maxsize=1024)
 def _event_places(english: str, entities: tuple[str, ...]) -> tuple[str, ...]:
     """The places, not Kaohsiung and no country, the question sets its event in ("at San Francisco City Hall");
     read once a question, not once a candidate."""
