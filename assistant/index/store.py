@@ -196,6 +196,7 @@ class ChromaStore:
         return [
             (_chunk(i, t, m), 1.0 - float(d))
             for i, t, m, d in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+            if m  # a chunk deleted while the query ran comes back without its metadata: it is gone, skip it
         ]
 
     @_guarded
