@@ -236,6 +236,9 @@ def question_parts(question: str) -> tuple[str, ...]:
     premise = _PREMISE_THEN_QUESTION.match(question.strip())
     if premise:
         return premise.group(1), premise.group(2)
+    sides = compared_sides(question)
+    if sides:
+        return sides
     pieces = _SECOND_QUESTION.split(question, maxsplit=1)
     if len(pieces) < 2 or len(pieces[0].split()) < 4:
         return ()
@@ -246,6 +249,33 @@ def question_parts(question: str) -> tuple[str, ...]:
     if lead_in and not refers_back(lead_in.group(1)):  # "...: which are they?" needs what it follows
         first = lead_in.group(1)[0].upper() + lead_in.group(1)[1:]
     return first, second[0].upper() + second[1:]
+
+
+_COMPARE = re.compile(r"(?:please\s+)?(?:compare|contrast)\s+(.+?)[.?!]*$", re.I)
+_DESCRIBED = r"(?:the|its|their|his|her|this|that|these|those|[\w-]+['’]s)\s+\S+"
+
+
+def compared_sides(question: str) -> tuple[str, ...]:
+    """"Compare the number of countries at the workshop with the number of cities met in Barcelona": two described
+    things, each asked about on its own; () when a side is a bare name (the compare mode's sides are names)."""
+    body = _COMPARE.match(question.strip())
+    if not body:
+        return ()
+    text = body.group(1)
+    joins = list(re.finditer(rf"\s+(?:versus|vs\.?|against)\s+(?={_DESCRIBED})", text, re.I)) or list(
+        re.finditer(rf"\s+(?:with|to|and)\s+(?={_DESCRIBED})", text, re.I))
+    if not joins or not re.match(_DESCRIBED, text, re.I):
+        return ()
+    head = text.split()[1].lower()
+    # "the number of countries ... with the number of cities": the join whose side repeats the first side's noun.
+    join = next((j for j in joins if text[j.end():].split()[1].lower() == head), joins[0])
+    first, second = text[: join.start()], text[join.end():]
+    return tuple(f"What {'are' if _plural(side) else 'is'} {side}?" for side in (first, second))
+
+
+def _plural(side: str) -> bool:
+    chunk = next(iter(nlp()(side).noun_chunks), None)
+    return chunk is not None and chunk.root.tag_ in ("NNS", "NNPS")
 
 
 _LEAD_IN = re.compile(r"[^:?]{10,}:\s+((?:how|what|which|who|whom|whose|when|where|why|in\s+wh\w+)\b.*)$", re.I)

@@ -117,9 +117,11 @@ REGION_COUNTRIES = {"europe": frozenset("""germany poland spain france scotland 
     | {"united kingdom", "czech republic", "eu", "european union"}}
 
 
-# One name, two spellings: "U.S." is the United States.
+# One country, several names: "U.S." is the United States, and so is "Washington" in "Washington established ties
+# with Beijing".
 COUNTRY_ALIASES = {alias.lower(): group for group in (
-    ("U.S.", "US", "USA", "U.S.A.", "United States", "America"), ("U.K.", "UK", "United Kingdom", "Britain"),
+    ("U.S.", "US", "USA", "U.S.A.", "United States", "America", "Washington"),
+    ("U.K.", "UK", "United Kingdom", "Britain"),
     ("EU", "E.U.", "European Union"), ("PRC", "People's Republic of China", "China", "Beijing"),
     ("UN", "U.N.", "United Nations"), ("ROC", "Republic of China", "Taiwan")) for alias in group}
 

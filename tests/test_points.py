@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 from assistant.answer.evidence import Evidence
+from assistant.answer.extractive import requested_count
 from assistant.answer.points import audience_emphasis, decontextualise, is_point, states_a_fact
 from assistant.question import points_audience, points_topic, understand
 from assistant.types import Passage
@@ -143,3 +144,14 @@ def test_points_on_a_topic_come_from_the_section_its_statement_opens(shared_assi
     body = (Path(shared_assistant.settings.corpus_dir) / "beyond-taipei-city-diplomacy.md").read_text(encoding="utf-8")
     section = body[body.index("through Cultural Engagement") : body.index("Political Pressure from the PRC")]
     assert all(c.quote in section for c in points.citations), [c.quote for c in points.citations]
+
+
+def test_a_number_counts_the_points_only_when_it_says_how_many_points():
+    assert requested_count("Draft four short, quotable talking points on the Expo", 5) == 4
+    assert requested_count("Prepare talking points for a letter after the March 20 visit", 5) == 5
+
+
+def test_each_point_brings_a_case_the_points_before_it_did_not(shared_assistant):
+    """Two incidents of interference are told: three points give both, not the one incident three times."""
+    answer = shared_assistant.talking_points("Beijing's interference in Kaohsiung's sister-city partnerships", n=3)
+    assert re.search(r"Edinburgh|Scotland", answer.text) and re.search(r"Mal[eé]|Maldiv", answer.text)

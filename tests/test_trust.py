@@ -227,6 +227,28 @@ def test_a_year_in_the_first_part_is_not_the_second_parts_year(shared_assistant)
     assert not answer.abstained and "Austen" in answer.text and "2026" in answer.text
 
 
+def test_two_described_things_compared_are_each_answered(shared_assistant):
+    """"Contrast <what one body did> with <what another did>": no names to split on, so each side is asked alone."""
+    answer = shared_assistant.ask("Contrast the achievements Kaohsiung showed in the EU network's online sessions with "
+                                  "the climate initiatives its deputy mayor presented at the GCTF workshop.")
+    assert not answer.abstained and "water management" in answer.text and "mangrove" in answer.text
+
+
+def test_a_premise_then_a_two_part_question_gets_both_parts(shared_assistant):
+    """The July meeting's month is not the month the partnership was announced."""
+    answer = shared_assistant.ask("The head of an EU office met Mayor Chen in July and invited Kaohsiung into a city "
+                                  "network. Which office does he head, and in which month was Kaohsiung announced as "
+                                  "a formal partner?")
+    assert not answer.abstained and "EETO" in answer.text and "September" in answer.text
+
+
+def test_a_country_named_by_a_name_the_documents_never_use_is_read_by_theirs(shared_assistant):
+    """"Washington" never occurs in the documents; "the United States" does."""
+    answer = shared_assistant.ask("Before Washington established diplomatic relations with China, what did the "
+                                  "American military use Kaohsiung as?")
+    assert not answer.abstained and "naval base" in answer.text
+
+
 def test_which_of_a_kind_asks_for_the_one_among_them(shared_assistant):
     answer = shared_assistant.ask("Which of the mayor's deputies gave the opening remarks at the 2024 GCTF workshop?")
     assert not answer.abstained and "Lo Ta-sheng" in answer.text

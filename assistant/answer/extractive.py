@@ -7,12 +7,14 @@ from dataclasses import replace
 import numpy as np
 
 from ..retrieve import wants_comparison
-from ..text import COUNTRY_NAMES, sentence_spans, stem, terms
+from ..text import COUNTRY_ALIASES, COUNTRY_NAMES, sentence_spans, stem, terms, words
 from ..question import NAMED_KINDS, ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
 from .constraints import (CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, named, parses_kept_in,
                           reports_words_of_asked, times_given)
-from .points import arrange, audience_emphasis, decontextualise, inherit_from_statements, is_home, is_point, weigh
+from .points import (
+    arrange, audience_emphasis, decontextualise, inherit_from_statements, is_home, is_point, pick_distinct, weigh,
+)
 from .sentence_store import SentenceStore
 from .verify import untrusted_documents
 from .evidence import (
@@ -37,8 +39,14 @@ _VECTORS_KEPT = 50_000  # about 75 MB of 384-dimension vectors
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
+# "three talking points", "4 short, quotable bullets": the number counts the points, not "the March 20 visit".
+_COUNTED = re.compile(r"\b(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\s+(?:[\w-]+,?\s+){0,3}?"
+                      r"(?:points?|bullets?|items?|lines?|ideas?|messages?|takeaways?|remarks?|arguments?|reasons?)\b",
+                      re.I)
+
+
 def requested_count(question: str, default: int) -> int:
-    match = re.search(r"\b(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\b", question, re.I)
+    match = _COUNTED.search(question)
     if not match:
         return default
     value = match.group(1).lower()
@@ -102,10 +110,13 @@ class ExtractiveAnswerer:
         answers joined, when both are answered; a corrected premise in either part is the answer; otherwise the
         question is decided whole, as one that asks one thing."""
         first = understand(query.parts[0], history)
-        second = understand(query.parts[1], history + [{"role": "user", "content": query.parts[0]}])
+        after_first = history + [{"role": "user", "content": query.parts[0]}]
+        second = understand(query.parts[1], after_first)
         floor = CONFLICT_SHARE * threshold
         answers = [self.decide(first, self.judged(first, passages, floor), threshold),
-                   self.decide(second, self.judged(second, passages, floor), threshold)]
+                   # "<premise>. Which office does he head, and in which month ...?": the question may have two parts
+                   self.answer_parts(second, passages, after_first, threshold) if second.parts
+                   else self.decide(second, self.judged(second, passages, floor), threshold)]
         corrected = next((a for a in answers if a.corrected), None)
         if corrected is not None:
             return replace(corrected, question=query.english)
@@ -121,9 +132,12 @@ class ExtractiveAnswerer:
             return self.decide(query, self.judged(query, passages, floor), threshold)
         if _answers_too(replace(second, standalone=query.english), answers[0], answers[1]):  # "... in 2013" answers both
             return replace(answers[0], question=query.english)
-        # Each part's best sentence, whatever the budget (a part left out is a question unanswered), then the
+        # Each part's essential sentence, whatever the budget (a part left out is a question unanswered), then the
         # others while the word budget lasts.
-        best, more = [a.citations[0] for a in answers], [c for a in answers for c in a.citations[1:]]
+        best = [_essential(part, a) for part, a in zip((first, second), answers)]
+        more = [c for a in answers for c in a.citations[1:]]
+        if sum(len(c.quote.split()) for c in best) > self.max_words:
+            best = [replace(c, quote=_without_aside(part, c.quote)) for part, c in zip((first, second), best)]
         quoted: dict[str, Passage] = {}
         for c in best + more:
             if c in best or sum(len(q.split()) for q in quoted) + len(c.quote.split()) <= self.max_words:
@@ -132,6 +146,7 @@ class ExtractiveAnswerer:
 
     def judged(self, query: Query, passages: list[Passage], floor: float) -> list[tuple[Evidence, Verdict]]:
         """Candidate sentences scoring at least `floor`, best first, each with its constraint verdict."""
+        query = self._in_documents_names(query)
         if self._unknown_entity(query):
             return []
         stated = _stated_values(query, passages)
@@ -181,6 +196,22 @@ class ExtractiveAnswerer:
         idf: IdfTable = self.idf_source()
         return any(not any(idf.known(t) for t in terms(e)) for e in query.entities if terms(e))
 
+    def _documents_name(self, name: str) -> str:
+        """A country the question names in a way the documents never do ("Washington established ties with
+        Beijing") is read by the name they use for it ("United States"), the longest such."""
+        idf: IdfTable = self.idf_source()
+
+        def used(form: str) -> bool:
+            return any(idf.known(t) for t in terms(form))
+
+        if used(name) or not terms(name):
+            return name
+        return next((a for a in sorted(COUNTRY_ALIASES.get(name.lower(), ()), key=len, reverse=True) if used(a)), name)
+
+    def _in_documents_names(self, query: Query) -> Query:
+        entities = tuple(self._documents_name(e) for e in query.entities)
+        return query if entities == query.entities else replace(query, entities=entities)
+
     def score(self, query: Query, passages: list[Passage]) -> list[Evidence]:
         """Every distinct sentence of the passages, scored and sorted best first.
 
@@ -194,8 +225,8 @@ class ExtractiveAnswerer:
         if not candidates:
             return []
         idf: IdfTable = self.idf_source()
-        entities = question_entities(question)
-        earlier = [e for e in question_entities(standalone) if e not in entities]
+        entities = [self._documents_name(e) for e in question_entities(question)]
+        earlier = [e for e in map(self._documents_name, question_entities(standalone)) if e not in entities]
         # "Who was the PRC official involved?": "official" says what kind of answer, which the sentence gives by
         # its own title ("the PRC representative ... Zhang Biao").
         kind_words = {stem(w) for w in _SOMEONE} if query.answer_type == "person" else set()
@@ -397,13 +428,8 @@ class ExtractiveAnswerer:
             cand.score = weighed[id(cand)]
         ranked.sort(key=lambda c: (-c.score, c.passage_rank))
         vectors = self.vectors([c.text for c in ranked], keep=True)
-        chosen: list[int] = []
-        for i in range(len(ranked)):
-            if len(chosen) >= 2 * n:  # a wider pool lets the audience choose
-                break
-            if not any(float(vectors[i] @ vectors[j]) > 0.75 for j in chosen):
-                chosen.append(i)
-        picked = arrange([ranked[i] for i in chosen], audience_emphasis(audience or query.audience), n)
+        pool = pick_distinct(ranked, vectors, 2 * n, list(query.entities))  # a wider pool lets the audience choose
+        picked = arrange(pool, audience_emphasis(audience or query.audience), n)
         answer = compose(question, picked, bullets=True)
         lines = [f"- {decontextualise(c)} [{i}]" for i, c in enumerate(picked, 1)]
         return replace(answer, text="\n".join(lines))
@@ -434,10 +460,51 @@ def _answers_too(part: Query, answer: Answer, own: Answer) -> bool:
         return False  # a description or a reason is not told apart by its form
     if part.answer_type in NAMED_KINDS and not {c.quote for c in own.citations} & {c.quote for c in answer.citations}:
         return False
-    # The slot as the constraints read it: "what share" wants a percentage, not the first part's visitor count; and
-    # about what the part names: the 2025 Expo Austen spoke at is not the Expo "Chen invited San Jose" to.
+    # The slot as the constraints read it: "what share" wants a percentage, not the first part's visitor count;
+    # about what the part names: the 2025 Expo Austen spoke at is not the Expo "Chen invited San Jose" to; and of the
+    # event it asks about: the July meeting's month is not the month Kaohsiung "was announced" a partner.
+    verbs = {stem(a.verb) for a in part.actions if a.main}
     return any(fills_slot(part, c.quote) and all(entity_coverage([e], c.quote) >= 0.5 for e in part.entities)
-               for c in answer.citations)
+               and (not verbs or verbs & {stem(w) for w in words(c.quote)}) for c in answer.citations)
+
+
+def _essential(part: Query, answer: Answer) -> Citation:
+    """The sentence of a part's answer that a joined answer cannot leave out: its best, unless that lacks the asked-for
+    figure or date and the sentence beside it holds it ("In October 2024, Kaohsiung co-hosted the workshop." is about
+    the workshop; "Convening ... from 21 countries, the workshop ..." answers "how many countries")."""
+    best = answer.citations[0]
+    if part.answer_type in NAMED_KINDS or fills_slot(part, best.quote):
+        return best  # a name is read by the tagger, which errs ("Edinburgh's continued willingness" as an ORG)
+    filler = next((c for c in answer.citations[1:] if _beside(best, c) and fills_slot(part, c.quote)), None)
+    return filler or best
+
+
+# A closing aside set off by a comma: an apposition, a relative clause or a participle ("..., a European Union (EU)
+# initiative promoting ...", "..., exchanging experiences on ...").
+_ASIDE = re.compile(r",\s+(?:(?:a|an)\s|which\b|who\b|while\b|including\b|[a-z]+ing\b)[^,]*$")
+
+
+def _without_aside(part: Query, quote: str) -> str:
+    """The quote up to its closing aside, when the aside holds nothing the part asks or names: two parts' sentences
+    must fit one answer. The quote stays verbatim, a prefix of the sentence."""
+    aside = _ASIDE.search(quote)
+    if aside is None or len(quote[: aside.start()].split()) < 8:
+        return quote
+    kept = quote[: aside.start()]
+    asked = set(part.predicate) & {stem(w) for w in words(quote)}
+    if (asked <= {stem(w) for w in words(kept)} and fills_slot(part, kept) == fills_slot(part, quote)
+            and entity_coverage(list(part.entities), kept) >= entity_coverage(list(part.entities), quote)):
+        return kept
+    return quote
+
+
+def _beside(a: Citation, b: Citation) -> bool:
+    """Two quotes next to each other in one passage (the best sentence and the neighbour holding its span)."""
+    if (a.passage.doc_id, a.passage.start) != (b.passage.doc_id, b.passage.start):
+        return False
+    text, i, j = a.passage.text, a.passage.text.find(a.quote), a.passage.text.find(b.quote)
+    between = text[i + len(a.quote) : j] if i < j else text[j + len(b.quote) : i]
+    return i >= 0 and j >= 0 and not between.strip()
 
 
 def _one_per_entity(ranked: list[Evidence], entities: list[str], limit: int) -> list[Evidence]:

@@ -106,6 +106,45 @@ def states_a_fact(sentence: str, topic_names: list[str] | tuple[str, ...] = ()) 
     return any(label in _FACT_LABELS and not is_home(text) and text.lower() not in own for text, label in named(sentence))
 
 
+REPEAT_SHARE = 0.5  # of its score, that a point keeps when every partner, date and figure it names is already said
+SAME_POINT = 0.75  # cosine above which two sentences say the same thing
+
+
+def pick_distinct(ranked: list[Evidence], vectors, limit: int, topic_names: list[str]) -> list[Evidence]:
+    """Up to `limit` points, best first, each saying something the ones before it did not: a point whose facts
+    (names, dates, figures beyond the topic's own) were all in earlier points keeps REPEAT_SHARE of its score, so
+    "how Beijing interfered" gets the Maldives case beside Edinburgh, not Edinburgh twice. A point that names
+    nothing specific repeats any such point before it: one general claim is enough."""
+    facts = [_facts(c.text, topic_names) or {""} for c in ranked]
+    said: set[str] = set()
+    chosen: list[int] = []
+    while len(chosen) < limit:
+        best, best_score = None, 0.0
+        for i, cand in enumerate(ranked):
+            if i in chosen or any(float(vectors[i] @ vectors[j]) > SAME_POINT for j in chosen):
+                continue
+            new = sum(1 for f in facts[i] if not _already_said(f, said)) / len(facts[i])
+            score = cand.score * (REPEAT_SHARE + (1 - REPEAT_SHARE) * new)
+            if best is None or score > best_score:
+                best, best_score = i, score
+        if best is None:
+            break
+        chosen.append(best)
+        said |= facts[best]
+    return [ranked[i] for i in chosen]
+
+
+def _already_said(fact: str, said: set[str]) -> bool:
+    """"edinburgh" was said by "the edinburgh city council"; the general claim ("") only by another one."""
+    return any(fact == s or (fact and s and (fact in s or s in fact)) for s in said)
+
+
+def _facts(sentence: str, topic_names: list[str]) -> set[str]:
+    own = {name.lower() for name in topic_names}
+    return {text.lower() for text, label in named(sentence)
+            if label in _FACT_LABELS and not is_home(text) and text.lower() not in own}
+
+
 def is_home(name: str) -> bool:
     """Kaohsiung, Taiwan or their governments; a figure or a year ("220", "2021") is no place at all."""
     words = set(re.findall(r"[a-z]+", name.lower()))
