@@ -227,6 +227,14 @@ def test_a_year_in_the_first_part_is_not_the_second_parts_year(shared_assistant)
     assert not answer.abstained and "Austen" in answer.text and "2026" in answer.text
 
 
+def test_what_each_of_them_did_is_told_of_each_one_the_first_part_names(shared_assistant):
+    """The second part is asked of the two people, not of any sentence that says "talk about"."""
+    answer = shared_assistant.ask("Which two Gdynia deputy mayors took part in exchanges with Kaohsiung, and what did "
+                                  "each of them talk about?")
+    assert not answer.abstained and "Bartoszewicz" in answer.text and "Austen" in answer.text
+    assert "net-zero" in answer.text and "data-driven" in answer.text
+
+
 def test_two_described_things_compared_are_each_answered(shared_assistant):
     """"Contrast <what one body did> with <what another did>": no names to split on, so each side is asked alone."""
     answer = shared_assistant.ask("Contrast the achievements Kaohsiung showed in the EU network's online sessions with "

@@ -122,7 +122,11 @@ class ExtractiveAnswerer:
             return replace(corrected, question=query.english)
         if not query.parts[0].endswith("?"):  # a premise ("Chen invited San Jose to the Expo."), then the question
             return replace(answers[0] if answers[0].abstained else answers[1], question=query.english)
-        if answers[1].abstained and self._answered_in_full(first, answers[0]):
+        # "Which two deputy mayors ..., and what did each of them focus on?" asks its second part of each thing the
+        # first part's answer names, not of whatever sentence says "focus".
+        of_each = _OF_EACH.search(query.parts[1]) is not None and not answers[0].abstained and len(
+            self._names(first, [c.quote for c in answers[0].citations])) >= 2
+        if (answers[1].abstained or of_each) and self._answered_in_full(first, answers[0]):
             # "Who invited Kaohsiung ..., and in what month did that meeting happen?": the sentences that answer the
             # first part, with what they say of each thing it names, answer both, however short the second.
             each = self._each_item(first, answers[0], second, passages)
@@ -435,6 +439,7 @@ class ExtractiveAnswerer:
         return replace(answer, text="\n".join(lines))
 
 
+_OF_EACH = re.compile(r"\b(?:each|either|both|they|them|their)\b", re.I)
 _SOMEONE = ("person", "people", "official", "officials", "individual", "someone", "figure", "involved")
 # A sentence that opens with a participle or a pronoun carries on the one before it.
 _CONTINUES = re.compile(r"(?!During\b)[A-Z][a-z]+(?:ing|ed)\b|(?:It|Its|They|Their|This|These|He|She|His|Her)\b")
