@@ -314,19 +314,20 @@ def _distinctive(name: str) -> list[str]:
 def _qualifiers(query: Query, sentence: str, window: str) -> Verdict:
     # "Taiwan's largest city" is contradicted by "Taiwan's second largest city" (unless the question ranks it so).
     for qualifier in query.qualifiers if not query.ordinals else ():
-        ranked = re.search(rf"\b({_RANK_WORDS})[\s-]+{re.escape(qualifier)}\s+(\w+)", sentence, re.I)
+        ranked = re.search(rf"{_ranked(qualifier)}\s+(\w+)", sentence, re.I)
         described = re.search(rf"\b(?:{re.escape(qualifier)}|most populous)\s+(\w+)", query.english, re.I)
         if ranked and (not described or stem(described.group(1).lower()) == stem(ranked.group(2).lower())):
             return Verdict(CONFLICT, f"{ranked.group(1)} {qualifier}")
     # "largest" by its own stem (not as "second largest"), "American" also by the United States, "European" by Poland
     # or the EU.
     missing = next((q for q in query.qualifiers
-                    if not meets_qualifier(q, re.sub(rf"\b(?:{_RANK_WORDS})[\s-]+{re.escape(q)}\b", "", window, flags=re.I))),
-                   None)
+                    if not meets_qualifier(q, re.sub(rf"{_ranked(q)}\b", "", window, flags=re.I))), None)
     return Verdict(MISSING, f"not {missing}") if missing else Verdict(OK)
 
 
-_RANK_WORDS = r"second|third|fourth|fifth|sixth|No\.\s?[2-9]"
+def _ranked(qualifier: str) -> str:
+    """A pattern for the qualifier ranked below first ("second largest", "No.2 largest"), the rank its group 1."""
+    return rf"\b(second|third|fourth|fifth|sixth|No\.\s?[2-9])[\s-]+{re.escape(qualifier)}"
 
 
 def _roles(query: Query, sentence: str, window: str, document: str) -> Verdict:
@@ -733,12 +734,12 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
     # A country ("Dresden, Germany", "the Baltic coast of Poland") is no city an event was held in, nor a foreign one.
     if query.focus in _SETTLEMENTS and (foreign or re.search(r"\b(?:in|at) (?:which|what)\b", asked)):
         names = [n for n in names if fold_accents(n).lower() not in COUNTRY_NAMES]
-    if kind == "organisation" and query.focus in ORG_NOUNS - {"government", "governments"}:
-        names = [n for n in names if not _HOME_PLACE.fullmatch(n)]  # "Which organisation ...?" is not Taiwan
+    # "Which organisation ...?" is not Taiwan, and "Which countries were they?" asks for others.
+    if (kind == "organisation" and query.focus in ORG_NOUNS - {"government", "governments"}) or (
+            kind == "place" and (query.focus in ("countries", "cities", "nations") or foreign)):
+        names = [n for n in names if not _HOME_PLACE.fullmatch(n)]
     # "Global Cooperation and Training Framework (GCTF)" is stated by a question that says "GCTF".
     names = [n for n in names if not _abbreviated_in(n, sentence, asked)]
-    if kind == "place" and (query.focus in ("countries", "cities", "nations") or foreign):
-        names = [n for n in names if not _HOME_PLACE.fullmatch(n)]  # "Which countries were they?" asks for others
     # "disrupted by Chinese pressure": China, the PRC and Beijing are the question's own, not an answer.
     own = {form.lower() for word in words(asked) if word in DEMONYMS
            for form in COUNTRY_ALIASES.get(DEMONYMS[word], (DEMONYMS[word],))}
