@@ -217,6 +217,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
         language="zh" if has_cjk(text) else "en",
         actions=_actions(doc),
         parts=() if chinese or mode not in ("answer", "list", "compare") else question_parts(english),
+        ordering=dated_comparison(english)[0] if not chinese else "",
         topic=asked if mode == "points" else "",
         audience=points_audience(english) if mode == "points" else "",
         terse=_search_box(doc),
@@ -225,7 +226,7 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
 
 # ", and in what years?", " and when": a second question joined to the first.
 _SECOND_QUESTION = re.compile(
-    r",?\s+(?:and|vs\.?|versus)\s+(?=(?:(?:in|on|at|for|from|to|with|by) )?(?:what|which|when|where|who|whom|how|why)\b)",
+    r",?\s+(?:and|vs\.?|versus)\s+(?=(?:(?:in|on|at|for|from|to|with|by) )?(?:what|which|when|where|who|whom|whose|how|why)\b)",
     re.I)
 
 
@@ -233,6 +234,12 @@ def question_parts(question: str) -> tuple[str, ...]:
     """"Which cities signed ..., and in what years?" asks two things, each answered on its own; () for one."""
     # "Chen invited San Jose to the Expo. Which Gdynia official spoke there?": a premise, checked on its own, and
     # the question it sets up.
+    ordering, sides = dated_comparison(question)
+    if ordering:
+        return sides
+    listed = listed_parts(question)
+    if listed:
+        return listed
     premise = _PREMISE_THEN_QUESTION.match(question.strip())
     if premise:
         return premise.group(1), premise.group(2)
@@ -249,6 +256,71 @@ def question_parts(question: str) -> tuple[str, ...]:
     if lead_in and not refers_back(lead_in.group(1)):  # "...: which are they?" needs what it follows
         first = lead_in.group(1)[0].upper() + lead_in.group(1)[1:]
     return first, second[0].upper() + second[1:]
+
+
+# "Which came first: A, or B?", "Which is older, A or B?", "Which was formalized first in 2025: A or B?"
+_WHICH_FIRST = re.compile(
+    r"^(?:which|what)(?:\s+\w+)?\s+(?:(?:came|happened|began|started|occurred|took\s+place|was\s+\w+ed)\s+"
+    r"(first|earlier|sooner|later|last)|(?:is|was)\s+(older|earlier|newer|more\s+recent))(?:\s+in\s+((?:19|20)\d\d))?"
+    r"\s*[:,–—-]\s*(?:the\s+one\s+)?(.+?),?\s+or\s+(.+?)\?", re.I)
+# "How many years passed between A and B?", "How many years separate A and B?"
+_YEARS_BETWEEN = re.compile(
+    r"^how\s+many\s+years\s+(?:(?:have\s+|had\s+)?(?:passed|elapsed|went\s+by|lie|lay|were\s+there)\s+between|"
+    r"separated?|between|apart\s+were)\s+(.+?)\?", re.I)
+# "How many years after A began did B?"
+_YEARS_AFTER = re.compile(r"^how\s+many\s+years\s+(?:after|before)\s+(.+?)\s+(?:did|was|were|had|has)\s+(.+?)\?", re.I)
+_NEXT_SIDE = re.compile(r"\s+and\s+(?=(?:the|a|an|its|their|his|her|[A-Z][\w’'-]*)\b)")
+_LATER = ("later", "last", "more recent", "newer")
+
+
+def dated_comparison(question: str) -> tuple[str, tuple[str, ...]]:
+    """"Which came first: A or B?" asks when each happened and which was first ("first"; "last" for "which is
+    newer"); "How many years passed between A and B?" asks when each happened and the years between ("years").
+    Each side becomes a question of its own ("When was A?"); ("", ()) for a question that compares no two times."""
+    asked = question.strip()
+    first = _WHICH_FIRST.match(asked)
+    if first:
+        happened, aged, year, *sides = first.groups()
+        ordering = "last" if re.sub(r"\s+", " ", (happened or aged).lower()) in _LATER else "first"
+    elif _YEARS_AFTER.match(asked):
+        ordering, year, sides = "years", None, list(_YEARS_AFTER.match(asked).groups())
+    elif _YEARS_BETWEEN.match(asked):
+        joined = _YEARS_BETWEEN.match(asked).group(1)
+        joins = [j for j in _NEXT_SIDE.finditer(joined) if len(joined[: j.start()].split()) >= 2]
+        if not joins:
+            return "", ()
+        ordering, year, sides = "years", None, [joined[: joins[0].start()], joined[joins[0].end():]]
+    else:
+        return "", ()
+    if any(not re.search(r"\b[a-z]{3,}", side) for side in sides):  # "Which is older, Gdynia or Dresden?": no event
+        return "", ()
+    within = f" in {year}" if year else ""
+    return ordering, tuple(f"When{within} was {side.strip(' ,')}?" for side in sides)
+
+
+# "Give the month and year of each: A, B, and C." "Name the person in each role: A, B and C?"
+_LISTED = re.compile(r"^([^:]{6,}?)\s*:\s*([^:]+?)[?.!]?$")
+_LIST_SEP = re.compile(r"\s*;\s*(?:and\s+)?|,\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+(?=(?:the|a|an|its|their|his|her)\s)")
+_EACH_OF = re.compile(r"\b(?:(?:each|every\s+one|all|both)\s+of\s+(?:these|those|them|the\s+following)|each|these|"
+                      r"the\s+following)\b", re.I)
+
+
+def listed_parts(question: str) -> tuple[str, ...]:
+    """A question over a list of three or more things after a colon, asked of each thing on its own: "When was A?",
+    "Who is A?", or the lead with the thing in place of "each of these"; () for anything else."""
+    listed = _LISTED.match(question.strip())
+    if not listed:
+        return ()
+    lead, items = listed.group(1), [i.strip() for i in _LIST_SEP.split(listed.group(2)) if i.strip()]
+    if len(items) < 3 or any(len(i.split()) < 2 for i in items):
+        return ()
+    if re.search(r"\b(?:years?|months?|dates?|when)\b", lead, re.I):
+        return tuple(f"When was {item}?" for item in items)
+    if re.search(r"\b(?:who|whom|person|people|officials?)\b", lead, re.I):
+        return tuple(f"Who is {item}?" for item in items)
+    if not _EACH_OF.search(lead):
+        return ()
+    return tuple(_EACH_OF.sub(item, lead, count=1).rstrip(" ,?") + "?" for item in items)
 
 
 _COMPARE = re.compile(r"(?:please\s+)?(?:compare|contrast)\s+(.+?)[.?!]*$", re.I)

@@ -81,6 +81,11 @@ class LexicalIndex:
         return [(self.chunks[i], float(scores[i])) for i in top(scores, n)]
 
 
+# Chunks retrieved for each thing of a list of three or more ("Give the year of each: A, B and C"): the whole
+# question's best rarely hold them all.
+_LISTED_PART_K = 3
+
+
 class HybridRetriever:
     """Fuses the vector ranking and the BM25 ranking (reciprocal rank fusion), best first."""
 
@@ -138,7 +143,8 @@ class HybridRetriever:
         for i, part in enumerate(parts):
             # "..., and in what years?" leans on the part before; "..., and how many countries ... GCTF?" does not.
             leans = i > 0 and (refers_back(part) or len(set(terms(part, drop_frame=True))) <= 2)
-            for passage in self.retrieve(f"{part} {parts[i - 1]}" if leans else part, max(1, k // len(parts))):
+            for passage in self.retrieve(f"{part} {parts[i - 1]}" if leans else part,
+                                         max(1, k // len(parts)) if len(parts) <= 2 else _LISTED_PART_K):
                 if (passage.doc_id, passage.chunk_index) not in placed:
                     placed.add((passage.doc_id, passage.chunk_index))
                     best.append(passage)

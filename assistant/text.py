@@ -19,7 +19,8 @@ STOPWORDS = frozenset(
 # Words that frame a question rather than name its topic: they never make evidence relevant.
 QUESTION_FRAME = frozenset(
     """many much name list give describe explain happen happened happens kind sort type way ways thing things
-    know say said says mention mentioned according document documents article text source sources draft
+    know say said says mention mentioned named names listed cited quoted described according document documents
+    article articles text source sources draft
     talking point points compare comparison contrast differ difference differences similar similarity
     similarities both versus one ones""".split()
 )

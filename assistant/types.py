@@ -104,6 +104,7 @@ class Query:
     language: str = "en"
     actions: tuple[Action, ...] = ()
     parts: tuple[str, ...] = ()  # a question that asks two things, split ("Which ..., and when?")
+    ordering: str = ""  # its parts are two times compared: "first", "last" (which came first / later), "years" (between)
     topic: str = ""  # a drafting request's subject ("Draft three talking points on <topic> for ...")
     audience: str = ""  # who the request says the points are for ("for a city council briefing": "a city council")
     terse: bool = False  # typed as search-box words, no question word and no verb ("coldplay concert revenue")

@@ -5,8 +5,9 @@ import sys
 import pytest
 
 from assistant.answer.constraints import judge, reports_words_of_asked
-from assistant.answer.evidence import Evidence, entity_coverage, question_entities, referred_names
+from assistant.answer.evidence import Evidence, entity_coverage, event_time, question_entities, referred_names
 from assistant.question import question_parts, spelled_out, understand
+from assistant.text import sentence_spans
 from assistant.types import Passage
 
 
@@ -156,6 +157,36 @@ def test_a_question_that_asks_two_things_is_split():
                           "other one present?") == ("Who opened the workshop?", "What did the other one present?")
     assert question_parts("Two universities figure in the trip: which are they, and what did the delegation do at "
                           "each?")[0] == "Two universities figure in the trip: which are they?"
+
+
+def test_two_times_compared_are_asked_one_at_a_time():
+    assert understand("Which happened earlier, the Edinburgh council's draft or Kaohsiung's MOU with Dresden?").parts == (
+        "When was the Edinburgh council's draft?", "When was Kaohsiung's MOU with Dresden?")
+    later = understand("Which is more recent: TSMC's base in Kaohsiung or the Male sister-city pact? Give both years.")
+    assert later.ordering == "last" and later.parts[1] == "When was the Male sister-city pact?"
+    # A year the question gives holds for both sides, so that a side dated otherwise is a premise to correct.
+    assert understand("Which was signed first in 2025: the Dresden MOU or the Gdynia agreement?").parts[0] == (
+        "When in 2025 was the Dresden MOU?")
+    between = understand("How many years separate the Male pact and the start of the Pier 2 residency programme?")
+    assert between.ordering == "years" and between.parts == (
+        "When was the Male pact?", "When was the start of the Pier 2 residency programme?")
+    assert understand("How many years after the PAIR program began did Kaohsiung co-host the GCTF workshop?").parts == (
+        "When was the PAIR program began?", "When was Kaohsiung co-host the GCTF workshop?")
+    # A rank or two bare names compare no times.
+    assert understand("Which city is first in the ranking, Kaohsiung or Taipei?").ordering == ""
+    assert understand("Which is older, Gdynia or Dresden?").ordering == ""
+
+
+def test_an_event_is_dated_by_its_sentence_or_its_paragraph():
+    text = ("One such incident dates back to 2013, when the pact was signed. A day after the pact was inked, it was "
+            "declared invalid. This July, the Head of the EETO met the mayor. In 2023 and 2024, two visits followed. "
+            "After being announced as a partner in September, the city joined.")
+    passage = Passage(text=text, doc_id="d", title="t", date="2025-11", source="", chunk_index=0, start=0,
+                      end=len(text), score=1.0)
+    times = [event_time(Evidence(passage_rank=0, passage=passage, start=s, end=e)) for s, e in sentence_spans(text)]
+    # Its own year; the year its paragraph is in; a relative month by the document's date; two years: no one time;
+    # a month alone, in the paragraph's latest year.
+    assert times == [(2013, 0), (2013, 0), (2025, 7), None, (2024, 9)]
 
 
 def test_a_trip_reports_travel():

@@ -23,6 +23,8 @@ from assistant.web import EXAMPLES
     # The title the document gives Austen (Deputy Mayor) is another person's in the 2023 visit's sentence.
     ("What did Austen talk about with the city during his 2023 trip to Kaohsiung?", "Bartoszewicz"),
     ("Kaohsiung is Taiwan's largest city; how many people live there?", "second largest"),  # a rank, not the first
+    # The person named holds another title: "Director of International Affairs Joseph Hedges".
+    ("What did San Jose Mayor Joseph Hedges tell the delegation about technology?", "Director of International Affairs"),
 ])
 def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_assistant, question, truth):
     answer = shared_assistant.ask(question)
@@ -79,6 +81,10 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     "Has the Maldives government since apologised and restored the pact with Kaohsiung?",
     "In which city was the official Kaohsiung-Gdynia agreement signed in 2025?",  # Poland is a country, no city
     "Which organization co-hosted the GCTF workshop together with Kaohsiung?",  # GCTF spelled out, and Taiwan, are no answer
+    "What did Coldplay's two-day concert series in Kaohsiung earn in tourism revenue?",  # Blackpink's series did
+    # A list answered in part reads as answered in full: Munich is never named.
+    "Give the year of each of these: the Kaohsiung-Male sister-city agreement, the start of the Pier 2 Artist in "
+    "Residence program, and the Kaohsiung-Munich partnership.",
 ])
 def test_what_the_documents_never_say_is_not_answered(shared_assistant, question):
     answer = shared_assistant.ask(question)
@@ -124,6 +130,10 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
      "Austen"),  # a true premise, then the question it sets up
     ("Kaohsiung signed an MOU with Dresden in September 2025. Which company invested in Dresden's first European "
      "wafer fab?", "TSMC"),  # the question's answer, not the premise's support
+    # A title's owner named in full after it: "Head of European Economic and Trade Office in Taiwan (EETO) Lutz
+    # Güllner"; "named in the article" frames the question.
+    ("Who is the head of the European Economic and Trade Office in Taiwan named in the article?", "Güllner"),
+    ("Which American Institute in Taiwan branch chief is pictured with the mayor?", "Neil Gibson"),
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)
@@ -241,6 +251,30 @@ def test_a_year_in_the_first_part_is_not_the_second_parts_year(shared_assistant)
 def test_every_part_of_a_question_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)
     assert not answer.abstained and all(e in answer.text for e in expected)
+
+
+@pytest.mark.parametrize("question, lead, dates", [
+    ("Which happened earlier, the Edinburgh council's sister-city draft or Kaohsiung's MOU with Dresden?",
+     "The Edinburgh council's sister-city draft came first (June 2024) [1], then Kaohsiung's MOU with Dresden",
+     ("June 2024", "September 2025")),
+    ("Which is more recent: TSMC's chip manufacturing base in Kaohsiung or the Pier 2 Artist in Residence program?",
+     "TSMC's chip manufacturing base in Kaohsiung came later (2021)", ("2021", "2015")),
+    # "A day after the pact was inked" is dated by its paragraph: 2013.
+    ("How many years lie between the Maldives declaring the Male pact invalid and the start of the Pier 2 Artist "
+     "in Residence program?", "2 years apart: 2013 [1] and 2015 [2].", ("2013", "2015")),
+])
+def test_two_times_compared_are_each_dated_and_ordered(shared_assistant, question, lead, dates):
+    answer = shared_assistant.ask(question)
+    assert not answer.abstained and answer.text.startswith(lead), answer.text
+    assert all(date in answer.text for date in dates)
+    assert len(answer.text.split()) <= 80
+
+
+def test_each_thing_of_a_list_is_answered(shared_assistant):
+    answer = shared_assistant.ask("Give the year of each of these: the Kaohsiung-Male sister-city agreement, the "
+                                  "start of the Pier 2 Artist in Residence program, and TSMC's chip base in Kaohsiung.")
+    assert not answer.abstained and all(year in answer.text for year in ("2013", "2015", "2021")), answer.text
+    assert len(answer.text.split()) <= 80
 
 
 def test_a_country_named_by_a_name_the_documents_never_use_is_read_by_theirs(shared_assistant):

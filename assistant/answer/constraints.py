@@ -58,6 +58,7 @@ class Verdict:
     status: str
     reason: str = ""
     neighbour: int = 0
+    premise: bool = False  # a conflict with what the question takes as given (who holds which title)
 
 
 def judge(query: Query, cand: Evidence) -> Verdict:
@@ -69,6 +70,7 @@ def judge(query: Query, cand: Evidence) -> Verdict:
         # A name the paragraph gave before is still its subject ("The PAIR program ... For instance, two artists").
         lambda: _entities(query, cand.text, whole if query.language == "zh" else f"{window} {paragraph_so_far(cand)}",
                           cand.document or whole),
+        lambda: _titled_otherwise(query, cand.text),
         lambda: _roles(query, cand.text, window, cand.document or cand.passage.text),
         # "This July" in a 2025 article is July 2025.
         lambda: _years(query, cand.text, " ".join([window, *dated_years(f"{cand.text} {cand.context}", cand.passage.date),
@@ -193,6 +195,35 @@ def _holder_swapped(query: Query, sentence: str, document: str) -> Verdict:
             if others:
                 return Verdict(CONFLICT, f"a different {' '.join(filter(None, (modifier, title)))}")
     return Verdict(OK)
+
+
+def _titled_otherwise(query: Query, sentence: str) -> Verdict:
+    """"What did San Jose Mayor Joseph Hedges say?" is contradicted by "... Director of International Affairs Joseph
+    Hedges": the sentence gives the person the question titles another title."""
+    for person in query.entities:
+        asked, given = _title_before(person, query.english), _title_before(person, sentence)
+        if asked and given and not _same_title(asked, given):
+            return Verdict(CONFLICT, f"{person} is {' '.join(filter(None, given[::-1]))}, not "
+                                     f"{' '.join(filter(None, asked[::-1]))}", premise=True)
+    return Verdict(OK)
+
+
+_TITLE_WORD = re.compile(rf"(?i)\b(?:({'|'.join(ROLE_MODIFIERS)})[\s-]+)?({'|'.join(sorted(ROLE_TITLES, key=len, reverse=True))})\b")
+
+
+def _title_before(person: str, text: str) -> tuple[str, str] | None:
+    """(title, modifier) written just before a person's full name: "San Jose Mayor Joseph Hedges" (mayor),
+    "Director of International Affairs Joseph Hedges" (director); None where no title leads to the name."""
+    at = text.find(person)
+    if at < 0 or len(person.split()) < 2:
+        return None
+    lead = re.split(r"[,;:()]|\b(?:and|with|by|met|said|says)\b", text[:at])[-1]
+    found = list(_TITLE_WORD.finditer(lead))
+    return (found[-1].group(2).lower(), (found[-1].group(1) or "").lower()) if found else None
+
+
+def _same_title(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    return bool(a[1]) == bool(b[1]) and (a[0] in _SAME_ROLE.get(b[0], (b[0],)) or b[0] in _SAME_ROLE.get(a[0], (a[0],)))
 
 
 def _surname_in(person: str, text: str) -> bool:
@@ -344,7 +375,8 @@ def _roles(query: Query, sentence: str, window: str, document: str) -> Verdict:
         same = [owner for owner, modifier in found if bool(modifier) == bool(role.modifier)]
         if not same:
             return Verdict(CONFLICT, f"a different {role.title}")
-        if role.owner and not any(not owner or _same_name(role.owner, owner) for owner in same):
+        if role.owner and not any(not owner or any(_same_name(role.owner, word) for word in owner.split())
+                                  for owner in same):
             # Another city's mayor does not contradict the question: it is about someone else.
             return Verdict(MISSING, f"the {role.title} of another place")
     return Verdict(OK)
@@ -362,7 +394,7 @@ def _possessions(query: Query, sentence: str) -> Verdict:
     question gives one owner is missing where the sentence gives it another."""
     owned = _owned_things(query.english) + (_search_box_owned(query.english, query.entities) if query.terse else ())
     for owner, owner_label, thing in owned:
-        if thing in ROLE_TITLES:  # "Gdynia's deputy mayor": whose title it is, the role check reads (_roles)
+        if thing in ROLE_TITLES | ROLE_MODIFIERS:  # "Gdynia's deputy mayor": whose title, the role check reads
             continue
         for other, label, same in _owned_things(sentence):
             if same == thing and label in _OWNER_LABELS and not _same_name(owner, other):
@@ -419,8 +451,9 @@ def _owned_things(text: str) -> tuple[tuple[str, str, str], ...]:
         owner_token = doc[token.i - 1] if token.i else None
         if token.lower_ not in ("'s", "’s") or owner_token is None or owner_token.pos_ != "PROPN":
             continue
-        thing = next((t for t in doc[token.i + 1 : token.i + 5] if t.pos_ == "NOUN" and t.dep_ != "compound"), None)
-        if thing is None or any(t.is_punct or t.pos_ in ("AUX", "ADP", "CCONJ") for t in doc[token.i + 1 : thing.i]):
+        thing = next((t for t in doc[token.i + 1 : token.i + 7] if t.pos_ == "NOUN" and t.dep_ != "compound"), None)
+        if thing is None or any(t.is_punct and t.text != "-" or t.pos_ in ("AUX", "ADP", "CCONJ")
+                                for t in doc[token.i + 1 : thing.i]):  # "Coldplay's two-day concert series"
             continue
         entity = next((e for e in doc.ents if e.start <= owner_token.i < e.end), None)
         owner = entity.text if entity is not None else owner_token.text
@@ -435,6 +468,10 @@ _SAME_ROLE = {"head": ("head", "director-general", "director", "chief", "chair",
               **dict.fromkeys(_ENVOYS, _ENVOYS)}
 
 
+# A capitalised name of several words, "and", "in" or "of" inside it: "European Economic and Trade Office in Taiwan".
+_NAME_RUN = r"[A-Z][\w’'-]+(?:\s+(?:(?:and|in|of|for)\s+)?[A-Z][\w’'-]+)*"
+
+
 def _titles(title: str, text: str):
     """(owner, modifier, holder) of each mention of a title: "Gdynia Deputy Mayor Katarzyna Austen" ->
     ("Gdynia", "deputy", "Katarzyna Austen"); the holder is the name right after the title, if any."""
@@ -442,12 +479,17 @@ def _titles(title: str, text: str):
         before = re.findall(r"[\w’'-]+", text[max(0, match.start() - 60) : match.start()])[-2:]
         modifier = before.pop().lower() if before and before[-1].lower() in ROLE_MODIFIERS else ""
         owner = before[-1] if before and before[-1][:1].isupper() and before[-1].lower() not in STOPWORDS else ""
-        after = re.match(r"\s+of\s+(?:the\s+)?([A-Z][\w’'-]+)", text[match.end() :])
         holder = re.match(r" ((?:[A-Z][\w’'-]+ ?){1,3})", text[match.end() :])
         holder = holder.group(1).strip() if holder else ""
+        # "Head of European Economic and Trade Office in Taiwan", "Branch Chief Neil Gibson of the American Institute
+        # in Taiwan": the name after the title, or after its holder, owns it too.
+        rest = text[match.end() + (len(holder) + 1 if holder else 0):]
+        after = re.match(r"\s+of\s+(?:the\s+)?(" + _NAME_RUN + ")", rest)
         yield (owner or (after.group(1) if after else "")), modifier, holder
+        if owner and after:
+            yield after.group(1), modifier, holder
         # "Head of European Economic and Trade Office in Taiwan (EETO)" is the EETO's head too.
-        acronym = after and re.match(r"[^().;]{0,80}?\(([A-Z]{2,8})\)", text[match.end() + after.end() :])
+        acronym = after and re.match(r"[^().;]{0,80}?\(([A-Z]{2,8})\)", rest[after.end() :])
         if acronym and not owner:
             yield acronym.group(1), modifier, holder
 
@@ -852,7 +894,8 @@ def _attributed_to_asked(query: Query, sentence: str) -> bool:
     """"According to Director-General Chang, ..." reports what Chang said; "According to updates provided by
     the office, ..." is not what the mayor said."""
     source = re.search(r"\b[Aa]ccording to ([^,;]+)", sentence)
-    asked = [*query.entities, *(role.title for role in query.roles)]
+    places = {text for text, label in named(query.english) if label in _OWNER_LABELS}  # "San Jose" is no speaker
+    asked = [*(e for e in query.entities if e not in places), *(role.title for role in query.roles)]
     return bool(source) and any(entity_coverage([name], source.group(1)) >= 0.5 for name in asked)
 
 
@@ -877,7 +920,8 @@ def _actions(query: Query, sentence: str, scene: str = "") -> Verdict:
         if query.answer_type == "description" and action.main and action.verb in _SAME_EVENT["say"]:
             # "What did the mayor say about ...?" is answered by what was said, in any words, but said it must be:
             # "Chen led a delegation to ..." reports no words of his.
-            if lemmas & _REPORTED or re.search(r"[“\"]", sentence) or _attributed_to_asked(query, sentence):
+            # "According to updates provided by the office, ..." reports the office's words, not the asked speaker's.
+            if lemmas & _REPORTED - {"according"} or re.search(r"[“\"]", sentence) or _attributed_to_asked(query, sentence):
                 continue
             return Verdict(MISSING, "reports nothing said")
         if query.answer_type == "description" and (action.verb in _SAID or not action.main):

@@ -94,6 +94,27 @@ def running_time(cand: "Evidence") -> str:
     return said_year if own_month else f"{month} {said_year}".strip()
 
 
+def event_time(cand: "Evidence") -> tuple[int, int] | None:
+    """When the sentence's event happened, as (year, month or 0): the date it states ("In October 2024", "This July"
+    in a 2025 document), else the time its paragraph is in; None when it names two years or none can be placed."""
+    year = document_year(cand.passage.date)
+    stamps = {(int(y), _month_number(m)) for m, y in _DATED.findall(cand.text)}
+    if year is not None:
+        stamps |= {(relative_year(m, year), _month_number(m.group(2))) for m in RELATIVE_MONTH.finditer(cand.text)}
+        stamps |= {(relative_year(m, year), 0) for m in RELATIVE_YEAR.finditer(cand.text)}
+    if not stamps:
+        running = _DATED.search(running_time(cand))
+        if running is None:
+            return None
+        own_month = re.search(r"\b(" + "|".join(MONTHS) + r")\b", cand.text, re.I)
+        stamps = {(int(running.group(2)), _month_number(own_month.group(1) if own_month else running.group(1)))}
+    return next(iter(stamps)) if len({y for y, _ in stamps}) == 1 and len(stamps) == 1 else None
+
+
+def _month_number(month: str | None) -> int:
+    return MONTHS.index(month.lower()) + 1 if month else 0
+
+
 def novelty(sentence: str, question: str) -> float:
     """Share of the sentence's content terms the question does not already contain."""
     own = set(terms(sentence))

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..retrieve import wants_comparison
 from ..text import COUNTRY_ALIASES, COUNTRY_NAMES, sentence_spans, stem, terms, words
-from ..question import NAMED_KINDS, ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
+from ..question import MONTHS, NAMED_KINDS, ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
 from .constraints import (CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, named, parses_kept_in,
                           reports_words_of_asked, times_given)
@@ -18,7 +18,7 @@ from .points import (
 from .sentence_store import SentenceStore
 from .verify import untrusted_documents
 from .evidence import (
-    Evidence, IdfTable, coverage, defines_acronym, entity_coverage, entity_terms, has_answer_type,
+    Evidence, IdfTable, coverage, defines_acronym, entity_coverage, entity_terms, event_time, has_answer_type,
     neighbour, novelty, question_entities, referred_names, weighted_terms,
 )
 
@@ -109,8 +109,11 @@ class ExtractiveAnswerer:
         """A two-part question: each part decided on its own (the second as a follow-up to the first) and the
         answers joined, when both are answered; a corrected premise in either part is the answer; otherwise the
         question is decided whole, as one that asks one thing."""
+        if len(query.parts) > 2:
+            return self._answer_each_listed(query, passages, history, threshold)
         first = understand(query.parts[0], history)
-        after_first = history + [{"role": "user", "content": query.parts[0]}]
+        # Two times compared are asked of alone; otherwise the second part follows the first.
+        after_first = history if query.ordering else history + [{"role": "user", "content": query.parts[0]}]
         second = understand(query.parts[1], after_first)
         floor = CONFLICT_SHARE * threshold
         answers = [self.decide(first, self.judged(first, passages, floor), threshold),
@@ -120,6 +123,10 @@ class ExtractiveAnswerer:
         corrected = next((a for a in answers if a.corrected), None)
         if corrected is not None:
             return replace(corrected, question=query.english)
+        if query.ordering and not any(a.abstained for a in answers):
+            in_order = self._in_order(query, (first, second), answers)
+            if in_order is not None:
+                return in_order
         if not query.parts[0].endswith("?"):  # a premise ("Chen invited San Jose to the Expo."), then the question
             return replace(answers[0] if answers[0].abstained else answers[1], question=query.english)
         # "Which two deputy mayors ..., and what did each of them focus on?" asks its second part of each thing the
@@ -136,17 +143,59 @@ class ExtractiveAnswerer:
             return self.decide(query, self.judged(query, passages, floor), threshold)
         if _answers_too(replace(second, standalone=query.english), answers[0], answers[1]):  # "... in 2013" answers both
             return replace(answers[0], question=query.english)
-        # Each part's essential sentence, whatever the budget (a part left out is a question unanswered), then the
-        # others while the word budget lasts.
-        best = [_essential(part, a) for part, a in zip((first, second), answers)]
+        return self._joined(query, [first, second], answers)
+
+    def _answer_each_listed(self, query: Query, passages: list[Passage], history: list[dict],
+                            threshold: float) -> Answer:
+        """"Give the year of each: A, B and C.": each thing asked about on its own, and answered only when every one
+        is (a list answered in part reads as answered in full); a corrected premise in any part is the answer."""
+        parts = [understand(part, history) for part in query.parts]
+        floor = CONFLICT_SHARE * threshold
+        answers = [self.decide(part, self.judged(part, passages, floor), threshold) for part in parts]
+        corrected = next((a for a in answers if a.corrected), None)
+        if corrected is not None:
+            return replace(corrected, question=query.english)
+        if any(a.abstained for a in answers):
+            return Answer(text=ABSTAIN_TEXT, abstained=True, question=query.english)
+        return self._joined(query, parts, answers)
+
+    def _joined(self, query: Query, parts: list[Query], answers: list[Answer]) -> Answer:
+        """Each part's essential sentence, whatever the budget (a part left out is a question unanswered), then the
+        others while the word budget lasts."""
+        best = [_essential(part, a) for part, a in zip(parts, answers)]
         more = [c for a in answers for c in a.citations[1:]]
         if sum(len(c.quote.split()) for c in best) > self.max_words:
-            best = [replace(c, quote=_without_aside(part, c.quote)) for part, c in zip((first, second), best)]
+            best = [replace(c, quote=_without_aside(part, c.quote)) for part, c in zip(parts, best)]
         quoted: dict[str, Passage] = {}
         for c in best + more:
             if c in best or sum(len(q.split()) for q in quoted) + len(c.quote.split()) <= self.max_words:
                 quoted.setdefault(c.quote, c.passage)
         return cite(query.english, [(p, q) for q, p in quoted.items()])
+
+    def _in_order(self, query: Query, parts: tuple[Query, Query], answers: list[Answer]) -> Answer | None:
+        """"Which came first: A or B?", "How many years between A and B?": the sentence that dates each, led by what
+        their dates say (which was first, the years between); None when a date cannot be read from them or they
+        do not tell the two apart."""
+        quoted = [_essential(part, a) for part, a in zip(parts, answers)]
+        times = [event_time(_as_evidence(c)) for c in quoted]
+        if quoted[0].quote == quoted[1].quote or None in times or times[0][0] == times[1][0] and (
+                query.ordering == "years" or 0 in (times[0][1], times[1][1]) or times[0] == times[1]):
+            return None
+        sides = [re.sub(r"^When(?: in \d{4})? was ", "", part.english).rstrip("?") for part in parts]
+        said = [_when_said(t) for t in times]
+        if query.ordering == "years":
+            gap = abs(times[0][0] - times[1][0])
+            lead = f"{gap} year{'s' if gap > 1 else ''} apart: {said[0]} [1] and {said[1]} [2]."
+        else:
+            early, late = sorted((0, 1), key=lambda i: times[i])
+            lead = (f"{_capitalised(sides[early])} came first ({said[early]}) [{early + 1}], then {sides[late]} "
+                    f"({said[late]}) [{late + 1}]." if query.ordering == "first" else
+                    f"{_capitalised(sides[late])} came later ({said[late]}) [{late + 1}], after {sides[early]} "
+                    f"({said[early]}) [{early + 1}].")
+        if len(lead.split()) + sum(len(c.quote.split()) for c in quoted) > self.max_words:
+            quoted = [replace(c, quote=_without_aside(part, c.quote)) for part, c in zip(parts, quoted)]
+        answer = cite(query.english, [(c.passage, c.quote) for c in quoted])
+        return replace(answer, text=f"{lead} {answer.text}")
 
     def judged(self, query: Query, passages: list[Passage], floor: float) -> list[tuple[Evidence, Verdict]]:
         """Candidate sentences scoring at least `floor`, best first, each with its constraint verdict."""
@@ -170,6 +219,11 @@ class ExtractiveAnswerer:
 
         The score threshold is the last gate: only candidates scoring at least `threshold` are considered.
         """
+        # The question's own premise contradicted ("San Jose Mayor Joseph Hedges", a director) is corrected whatever
+        # else fits: a sentence that fits takes the premise as true.
+        premise = next(((c, v) for c, v in judged if v.premise and c.score >= CONFLICT_SHARE * threshold), None)
+        if premise is not None:
+            return correction(query, *premise)
         fitting = [(c, v) for c, v in judged if v.status == OK]
         if fitting and fitting[0][0].score >= threshold:
             # A sentence that lacks the asked-for span its neighbour holds answers only as the best, beside it.
@@ -231,9 +285,8 @@ class ExtractiveAnswerer:
         idf: IdfTable = self.idf_source()
         entities = [self._documents_name(e) for e in question_entities(question)]
         earlier = [e for e in map(self._documents_name, question_entities(standalone)) if e not in entities]
-        # "Who was the PRC official involved?": "official" says what kind of answer, which the sentence gives by
-        # its own title ("the PRC representative ... Zhang Biao").
-        kind_words = {stem(w) for w in _SOMEONE} if query.answer_type == "person" else set()
+        kind_words = {stem(w) for w in _KIND_WORDS.get(query.answer_type, ())
+                      if query.answer_type == "person" or query.terse}  # a question's "year" still narrows its topic
         predicate = weighted_terms(question, idf, leave_out=entity_terms(entities) | kind_words)
         # A follow-up's words and the turn it follows, together: "their statement" + "Kaohsiung and the Maldives".
         resolved = weighted_terms(standalone, idf) if standalone != question else {}
@@ -440,7 +493,11 @@ class ExtractiveAnswerer:
 
 
 _OF_EACH = re.compile(r"\b(?:each|either|both|they|them|their)\b", re.I)
-_SOMEONE = ("person", "people", "official", "officials", "individual", "someone", "figure", "involved")
+# Words that name the kind of answer asked for, which the answering sentence gives instead of saying: "Who was the
+# PRC official involved?" is answered by the representative's name, search-box words "kaohsiung dresden mou month"
+# by "September".
+_KIND_WORDS = {"person": ("person", "people", "official", "officials", "individual", "someone", "figure", "involved"),
+               "date": ("month", "year", "date", "day"), "place": ("venue", "location", "site")}
 # A sentence that opens with a participle or a pronoun carries on the one before it.
 _CONTINUES = re.compile(r"(?!During\b)[A-Z][a-z]+(?:ing|ed)\b|(?:It|Its|They|Their|This|These|He|She|His|Her)\b")
 # How much a sentence lacking the asked-for kind of fact is discounted (a "who" answer needs a name).
@@ -473,6 +530,20 @@ def _answers_too(part: Query, answer: Answer, own: Answer) -> bool:
                and (not verbs or verbs & {stem(w) for w in words(c.quote)}) for c in answer.citations)
 
 
+def _as_evidence(citation: Citation) -> Evidence:
+    start = citation.passage.text.find(citation.quote)
+    return Evidence(passage_rank=0, passage=citation.passage, start=start, end=start + len(citation.quote))
+
+
+def _when_said(time: tuple[int, int]) -> str:
+    year, month = time
+    return f"{MONTHS[month - 1].title()} {year}" if month else str(year)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _essential(part: Query, answer: Answer) -> Citation:
     """The sentence of a part's answer that a joined answer cannot leave out: its best, unless that lacks the asked-for
     figure or date and the sentence beside it holds it ("In October 2024, Kaohsiung co-hosted the workshop." is about
@@ -484,22 +555,22 @@ def _essential(part: Query, answer: Answer) -> Citation:
     return filler or best
 
 
-# A closing aside set off by a comma: an apposition, a relative clause or a participle ("..., a European Union (EU)
-# initiative promoting ...", "..., exchanging experiences on ...").
-_ASIDE = re.compile(r",\s+(?:(?:a|an)\s|which\b|who\b|while\b|including\b|[a-z]+ing\b)[^,]*$")
+# Where a closing aside set off by a comma begins: an apposition, a relative clause or a participle ("..., a European
+# Union (EU) initiative promoting ...", "..., presenting its achievements in A, B, and C").
+_ASIDE = re.compile(r",\s+(?:(?:a|an)\s|which\b|who\b|while\b|including\b|[a-z]+ing\b)")
 
 
 def _without_aside(part: Query, quote: str) -> str:
-    """The quote up to its closing aside, when the aside holds nothing the part asks or names: two parts' sentences
-    must fit one answer. The quote stays verbatim, a prefix of the sentence."""
-    aside = _ASIDE.search(quote)
-    if aside is None or len(quote[: aside.start()].split()) < 8:
-        return quote
-    kept = quote[: aside.start()]
+    """The quote up to its closing aside (the shortest that can go), when the aside holds nothing the part asks or
+    names: two parts' sentences must fit one answer. The quote stays verbatim, a prefix of the sentence."""
     asked = set(part.predicate) & {stem(w) for w in words(quote)}
-    if (asked <= {stem(w) for w in words(kept)} and fills_slot(part, kept) == fills_slot(part, quote)
-            and entity_coverage(list(part.entities), kept) >= entity_coverage(list(part.entities), quote)):
-        return kept
+    for aside in reversed(list(_ASIDE.finditer(quote))):
+        kept = quote[: aside.start()]
+        if len(kept.split()) < 8:
+            break
+        if (asked <= {stem(w) for w in words(kept)} and fills_slot(part, kept) == fills_slot(part, quote)
+                and entity_coverage(list(part.entities), kept) >= entity_coverage(list(part.entities), quote)):
+            return kept
     return quote
 
 
