@@ -25,7 +25,7 @@ DIAGNOSIS = {  # fact accuracy at least, wrong answers at most
     "heldout5.jsonl": (0.500, 0.040), "heldout6.jsonl": (0.567, 0.043), "heldout8.jsonl": (0.767, 0.021),
     "heldout10.jsonl": (0.600, 0.160), "heldout11.jsonl": (0.750, 0.020),
     "heldout12.jsonl": (0.618, 0.080), "heldout13.jsonl": (0.516, 0.083), "heldout14.jsonl": (0.545, 0.083),
-    "heldout16.jsonl": (0.419, 0.163), "heldout18.jsonl": (0.471, 0.180), "heldout20.jsonl": (0.600, 0.060),
+    "heldout16.jsonl": (0.419, 0.163), "heldout18.jsonl": (0.471, 0.180), "heldout20.jsonl": (0.629, 0.040),
     "probes.jsonl": (0.864, 0.029),
 }
 needs_sets = pytest.mark.skipif(not (DEV_SET.exists() and DEV2_SET.exists()),

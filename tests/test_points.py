@@ -7,16 +7,14 @@ from assistant.answer.extractive import requested_count
 from assistant.answer.points import audience_emphasis, decontextualise, is_point, states_a_fact
 from assistant.question import points_audience, points_topic, understand
 from assistant.types import Passage
+from passages import sentence_of
 
 TEXT = ("Chang Yen-ching is the director-general of the department. She discloses that schools sign agreements. "
         "This July, the Head of the office met the mayor. Last year, the company invested in a fab.")
 
 
 def sentence(text: str, date: str = "2025-11") -> Evidence:
-    passage = Passage(text=TEXT, doc_id="d", title="T", date=date, source="", chunk_index=0, start=0,
-                      end=len(TEXT), score=1.0)
-    start = TEXT.index(text)
-    return Evidence(passage_rank=0, passage=passage, start=start, end=start + len(text))
+    return sentence_of(TEXT, text, date)
 
 
 def test_relative_times_are_resolved_from_the_document_date_in_brackets():
@@ -31,6 +29,21 @@ def test_relative_times_are_resolved_from_the_document_date_in_brackets():
 def test_an_opening_pronoun_takes_the_name_the_passage_gave():
     assert decontextualise(sentence("She discloses that schools sign agreements.")) == \
         "[Chang Yen-ching] discloses that schools sign agreements."
+
+
+def test_an_opening_kind_of_thing_takes_the_name_the_passage_gave():
+    text = ("For example, the 2025 Sunshine Island Vibe Fest gathered 140 thousand visitors at the Central Park. "
+            "The event featured immigrant communities. The Pier 2 Artist in Residence (PAIR) program began in 2015. "
+            "The program hosts artists. The event drew crowds.")
+
+    def point(words: str) -> str:
+        return decontextualise(sentence_of(text, words))
+
+    assert point("The event featured immigrant communities.") == \
+        "[The 2025 Sunshine Island Vibe Fest] featured immigrant communities."
+    assert point("The program hosts artists.") == "[The Pier 2 Artist in Residence (PAIR) program] hosts artists."
+    # The last event named before it, however far back in the passage.
+    assert point("The event drew crowds.") == "[The 2025 Sunshine Island Vibe Fest] drew crowds."
 
 
 def test_footnotes_and_captions_are_not_points():

@@ -8,6 +8,7 @@ from assistant.answer.constraints import judge, reports_words_of_asked
 from assistant.answer.evidence import Evidence, entity_coverage, event_time, question_entities, referred_names
 from assistant.question import question_parts, spelled_out, understand
 from assistant.text import sentence_spans
+from passages import sentence_of
 from assistant.types import Passage
 
 
@@ -181,9 +182,7 @@ def test_an_event_is_dated_by_its_sentence_or_its_paragraph():
     text = ("One such incident dates back to 2013, when the pact was signed. A day after the pact was inked, it was "
             "declared invalid. This July, the Head of the EETO met the mayor. In 2023 and 2024, two visits followed. "
             "After being announced as a partner in September, the city joined.")
-    passage = Passage(text=text, doc_id="d", title="t", date="2025-11", source="", chunk_index=0, start=0,
-                      end=len(text), score=1.0)
-    times = [event_time(Evidence(passage_rank=0, passage=passage, start=s, end=e)) for s, e in sentence_spans(text)]
+    times = [event_time(sentence_of(text, text[s:e])) for s, e in sentence_spans(text)]
     # Its own year; the year its paragraph is in; a relative month by the document's date; two years: no one time;
     # a month alone, in the paragraph's latest year.
     assert times == [(2013, 0), (2013, 0), (2025, 7), None, (2024, 9)]

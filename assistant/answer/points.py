@@ -189,7 +189,28 @@ def decontextualise(cand: Evidence) -> str:
         name = _last_person(cand.passage.text[: cand.start])
         if name:
             text = f"[{name}]" + text[opening.end() :]
+    thing = _OPENING_THING.match(text)
+    if thing:
+        name = _last_named(thing.group(1).lower(), cand.passage.text[max(0, cand.start - 1500) : cand.start])
+        if name:
+            text = f"[The {name}]" + text[thing.end() :]
     return text
+
+
+# "The event featured ...": a point opening on a kind of thing names the one the passage named last before it.
+_KIND_HEADS = {"event": "Fest Festival Event Expo Summit Congress Forum Workshop Concert",
+               "festival": "Fest Festival", "workshop": "Workshop", "forum": "Forum", "expo": "Expo",
+               "summit": "Summit", "program": "Program Programme program", "programme": "Programme Program programme",
+               "agreement": "Agreement MOU Memorandum Pact", "initiative": "Initiative Cooperation Network"}
+_OPENING_THING = re.compile(r"^The (" + "|".join(_KIND_HEADS) + r")\b")
+_NAME_WORD = r"(?:[A-Z][\w’'&-]*|\d{1,4}|\([A-Z]{2,8}\))"
+
+
+def _last_named(kind: str, before: str) -> str:
+    """The last name of that kind the text gives ("the 2025 Sunshine Island Vibe Fest" for an event), or ""."""
+    heads = "|".join(_KIND_HEADS[kind].split())
+    named = re.findall(rf"{_NAME_WORD}(?:\s+(?:(?:in|of|and|for)\s+)?{_NAME_WORD})*\s+(?:{heads})\b", before)
+    return re.sub(r"^(?:The|A|An)\s+", "", named[-1]) if named else ""
 
 
 def _bracket(match: re.Match, words: str) -> str:
