@@ -106,9 +106,10 @@ class ExtractiveAnswerer:
         return self.decide(query, self.judged(query, passages, floor), self.threshold)
 
     def answer_parts(self, query: Query, passages: list[Passage], history: list[dict], threshold: float) -> Answer:
-        """A two-part question: each part decided on its own (the second as a follow-up to the first) and the
-        answers joined, when both are answered; a corrected premise in either part is the answer; otherwise the
-        question is decided whole, as one that asks one thing."""
+        """A question in parts: each part decided on its own (the second as a follow-up to the first, unless the
+        two are times compared) and the answers joined, when both are answered; a corrected premise in either part
+        is the answer; otherwise the question is decided whole, as one that asks one thing. A list of three or more
+        things is answered thing by thing (_answer_each_listed)."""
         if len(query.parts) > 2:
             return self._answer_each_listed(query, passages, history, threshold)
         first = understand(query.parts[0], history)
