@@ -282,10 +282,10 @@ def dated_comparison(question: str) -> tuple[str, tuple[str, ...]]:
     if first:
         happened, aged, year, *sides = first.groups()
         ordering = "last" if re.sub(r"\s+", " ", (happened or aged).lower()) in _LATER else "first"
-    elif _YEARS_AFTER.match(asked):
-        ordering, year, sides = "years", None, list(_YEARS_AFTER.match(asked).groups())
-    elif _YEARS_BETWEEN.match(asked):
-        joined = _YEARS_BETWEEN.match(asked).group(1)
+    elif after := _YEARS_AFTER.match(asked):
+        ordering, year, sides = "years", None, list(after.groups())
+    elif between := _YEARS_BETWEEN.match(asked):
+        joined = between.group(1)
         joins = [j for j in _NEXT_SIDE.finditer(joined) if len(joined[: j.start()].split()) >= 2]
         if not joins:
             return "", ()
@@ -296,6 +296,11 @@ def dated_comparison(question: str) -> tuple[str, tuple[str, ...]]:
         return "", ()
     within = f" in {year}" if year else ""
     return ordering, tuple(f"When{within} was {side.strip(' ,')}?" for side in sides)
+
+
+def dated_side(part: str) -> str:
+    """The side a part of dated_comparison asks about: "When in 2025 was the Dresden MOU?" -> "the Dresden MOU"."""
+    return re.sub(r"^When(?: in \d{4})? was ", "", part).rstrip("?")
 
 
 # "Give the month and year of each: A, B, and C." "Name the person in each role: A, B and C?"

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..retrieve import wants_comparison
 from ..text import COUNTRY_ALIASES, COUNTRY_NAMES, sentence_spans, stem, terms, words
-from ..question import MONTHS, NAMED_KINDS, ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
+from ..question import MONTHS, NAMED_KINDS, ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS, dated_side, understand, wants_points  # noqa: F401  (wants_points: kept importable here)
 from ..types import Answer, Citation, Passage, Query
 from .constraints import (CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, named, parses_kept_in,
                           reports_words_of_asked, times_given)
@@ -182,7 +182,7 @@ class ExtractiveAnswerer:
         if quoted[0].quote == quoted[1].quote or None in times or times[0][0] == times[1][0] and (
                 query.ordering == "years" or 0 in (times[0][1], times[1][1]) or times[0] == times[1]):
             return None
-        sides = [re.sub(r"^When(?: in \d{4})? was ", "", part.english).rstrip("?") for part in parts]
+        sides = [dated_side(part.english) for part in parts]
         said = [_when_said(t) for t in times]
         if query.ordering == "years":
             gap = abs(times[0][0] - times[1][0])
