@@ -438,10 +438,12 @@ def _entities(doc: "Doc") -> tuple[str, ...]:
 
 
 def _in_a_name(token: "Token") -> bool:
-    """A number between two capitalised words: "Pier 2" in "the Pier 2 Artist in Residence programme"."""
+    """A number between two capitalised words ("Pier 2" in "the Pier 2 Artist in Residence programme"), or ending a
+    name the parser found ("Kaohsiung's Pier 2 residency program")."""
     doc = token.doc
-    return token.like_num and 0 < token.i < len(doc) - 1 and doc[token.i - 1].text[:1].isupper() \
-        and doc[token.i + 1].text[:1].isupper()
+    return token.like_num and 0 < token.i < len(doc) - 1 and doc[token.i - 1].text[:1].isupper() and (
+        doc[token.i + 1].text[:1].isupper()
+        or any(e.start < token.i < e.end and e.label_ in _ENTITY_LABELS for e in doc.ents))
 
 
 def _proper(token: "Token") -> bool:

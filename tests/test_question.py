@@ -53,7 +53,9 @@ def test_a_count_of_what_is_asked_for_is_not_a_constraint():
     assert understand("Which two foreign cities signed agreements?").numbers == ()
     assert understand("Which two foreign cities signed agreements?").count == 2
     assert understand("Name the three U.S. localities Kaohsiung engaged with.").numbers == ()
-    assert understand("When did the Pier 15 program begin?").numbers == ("15",)
+    # A number inside a name is the name's, checked with it ("Pier 15" is not "Pier 2").
+    pier = understand("When did the Pier 15 program begin?")
+    assert pier.numbers == () and pier.entities == ("Pier 15",)
     # The sources the question is asked from are not a figure in them.
     assert understand("Which cities did the delegations visit, according to the two documents?").numbers == ()
 
@@ -244,6 +246,18 @@ def test_a_name_given_in_full_once_is_referred_to_by_its_short_form():
 def test_a_number_inside_a_name_is_no_count(sentence, status):
     verdict = judge(understand("How many artists does the program host?"), _sentence(sentence))
     assert verdict.status == status, verdict.reason
+
+
+@pytest.mark.parametrize("sentence, status", [
+    # "Exchange" names an association here: nobody is reported saying anything.
+    ("Mayor Lars Berg and Director Ida Holm of the Norway-Taiwan Exchange Association Oslo Office formed a band.",
+     "missing"),
+    ("Mayor Lars Berg and Director Ida Holm exchanged views on the band.", "ok"),
+])
+def test_a_word_for_speech_inside_a_name_reports_nothing_said(sentence, status):
+    verdict = judge(understand("What did the mayor say about the band?"), _sentence(sentence))
+    assert (verdict.status, verdict.reason if verdict.status != "ok" else "") == (
+        status, "reports nothing said" if status == "missing" else "")
 
 
 @pytest.mark.parametrize("question, status", [

@@ -25,6 +25,8 @@ from assistant.web import EXAMPLES
     ("Kaohsiung is Taiwan's largest city; how many people live there?", "second largest"),  # a rank, not the first
     # The person named holds another title: "Director of International Affairs Joseph Hedges".
     ("What did San Jose Mayor Joseph Hedges tell the delegation about technology?", "Director of International Affairs"),
+    # The association's office the documents name is in Kaohsiung.
+    ("Who is the director of the Japan-Taiwan Exchange Association's Taipei office?", "Kaohsiung Office"),
 ])
 def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_assistant, question, truth):
     answer = shared_assistant.ask(question)
@@ -85,6 +87,7 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     # A list answered in part reads as answered in full: Munich is never named.
     "Give the year of each of these: the Kaohsiung-Male sister-city agreement, the start of the Pier 2 Artist in "
     "Residence program, and the Kaohsiung-Munich partnership.",
+    "When did Bruno Mars give his concert in Kaohsiung?",  # "the two-day concert series" says how long, not when
 ])
 def test_what_the_documents_never_say_is_not_answered(shared_assistant, question):
     answer = shared_assistant.ask(question)
@@ -134,6 +137,9 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     # Güllner"; "named in the article" frames the question.
     ("Who is the head of the European Economic and Trade Office in Taiwan named in the article?", "Güllner"),
     ("Which American Institute in Taiwan branch chief is pictured with the mayor?", "Neil Gibson"),
+    # "Some topics in the past include ...": a sentence opening on the asked-for thing, its forum named before it.
+    ("Which topics has the WWC forum taken up in the past?", "port governance"),
+    ("What topics has the art forum of Kaohsiung's Pier 2 residency program taken up in the past?", "port governance"),
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)

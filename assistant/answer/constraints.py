@@ -88,6 +88,7 @@ def judge(query: Query, cand: Evidence) -> Verdict:
                  and _COMPARES.search(query.english) and not _compares_the_same(query, cand.text) else Verdict(OK)),
         lambda: _destination(query, cand.text, cand.context),
         lambda: _place_swapped(query, cand.text, cand.document or cand.passage.text),
+        lambda: _office_elsewhere(query, cand.text),
         lambda: _holder_swapped(query, cand.text, cand.document or cand.passage.text),
         lambda: _possessions(query, cand.text),
     )
@@ -181,6 +182,23 @@ def _place_swapped(query: Query, sentence: str, document: str) -> Verdict:
         if other:
             return Verdict(CONFLICT, f"{other}, not {entity}")
     return Verdict(OK)
+
+
+_OFFICE = r"(?:[Bb]ranch\s+)?(?:[Oo]ffices?|[Bb]ureaus?|[Bb]ranch|[Cc]onsulates?|[Ee]mbass(?:y|ies))\b"
+
+
+def _office_elsewhere(query: Query, sentence: str) -> Verdict:
+    """"Who heads the AIT's Taipei office?" is not answered by "... of the AIT Kaohsiung Branch Office": an
+    organisation's office in one city is not its office in another."""
+    places = {n for n, label in named(query.english) if label == "GPE"}
+    asked = next((m.group(1) for m in re.finditer(rf"\b([A-Z][\w-]+)\s+{_OFFICE}", query.english)
+                  if m.group(1) in places), "")
+    if not asked or re.search(rf"\b{re.escape(asked)}\b", sentence):
+        return Verdict(OK)
+    given = {n for n, label in named(sentence) if label == "GPE"} | {
+        w for n, label in named(sentence) if label in ("ORG", "FAC") for w in n.split()}
+    other = next((m.group(1) for m in re.finditer(rf"\b([A-Z][\w-]+)\s+{_OFFICE}", sentence) if m.group(1) in given), "")
+    return Verdict(CONFLICT, f"{other}'s office, not {asked}'s") if other else Verdict(OK)
 
 
 def _holder_swapped(query: Query, sentence: str, document: str) -> Verdict:
@@ -648,7 +666,9 @@ def _slot(query: Query, sentence: str) -> Verdict:
                "duration": _DURATION}.get(kind, "none")
     if kind == "date" and pattern is None:
         spans = [m.group() for p in (_DAY, _MONTH, YEAR) for m in p.finditer(sentence)]
-        spans += [t for t, label in named(sentence) if label == "DATE"]
+        # "the two-day concert series" tells how long, not when ("A day after the pact was inked" tells when).
+        spans += [t for t, label in named(sentence) if label == "DATE" and not (
+            _DURATION.fullmatch(t) and not re.search(rf"{re.escape(t)}\s+(?:after|before|later|earlier)\b", sentence))]
         if re.search(r"\bdates?\b|\bwhat day\b", asked):  # "on what dates": a day, not just a year
             spans = [m.group() for m in _DAY.finditer(sentence)] + [m.group() for m in _MONTH.finditer(sentence)]
     elif pattern == "none":
@@ -880,12 +900,21 @@ _REPORTED = _SAID | frozenset("praise introduce present remark speech statement 
                               "interview address".split())
 
 
+def _speech_words(sentence: str) -> frozenset[str]:
+    """The words reporting speech the sentence holds outside names: the "Japan-Taiwan Exchange Association" reports
+    no exchange of words (a word written only capitalised, past the sentence's first, is part of a name)."""
+    found = _parsed(sentence)[1] & _REPORTED
+    later = sentence.split(None, 1)[-1]
+    return frozenset(lemma for lemma in found if not re.search(rf"\b{lemma[:5].capitalize()}", later)
+                     or re.search(rf"\b{lemma[:5]}", sentence))
+
+
 def reports_words_of_asked(query: Query, sentence: str) -> bool:
     """"What did its envoy tell ...?" and the sentence has the envoy (by name or title) saying something: what it
     asks is there, however differently worded."""
     if not any(a.main and a.verb in _SAME_EVENT["say"] for a in query.actions) or not (query.entities or query.roles):
         return False
-    if not (_parsed(sentence)[1] & _REPORTED or re.search(r"[“\"]", sentence)):
+    if not (_speech_words(sentence) or re.search(r"[“\"]", sentence)):
         return False
     return all(_names(e, sentence) for e in query.entities) and _roles(query, sentence, sentence, sentence).status == OK
 
@@ -921,7 +950,7 @@ def _actions(query: Query, sentence: str, scene: str = "") -> Verdict:
             # "What did the mayor say about ...?" is answered by what was said, in any words, but said it must be:
             # "Chen led a delegation to ..." reports no words of his.
             # "According to updates provided by the office, ..." reports the office's words, not the asked speaker's.
-            if lemmas & _REPORTED - {"according"} or re.search(r"[“\"]", sentence) or _attributed_to_asked(query, sentence):
+            if _speech_words(sentence) - {"according"} or re.search(r"[“\"]", sentence) or _attributed_to_asked(query, sentence):
                 continue
             return Verdict(MISSING, "reports nothing said")
         if query.answer_type == "description" and (action.verb in _SAID or not action.main):

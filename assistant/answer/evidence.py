@@ -133,7 +133,10 @@ _OPENERS = frozenset("besides beyond apart aside unlike like except compared inc
 
 def question_entities(question: str) -> list[str]:
     """Capitalised names the question mentions after its first word (e.g. Dresden, San Jose)."""
-    tokens = re.findall(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", question)
+    # "Kaohsiung's Pier 2 residency": two names, the second with its number (a month's day is no part of it).
+    runs = re.findall(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*(?:(?<![’']s)\s+\d{1,3}\b(?![.,:]?\d))?", question)
+    tokens = [part for run in runs for part in re.split(r"(?<=[’']s)\s+(?=[A-Z])", run)]
+    tokens = [re.sub(r"\s+\d+$", "", t) if t.split()[0].lower() in MONTHS else t for t in tokens]
     first = question.strip().split(" ")[0] if question.strip() else ""
     out = []
     for t in tokens:

@@ -19,7 +19,7 @@ from .sentence_store import SentenceStore
 from .verify import untrusted_documents
 from .evidence import (
     Evidence, IdfTable, coverage, defines_acronym, entity_coverage, entity_terms, event_time, has_answer_type,
-    neighbour, novelty, question_entities, referred_names, weighted_terms,
+    neighbour, novelty, paragraph_so_far, question_entities, referred_names, weighted_terms,
 )
 
 ABSTAIN_TEXT = "The documents I have do not answer that question."
@@ -292,6 +292,7 @@ class ExtractiveAnswerer:
         # A follow-up's words and the turn it follows, together: "their statement" + "Kaohsiung and the Maldives".
         resolved = weighted_terms(standalone, idf) if standalone != question else {}
         kind = _SCORED_KIND.get(query.answer_type, "")
+        focus = set(terms(query.focus))
         compared = wants_comparison(question)
         # "What is the IURC?", "What does GCTF stand for?": the sentence that spells the acronym out answers it.
         spells_out = query.answer_type == "description" or re.search(r"\b(stands? for|short for)\b", question, re.I)
@@ -311,6 +312,11 @@ class ExtractiveAnswerer:
                 before = neighbour(cand, -1) if _CONTINUES.match(cand.text) else None
                 if before is not None:  # "Convening experts from 21 countries, the workshop ...": one statement
                     cand.coverage = max(cand.coverage, coverage(predicate, sentence_terms | set(terms(before.text))))
+                if focus and focus <= set(terms(" ".join(cand.text.split()[:3]))):
+                    # "Some topics in the past include ..." lists the topics of the forum its paragraph names: a
+                    # sentence opening on the asked-for thing continues its paragraph's subject.
+                    paragraph = set(terms(paragraph_so_far(cand)))
+                    cand.coverage = max(cand.coverage, coverage(predicate, sentence_terms | paragraph))
             else:
                 cand.coverage = entity_coverage(entities, cand.text)
             if spells_out and defines_acronym(question, cand.text):
@@ -369,6 +375,7 @@ class ExtractiveAnswerer:
         docs = {c.passage.doc_id for c in chosen}
         diverse = sorted(ranked[1:], key=lambda c: -(c.score + (0.1 if c.passage.doc_id not in docs else 0.0)))
         least = self.threshold if threshold is None else threshold
+        focus = set(terms(query.focus))
         for cand in diverse:
             if len(chosen) >= self.max_sentences:
                 break
@@ -381,8 +388,8 @@ class ExtractiveAnswerer:
                 # needs half the best score where another sentence needs most of it, and only when the budget
                 # is left after the better ones.
                 bar, floor = FOLLOWER_SHARE, CONFLICT_SHARE * floor
-            if query.plural:
-                bar -= 0.2
+            if query.plural or focus and focus <= set(terms(cand.text)) and not focus <= set(terms(best.text)):
+                bar -= 0.2  # several asked for, or the asked-for thing named where the best sentence does not name it
             if cand.score < max(floor, bar * best.score):
                 continue
             chosen.append(cand)
