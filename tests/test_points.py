@@ -168,3 +168,10 @@ def test_each_point_brings_a_case_the_points_before_it_did_not(shared_assistant)
     """Two incidents of interference are told: three points give both, not the one incident three times."""
     answer = shared_assistant.talking_points("Beijing's interference in Kaohsiung's sister-city partnerships", n=3)
     assert re.search(r"Edinburgh|Scotland", answer.text) and re.search(r"Mal[eé]|Maldiv", answer.text)
+
+
+def test_a_sentence_carrying_on_from_a_point_is_a_point_too(shared_assistant):
+    """"Chen ... invited San Jose to the Expo. He also highlighted the possibility of establishing a formal sister-city
+    relationship.": the second sentence shares no word of the topic, yet says more of what the first said."""
+    answer = shared_assistant.talking_points("Chen Chi-mai's stop at San Jose City Hall", n=5)
+    assert "[Chen] also highlighted the possibility of establishing a formal sister-city relationship" in answer.text

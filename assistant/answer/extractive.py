@@ -13,7 +13,8 @@ from ..types import Answer, Citation, Passage, Query
 from .constraints import (CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, named, parses_kept_in,
                           reports_words_of_asked, times_given)
 from .points import (
-    arrange, audience_emphasis, decontextualise, inherit_from_statements, is_home, is_point, pick_distinct, weigh,
+    arrange, audience_emphasis, decontextualise, inherit_from_previous, inherit_from_statements, is_home, is_point,
+    pick_distinct, weigh,
 )
 from .sentence_store import SentenceStore
 from .verify import untrusted_documents
@@ -489,6 +490,7 @@ class ExtractiveAnswerer:
             return Answer(text=ABSTAIN_TEXT, abstained=True, question=question)
         weighed = {id(c): weigh(c, list(query.entities)) for c in ranked}
         inherit_from_statements(ranked, weighed, 2 * self.threshold, _is_heading)
+        inherit_from_previous(ranked, weighed)
         for cand in ranked:
             cand.score = weighed[id(cand)]
         ranked.sort(key=lambda c: (-c.score, c.passage_rank))

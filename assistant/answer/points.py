@@ -75,6 +75,25 @@ def inherit_from_statements(ranked: list[Evidence], scores: dict[int, float], st
                 scores[id(cand)] = max(scores[id(cand)], SECTION_SHARE * statement.score)
 
 
+CARRIED_SHARE = 0.75  # of the score of the sentence before it, that a sentence carrying it on ("He also ...") keeps
+_CARRIES_ON = re.compile(r"(?:He|She|They|It|His|Her|Their|Its)\b")
+
+
+def inherit_from_previous(ranked: list[Evidence], scores: dict[int, float]) -> None:
+    """"Chen invited San Jose to the Expo. He also highlighted the possibility of a sister-city relationship.": a
+    sentence opening on a pronoun says more of what the one before it said, and a point names the pronoun's person
+    (decontextualise), so it keeps a share of that sentence's score."""
+    at = {(c.passage.doc_id, _position(c)): c for c in ranked}
+    for cand in ranked:
+        if not _CARRIES_ON.match(cand.text):
+            continue
+        spans = sentence_spans(cand.passage.text)
+        i = next((i for i, (start, _) in enumerate(spans) if start == cand.start), 0)
+        previous = at.get((cand.passage.doc_id, cand.passage.start + spans[i - 1][0])) if i else None
+        if previous is not None:
+            scores[id(cand)] = max(scores[id(cand)], CARRIED_SHARE * scores[id(previous)])
+
+
 def _position(cand: Evidence) -> int:
     return cand.passage.start + cand.start
 
