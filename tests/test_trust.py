@@ -140,6 +140,7 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     # "Some topics in the past include ...": a sentence opening on the asked-for thing, its forum named before it.
     ("Which topics has the WWC forum taken up in the past?", "port governance"),
     ("What topics has the art forum of Kaohsiung's Pier 2 residency program taken up in the past?", "port governance"),
+    ("wwc international art forum past topics", "port governance"),  # a search box's last word: the asked thing
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)

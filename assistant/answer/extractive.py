@@ -293,7 +293,7 @@ class ExtractiveAnswerer:
         # A follow-up's words and the turn it follows, together: "their statement" + "Kaohsiung and the Maldives".
         resolved = weighted_terms(standalone, idf) if standalone != question else {}
         kind = _SCORED_KIND.get(query.answer_type, "")
-        focus = set(terms(query.focus))
+        focus = _asked_thing(query)
         compared = wants_comparison(question)
         # "What is the IURC?", "What does GCTF stand for?": the sentence that spells the acronym out answers it.
         spells_out = query.answer_type == "description" or re.search(r"\b(stands? for|short for)\b", question, re.I)
@@ -376,7 +376,7 @@ class ExtractiveAnswerer:
         docs = {c.passage.doc_id for c in chosen}
         diverse = sorted(ranked[1:], key=lambda c: -(c.score + (0.1 if c.passage.doc_id not in docs else 0.0)))
         least = self.threshold if threshold is None else threshold
-        focus = set(terms(query.focus))
+        focus = _asked_thing(query)
         for cand in diverse:
             if len(chosen) >= self.max_sentences:
                 break
@@ -643,6 +643,11 @@ def _combine(cand: Evidence) -> float:
     score = 0.5 * cand.coverage + 0.5 * max(cand.similarity, 0.0)
     score *= 0.2 + 0.8 * cand.entity_coverage**2
     return score if cand.typed else score * _UNTYPED_PENALTY.get(cand.kind, 0.8)
+
+
+def _asked_thing(query: Query) -> set[str]:
+    """The terms of the noun asked about: the question's focus, or a search box's last word ("wwc forum topics")."""
+    return set(terms(query.focus)) or (set(terms(query.english.split()[-1])) if query.terse else set())
 
 
 def _sentences(passages: list[Passage]) -> list[Evidence]:
