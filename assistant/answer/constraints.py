@@ -191,14 +191,18 @@ def _office_elsewhere(query: Query, sentence: str) -> Verdict:
     """"Who heads the AIT's Taipei office?" is not answered by "... of the AIT Kaohsiung Branch Office": an
     organisation's office in one city is not its office in another."""
     places = {n for n, label in named(query.english) if label == "GPE"}
-    asked = next((m.group(1) for m in re.finditer(rf"\b([A-Z][\w-]+)\s+{_OFFICE}", query.english)
-                  if m.group(1) in places), "")
+    asked = next((p for p in _office_places(query.english) if p in places), "")
     if not asked or re.search(rf"\b{re.escape(asked)}\b", sentence):
         return Verdict(OK)
     given = {n for n, label in named(sentence) if label == "GPE"} | {
         w for n, label in named(sentence) if label in ("ORG", "FAC") for w in n.split()}
-    other = next((m.group(1) for m in re.finditer(rf"\b([A-Z][\w-]+)\s+{_OFFICE}", sentence) if m.group(1) in given), "")
+    other = next((p for p in _office_places(sentence) if p in given), "")
     return Verdict(CONFLICT, f"{other}'s office, not {asked}'s") if other else Verdict(OK)
+
+
+def _office_places(text: str) -> list[str]:
+    """The capitalised word before each office the text names ("Taipei office", "Kaohsiung Branch Office")."""
+    return [m.group(1) for m in re.finditer(rf"\b([A-Z][\w-]+)\s+{_OFFICE}", text)]
 
 
 def _holder_swapped(query: Query, sentence: str, document: str) -> Verdict:

@@ -377,6 +377,7 @@ class ExtractiveAnswerer:
         diverse = sorted(ranked[1:], key=lambda c: -(c.score + (0.1 if c.passage.doc_id not in docs else 0.0)))
         least = self.threshold if threshold is None else threshold
         focus = _asked_thing(query)
+        best_names_it = focus <= set(terms(best.text))
         for cand in diverse:
             if len(chosen) >= self.max_sentences:
                 break
@@ -389,7 +390,7 @@ class ExtractiveAnswerer:
                 # needs half the best score where another sentence needs most of it, and only when the budget
                 # is left after the better ones.
                 bar, floor = FOLLOWER_SHARE, CONFLICT_SHARE * floor
-            if query.plural or focus and focus <= set(terms(cand.text)) and not focus <= set(terms(best.text)):
+            if query.plural or focus and not best_names_it and focus <= set(terms(cand.text)):
                 bar -= 0.2  # several asked for, or the asked-for thing named where the best sentence does not name it
             if cand.score < max(floor, bar * best.score):
                 continue

@@ -12,7 +12,9 @@ from typing import Callable
 
 from .constraints import named
 from ..text import COUNTRY_ALIASES, sentence_spans
-from .evidence import RELATIVE_MONTH, RELATIVE_YEAR, Evidence, document_year, entity_coverage, relative_year
+from .evidence import (
+    RELATIVE_MONTH, RELATIVE_YEAR, Evidence, document_year, entity_coverage, neighbour, relative_year,
+)
 
 _AUDIENCES = {
     # what a reader in that role looks for first: the press figures and dates, a delegation its own city ...
@@ -85,11 +87,8 @@ def inherit_from_previous(ranked: list[Evidence], scores: dict[int, float]) -> N
     (decontextualise), so it keeps a share of that sentence's score."""
     at = {(c.passage.doc_id, _position(c)): c for c in ranked}
     for cand in ranked:
-        if not _CARRIES_ON.match(cand.text):
-            continue
-        spans = sentence_spans(cand.passage.text)
-        i = next((i for i, (start, _) in enumerate(spans) if start == cand.start), 0)
-        previous = at.get((cand.passage.doc_id, cand.passage.start + spans[i - 1][0])) if i else None
+        before = neighbour(cand, -1) if _CARRIES_ON.match(cand.text) else None
+        previous = at.get((cand.passage.doc_id, _position(before))) if before is not None else None
         if previous is not None:
             scores[id(cand)] = max(scores[id(cand)], CARRIED_SHARE * scores[id(previous)])
 
