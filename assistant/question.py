@@ -120,8 +120,10 @@ def wants_points(question: str) -> bool:
 
 
 # "Draft three talking points for the mayor on <topic> for a council briefing": the topic follows the first of these.
-_TOPIC_MARK = re.compile(rf"\b(?:point|{_DRAFTS})\b.*?\b(?:on|about|regarding|concerning|covering|"
-                         r"summari[sz]ing|tying|explaining|highlighting|of)\s+(?=\S)", re.I)
+_TOPIC_WORDS = "on|about|regarding|concerning|covering|summari[sz]ing|tying|explaining|highlighting"
+_TOPIC_MARK = re.compile(rf"\b(?:point|{_DRAFTS})\b.*?\b(?:{_TOPIC_WORDS})\s+(?=\S)", re.I)
+# "of" marks the topic only where no word above does: "points for a member of the Scottish Parliament on <topic>".
+_TOPIC_OF = re.compile(rf"\b(?:point|{_DRAFTS})\b.*?\bof\s+(?=\S)", re.I)
 # "... for a city council briefing" / "for the press": who will hear the points, not what they are about.
 _LISTENERS = "briefing|meeting|audience|delegation|press|council|reporters|journalists|investors|public|visitors"
 _OCCASIONS = "speech|visit|event|conference|interview|reception|students"
@@ -140,11 +142,15 @@ def points_topic(request: str) -> str:
     """What a drafting request is about: "Draft three talking points on the Kaohsiung–Gdynia partnership for a
     council briefing" -> "the Kaohsiung–Gdynia partnership". A bare topic comes back as it is."""
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", request.strip()) if s]
-    asking = next((s for s in sentences if _POINTS.search(s) or _TOPIC_MARK.search(s)), request.strip())
-    mark = _TOPIC_MARK.search(asking)
+    asking = next((s for s in sentences if _POINTS.search(s) or _topic_mark(s)), request.strip())
+    mark = _topic_mark(asking)
     topic = asking[mark.end():] if mark else _REQUEST.sub(" ", asking)
     topic = _AUDIENCE_TAIL.sub("", topic).strip(" .,:;?!")
     return " ".join(topic.split()) or request.strip()
+
+
+def _topic_mark(sentence: str) -> re.Match | None:
+    return _TOPIC_MARK.search(sentence) or _TOPIC_OF.search(sentence)
 
 
 def _with_request_names(topic: str, request: str) -> str:

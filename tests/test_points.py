@@ -71,6 +71,12 @@ def test_a_drafting_request_is_understood_by_its_topic_not_its_frame_or_audience
     assert points_topic("Draft three talking points on Kaohsiung's semiconductor ties with Europe for a briefing to a "
                         "German trade delegation.") == "Kaohsiung's semiconductor ties with Europe"
     assert points_topic("the Kaohsiung–Gdynia partnership") == "the Kaohsiung–Gdynia partnership"
+    # "of" inside the audience ("a member of the Scottish Parliament") does not start the topic; "on" does
+    assert points_topic("Draft three talking points for a visiting member of the Scottish Parliament on where "
+                        "Kaohsiung's relationship with Edinburgh stands today.") == \
+        "where Kaohsiung's relationship with Edinburgh stands today"
+    assert points_topic("Give me an outline of the key points of Kaohsiung's Smart City Expo.") == \
+        "Kaohsiung's Smart City Expo"
     assert points_audience("Three talking points on Dresden for a city council briefing.") == "a city council"
     assert points_audience("Three talking points on Dresden.") == ""
 
@@ -142,6 +148,15 @@ def test_points_on_a_named_partnership_come_from_sentences_about_it(shared_assis
     assert sum("Gdynia" in c.passage.text for c in points.citations) >= 2
     # the city's sister-city count shares the words "Kaohsiung" and "partnership" but is no point on Gdynia
     assert not any("45 sister-city" in c.quote for c in points.citations)
+
+
+def test_points_on_a_named_partner_take_the_facts_its_paragraph_gives_after_naming_it(shared_assistant):
+    """"the Kaohsiung–Gdynia relationship" shares a word with sentences on other "relationships" only; the paragraph
+    that introduces Gdynia goes on about "both cities" and "two sides" without naming it again."""
+    points = shared_assistant.ask("5 talking points for a welcome dinner with a Polish delegation about the "
+                                  "Kaohsiung–Gdynia relationship.")
+    assert not points.abstained and len(points.citations) == 5
+    assert any("October 2025" in c.quote and "both cities" in c.quote for c in points.citations), points.text
 
 
 def test_points_on_a_partner_the_documents_never_name_are_refused(shared_assistant):

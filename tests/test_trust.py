@@ -260,6 +260,17 @@ def test_every_part_of_a_question_is_answered(shared_assistant, question, expect
     assert not answer.abstained and all(e in answer.text for e in expected)
 
 
+def test_parts_too_long_together_keep_the_clause_naming_the_person(shared_assistant):
+    """The band photo's caption names five officials in 60 words; beside another part's sentence the answer keeps the
+    clause with the one asked about, marked as cut, and stays within the word budget."""
+    answer = shared_assistant.ask("What role did Kaohsiung once play for the U.S. military, and who heads the American "
+                                  "Institute in Taiwan's Kaohsiung branch in the Vibe Fest band photo?")
+    assert not answer.abstained and "naval base" in answer.text and "Neil Gibson" in answer.text
+    assert "Masafumi Oku" not in answer.text and "…Branch Chief Neil Gibson" in answer.text
+    assert len(answer.text.split()) <= 80
+    assert all(c.quote in c.passage.text for c in answer.citations)
+
+
 @pytest.mark.parametrize("question, lead, dates", [
     ("Which happened earlier, the Edinburgh council's sister-city draft or Kaohsiung's MOU with Dresden?",
      "The Edinburgh council's sister-city draft came first (June 2024) [1], then Kaohsiung's MOU with Dresden",

@@ -13,8 +13,8 @@ from ..types import Answer, Citation, Passage, Query
 from .constraints import (CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, named, parses_kept_in,
                           reports_words_of_asked, times_given)
 from .points import (
-    arrange, audience_emphasis, decontextualise, inherit_from_previous, inherit_from_statements, is_home, is_point,
-    pick_distinct, weigh,
+    arrange, audience_emphasis, decontextualise, inherit_from_paragraph, inherit_from_previous, inherit_from_statements,
+    is_home, is_point, pick_distinct, weigh,
 )
 from .sentence_store import SentenceStore
 from .verify import untrusted_documents
@@ -168,6 +168,7 @@ class ExtractiveAnswerer:
         more = [c for a in answers for c in a.citations[1:]]
         if sum(len(c.quote.split()) for c in best) > self.max_words:
             best = [replace(c, quote=_without_aside(part, c.quote)) for part, c in zip(parts, best)]
+        best = _within_budget(parts, best, self.max_words)
         quoted: dict[str, Passage] = {}
         for c in best + more:
             if c in best or sum(len(q.split()) for q in quoted) + len(c.quote.split()) <= self.max_words:
@@ -485,13 +486,16 @@ class ExtractiveAnswerer:
         # Scored against the topic: "Draft three talking points ... for a council briefing" asks nothing of the sources.
         ranked = [c for c in self.score(replace(query, english=query.topic or question), passages) if is_point(c)]
         # Points on a named topic ("the Kaohsiung–Gdynia partnership") need sentences about all of it, not the
-        # request's words; a topic the documents do not name gets none.
-        on_topic = bool(query.entities) and bool(ranked) and ranked[0].entity_coverage == 1.0
-        if not ranked or self._unknown_entity(query) or ranked[0].score < self.threshold * (0.5 if on_topic else 0.75):
+        # request's words: one naming all of it may score below one sharing a word ("relationships"); a topic the
+        # documents do not name gets none.
+        on_topic = [c.score for c in ranked if query.entities and c.entity_coverage == 1.0]
+        if not ranked or self._unknown_entity(query) or (
+                max(on_topic, default=0.0) < self.threshold * 0.5 and ranked[0].score < self.threshold * 0.75):
             return Answer(text=ABSTAIN_TEXT, abstained=True, question=question)
         weighed = {id(c): weigh(c, list(query.entities)) for c in ranked}
         inherit_from_statements(ranked, weighed, 2 * self.threshold, _is_heading)
         inherit_from_previous(ranked, weighed)
+        inherit_from_paragraph(ranked, weighed, list(query.entities))
         for cand in ranked:
             cand.score = weighed[id(cand)]
         ranked.sort(key=lambda c: (-c.score, c.passage_rank))
@@ -583,6 +587,46 @@ def _without_aside(part: Query, quote: str) -> str:
                 and entity_coverage(list(part.entities), kept) >= entity_coverage(list(part.entities), quote)):
             return kept
     return quote
+
+
+_CLAUSE_BREAK = re.compile(r"(?:[,;:]|\s[–—])\s+")
+
+
+def _within_budget(parts: list[Query], best: list[Citation], max_words: int) -> list[Citation]:
+    """Parts' sentences that still run over the budget together give up, longest first, all but the clauses holding
+    what their part asks: "who heads the AIT branch in the band photo?" needs the caption's "Branch Chief Neil Gibson
+    of the American Institute in Taiwan Kaohsiung Branch Office", not the four other people in it. Only a person is
+    cut out so: a name sits beside its title, where a place, date or figure may be another clause's ("in partnership
+    with four offices" is no visitor count)."""
+    best = list(best)
+    for i in sorted(range(len(best)), key=lambda i: -len(best[i].quote.split())):
+        if sum(len(c.quote.split()) for c in best) <= max_words:
+            break
+        if parts[i].answer_type == "person":
+            best[i] = replace(best[i], quote=_clauses_asked(parts[i], best[i].quote))
+    return best
+
+
+WORDS_PER_ASKED_WORD = 10  # a clause earns its place in a cut quote when it adds one of the part's words per ten
+
+
+def _clauses_asked(part: Query, quote: str) -> str:
+    """The run of the quote's clauses that fills the part's slot with the most of the part's words for its length
+    (a verbatim piece of the quote; the answer marks it with ellipses)."""
+    starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(quote)]
+    ends = [m.start() for m in _CLAUSE_BREAK.finditer(quote)] + [len(quote)]
+    asked = set(part.predicate)
+    best, best_key = quote, None
+    for i, start in enumerate(starts):
+        for end in ends[i:]:
+            run = quote[start:end]
+            if not fills_slot(part, run):
+                continue
+            held = len(asked & {stem(w) for w in words(run)})
+            key = (held - len(run.split()) / WORDS_PER_ASKED_WORD, -len(run.split()))
+            if best_key is None or key > best_key:
+                best, best_key = run, key
+    return best
 
 
 def _beside(a: Citation, b: Citation) -> bool:
@@ -710,6 +754,17 @@ def compose(question: str, chosen: list[Evidence], bullets: bool = False) -> Ans
 def cite(question: str, quotes: list[tuple[Passage, str]], bullets: bool = False) -> Answer:
     """Quotes (with the passage each comes from) as answer text with [n] markers, and the matching citations."""
     citations = [Citation(n=i + 1, passage=passage, quote=quote) for i, (passage, quote) in enumerate(quotes)]
-    parts = [f"{c.quote} [{c.n}]" for c in citations]
+    parts = [f"{_marked_cut(c)} [{c.n}]" for c in citations]
     text = "\n".join(f"- {p}" for p in parts) if bullets else " ".join(parts)
     return Answer(text=text, citations=citations, abstained=False, question=question)
+
+
+def _marked_cut(citation: Citation) -> str:
+    """The quote with an ellipsis where it starts or stops inside its sentence."""
+    text, quote = citation.passage.text, citation.quote
+    at = text.find(quote)
+    if at < 0:
+        return quote
+    spans = sentence_spans(text)
+    starts, ends = {s for s, _ in spans}, {e for _, e in spans}
+    return f"{'' if at in starts else '…'}{quote}{'' if at + len(quote) in ends else '…'}"

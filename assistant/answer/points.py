@@ -93,6 +93,24 @@ def inherit_from_previous(ranked: list[Evidence], scores: dict[int, float]) -> N
             scores[id(cand)] = max(scores[id(cand)], CARRIED_SHARE * scores[id(previous)])
 
 
+PARAGRAPH_SHARE = 0.75  # of the score of the sentence naming the topic's partner, that the facts after it keep
+
+
+def inherit_from_paragraph(ranked: list[Evidence], scores: dict[int, float], topic_names: list[str]) -> None:
+    """"Take Gdynia as an example: ... Prior to the official agreement being signed in October 2025, senior officials
+    from both cities ...": on a named partner, the facts a paragraph gives after naming it are the partner's, though
+    they call it "both cities" and share no word with the request ("the Kaohsiung–Gdynia relationship")."""
+    away = [n for n in topic_names if not is_home(n)]
+    naming = [c for c in ranked if away and entity_coverage(away, c.text) == 1.0]
+    for cand in ranked:
+        if cand in naming or not states_a_fact(cand.text, topic_names):
+            continue
+        openers = [scores[id(c)] for c in naming if c.passage is cand.passage and c.start < cand.start
+                   and "\n\n" not in cand.passage.text[c.start : cand.start]]
+        if openers:
+            scores[id(cand)] = max(scores[id(cand)], PARAGRAPH_SHARE * max(openers))
+
+
 def _position(cand: Evidence) -> int:
     return cand.passage.start + cand.start
 
