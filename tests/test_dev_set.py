@@ -22,11 +22,11 @@ CEILINGS = {
 DATA = Path(__file__).parent / "data"
 DIAGNOSIS = {  # fact accuracy at least, wrong answers at most
     "heldout.jsonl": (0.767, 0.031), "heldout2.jsonl": (0.750, 0.018), "heldout4.jsonl": (0.565, 0.086),
-    "heldout5.jsonl": (0.500, 0.040), "heldout6.jsonl": (0.567, 0.043), "heldout8.jsonl": (0.800, 0.000),
+    "heldout5.jsonl": (0.500, 0.020), "heldout6.jsonl": (0.567, 0.043), "heldout8.jsonl": (0.800, 0.000),
     "heldout10.jsonl": (0.600, 0.160), "heldout11.jsonl": (0.750, 0.020),
     "heldout12.jsonl": (0.618, 0.080), "heldout13.jsonl": (0.581, 0.042), "heldout14.jsonl": (0.545, 0.083),
-    "heldout16.jsonl": (0.419, 0.163), "heldout18.jsonl": (0.471, 0.180), "heldout20.jsonl": (0.629, 0.040),
-    "heldout22.jsonl": (0.528, 0.080), "heldout24.jsonl": (0.694, 0.160),
+    "heldout16.jsonl": (0.419, 0.163), "heldout18.jsonl": (0.471, 0.180), "heldout20.jsonl": (0.657, 0.020),
+    "heldout22.jsonl": (0.528, 0.080), "heldout24.jsonl": (0.694, 0.140),
     "probes.jsonl": (0.864, 0.029),
 }
 needs_sets = pytest.mark.skipif(not (DEV_SET.exists() and DEV2_SET.exists()),

@@ -88,6 +88,8 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     "Give the year of each of these: the Kaohsiung-Male sister-city agreement, the start of the Pier 2 Artist in "
     "Residence program, and the Kaohsiung-Munich partnership.",
     "When did Bruno Mars give his concert in Kaohsiung?",  # "the two-day concert series" says how long, not when
+    "Which schools in Orange County did Kaohsiung schools pair with?",  # "a school exchange MOU" names no school
+    "What did Güllner and Chen discuss besides the IURC?",  # discussed: words must be reported, not a meeting
 ])
 def test_what_the_documents_never_say_is_not_answered(shared_assistant, question):
     answer = shared_assistant.ask(question)
@@ -141,6 +143,8 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("Which topics has the WWC forum taken up in the past?", "port governance"),
     ("What topics has the art forum of Kaohsiung's Pier 2 residency program taken up in the past?", "port governance"),
     ("wwc international art forum past topics", "port governance"),  # a search box's last word: the asked thing
+    # "Kaohsiung Mayor Chen" is Chen Chi-mai: a romanised Chinese name gives the family name first.
+    ("What did the EETO head share with Chen Chi-mai about the IURC?", "International Urban and Regional Cooperation"),
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)
@@ -267,6 +271,18 @@ def test_parts_too_long_together_keep_the_clause_naming_the_person(shared_assist
                                   "Institute in Taiwan's Kaohsiung branch in the Vibe Fest band photo?")
     assert not answer.abstained and "naval base" in answer.text and "Neil Gibson" in answer.text
     assert "Masafumi Oku" not in answer.text and "…Branch Chief Neil Gibson" in answer.text
+    assert len(answer.text.split()) <= 80
+    assert all(c.quote in c.passage.text for c in answer.citations)
+
+
+def test_a_cut_quote_keeps_the_persons_full_name(shared_assistant):
+    """The workshop sentence runs into the next one in the source ("mangrove plantingLo emphasized ... this GCTF
+    workshop"); cut to fit the budget, it keeps the clause giving the deputy mayor's full name, not the "Lo" after."""
+    answer = shared_assistant.ask("Who held each role: the Kaohsiung deputy mayor at the GCTF workshop's opening, "
+                                  "Beijing's representative in Edinburgh, and the Stanford professor who met the "
+                                  "delegation?")
+    assert not answer.abstained, answer.text
+    assert all(name in answer.text for name in ("Lo Ta-sheng", "Zhang Biao", "Chih-Hung Wang")), answer.text
     assert len(answer.text.split()) <= 80
     assert all(c.quote in c.passage.text for c in answer.citations)
 

@@ -46,6 +46,8 @@ _RATE_ADVERB = {"year": "annual(?:ly)?|yearly", "month": "monthly", "week": "wee
 # Kinds of organisation whose names carry the kind ("Taiwan Economic and Cultural Office", "Tourism Bureau"), unlike
 # a university or school, often named short ("San Jose and Stanford").
 _KINDS_NAMED_IN_FULL = frozenset(stem(w) for w in "office bureau agency ministry department embassy council institute".split())
+# A school is named as one even when short ("Zhongshan Senior High", "Wenzao College"), unlike a university.
+_NAME_HEADS = {stem("school"): re.compile(r"\b(?:School|High|College|Academy|University)\b")}
 _PERSON_LABELS = {"PERSON"}
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
 _ORG_LABELS = {"ORG", "FAC", "GPE", "NORP", "PRODUCT", "EVENT"}
@@ -249,7 +251,16 @@ def _same_title(a: tuple[str, str], b: tuple[str, str]) -> bool:
 
 
 def _surname_in(person: str, text: str) -> bool:
-    return bool(re.search(rf"\b{re.escape(fold_accents(person.split()[-1]))}\b", fold_accents(text), re.I))
+    return bool(re.search(rf"\b{re.escape(fold_accents(_surname(person)))}\b", fold_accents(text), re.I))
+
+
+# A romanised Chinese given name ("Chi-mai", "Ta-sheng"): the family name comes first ("Mayor Chen" is Chen Chi-mai).
+_CHINESE_GIVEN_NAME = re.compile(r"[A-Z][a-z]+-[a-z]+")
+
+
+def _surname(name: str) -> str:
+    parts = name.split()
+    return parts[0] if len(parts) > 1 and _CHINESE_GIVEN_NAME.fullmatch(parts[-1]) else parts[-1]
 
 
 @lru_cache(maxsize=256)
@@ -521,7 +532,7 @@ def _same_name(a: str, b: str) -> bool:
     spellings of one name ("Beijing's representative" is "the PRC representative")."""
     if b.lower() in {form.lower() for form in COUNTRY_ALIASES.get(a.lower(), ())}:
         return True
-    return fold_accents(a.split()[-1]).lower()[:5] == fold_accents(b.split()[-1]).lower()[:5]
+    return fold_accents(_surname(a)).lower()[:5] == fold_accents(_surname(b)).lower()[:5]
 
 
 def _years(query: Query, sentence: str, window: str) -> Verdict:
@@ -653,6 +664,11 @@ def _slot(query: Query, sentence: str) -> Verdict:
         if kind == "organisation" and stem(query.focus) in _KINDS_NAMED_IN_FULL and stem(query.focus) not in {
                 stem(w) for w in words(sentence)}:
             return Verdict(MISSING, f"names no {query.focus}")  # "Which office ...?" wants an Office, not a university
+        heads = _NAME_HEADS.get(stem(query.focus)) if kind == "organisation" else None
+        if heads and not any(heads.search(n) for n in fresh):
+            # "Which Orange County schools ...?" wants a school's name: "the Lowy Institute reveals ... a school
+            # exchange MOU" names none.
+            return Verdict(MISSING, f"names no {query.focus}")
         return Verdict(OK)
     if kind == "description" and _ASKS_NAME.search(query.english):
         # "Give me the name of the forum ..." wants a name, and the forum's: "the Pier-2 Art Center" names no forum.
@@ -950,9 +966,9 @@ def _actions(query: Query, sentence: str, scene: str = "") -> Verdict:
             continue
         if not action.main and (main_reported or any(_of_family(action.verb, w) for w in words(scene))):
             continue
-        if query.answer_type == "description" and action.main and action.verb in _SAME_EVENT["say"]:
-            # "What did the mayor say about ...?" is answered by what was said, in any words, but said it must be:
-            # "Chen led a delegation to ..." reports no words of his.
+        if query.answer_type == "description" and action.main and action.verb in _SAID:
+            # "What did the mayor say about ...?", "What did he share with them?" are answered by what was said, in
+            # any words, but said it must be: "Chen led a delegation to ..." reports no words of his.
             # "According to updates provided by the office, ..." reports the office's words, not the asked speaker's.
             if _speech_words(sentence) - {"according"} or re.search(r"[“\"]", sentence) or _attributed_to_asked(query, sentence):
                 continue

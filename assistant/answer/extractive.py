@@ -589,7 +589,9 @@ def _without_aside(part: Query, quote: str) -> str:
     return quote
 
 
-_CLAUSE_BREAK = re.compile(r"(?:[,;:]|\s[–—])\s+")
+# Where a quote may be cut: after a comma, semicolon, colon or dash, or where the source glued two sentences
+# together ("... mangrove plantingLo emphasized ...").
+_CLAUSE_BREAK = re.compile(r"(?:[,;:]|\s[–—])\s+|(?<=[a-z]{3})(?=[A-Z][a-z]+\s)")
 
 
 def _within_budget(parts: list[Query], best: list[Citation], max_words: int) -> list[Citation]:
@@ -612,15 +614,17 @@ WORDS_PER_ASKED_WORD = 10  # a clause earns its place in a cut quote when it add
 
 def _clauses_asked(part: Query, quote: str) -> str:
     """The run of the quote's clauses that fills the part's slot with the most of the part's words for its length
-    (a verbatim piece of the quote; the answer marks it with ellipses)."""
+    (a verbatim piece of the quote; the answer marks it with ellipses). A person is kept by their full name where
+    the quote gives it ("Deputy Mayor Lo Ta-sheng", not the "Lo emphasized" after it)."""
     starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(quote)]
     ends = [m.start() for m in _CLAUSE_BREAK.finditer(quote)] + [len(quote)]
-    asked = set(part.predicate)
+    asked = {w for w in part.predicate if not is_home(w)}  # "Kaohsiung" is in every clause's document
+    full_names = [n for n, label in named(quote) if label == "PERSON" and len(n.split()) > 1]
     best, best_key = quote, None
     for i, start in enumerate(starts):
         for end in ends[i:]:
             run = quote[start:end]
-            if not fills_slot(part, run):
+            if not fills_slot(part, run) or (full_names and not any(n in run for n in full_names)):
                 continue
             held = len(asked & {stem(w) for w in words(run)})
             key = (held - len(run.split()) / WORDS_PER_ASKED_WORD, -len(run.split()))
