@@ -153,11 +153,18 @@ def _topic_mark(sentence: str) -> re.Match | None:
     return _TOPIC_MARK.search(sentence) or _TOPIC_OF.search(sentence)
 
 
+_A_RELATIONSHIP = re.compile(r"\b(?:relationship|partnership|ties|tie-up|cooperation)\s+with\s+Kaohsiung\b", re.I)
+
+
 def _with_request_names(topic: str, request: str) -> str:
     """A topic that names nothing beyond Kaohsiung takes the names of the sentences around the request: "I'm briefing
     a Dresden city councillor ... Give me talking points on why the partnership makes sense" is about Dresden's."""
     sentences = re.split(r"(?<=[.!?])\s+", request.strip())
     setting = " ".join(s for s in sentences if topic not in s)  # the sentences around the request, not its frame
+    if _A_RELATIONSHIP.search(topic):
+        # "... for San Jose council members on taking the relationship with Kaohsiung further": a relationship whose
+        # partner the topic leaves out is the audience's.
+        setting = f"{setting} {request.replace(topic, ' ')}"
     if not setting or any(e.lower() not in _HOME_PLACES for e in _entities(nlp()(topic))):
         return topic
     others = [e for e in _entities(nlp()(setting)) if e.lower() not in _HOME_PLACES and e not in topic]

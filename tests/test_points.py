@@ -103,6 +103,9 @@ def test_a_topic_that_names_no_partner_takes_the_names_around_the_request():
     request = ("I'm briefing a Gdynia city councillor before a visit. Give me three talking points on why the "
                "partnership makes sense.")
     assert any("Gdynia" in e for e in understand(request).entities)
+    # a relationship whose partner the topic leaves out is the audience's
+    request = "Draft three talking points for Dresden city councillors on deepening the partnership with Kaohsiung."
+    assert any("Dresden" in e for e in understand(request).entities)
     # the request's own frame names no topic: "an ocean-policy NGO newsletter" is who reads it
     assert understand("Draft talking points for an NGO newsletter on Kaohsiung's marine credentials.").entities == (
         "Kaohsiung",)
@@ -157,6 +160,16 @@ def test_points_on_a_named_partner_take_the_facts_its_paragraph_gives_after_nami
                                   "Kaohsiung–Gdynia relationship.")
     assert not points.abstained and len(points.citations) == 5
     assert any("October 2025" in c.quote and "both cities" in c.quote for c in points.citations), points.text
+
+
+def test_points_on_a_relationship_are_about_the_audiences_city(shared_assistant):
+    """"for San Jose council members on taking the relationship with Kaohsiung further": the points are on San Jose,
+    not on Gdynia's 2023 visit or the sister-city count."""
+    points = shared_assistant.ask("Prepare three talking points for San Jose council members on taking the "
+                                  "relationship with Kaohsiung further.")
+    assert not points.abstained and len(points.citations) == 3
+    assert any("Smart City Expo" in c.quote for c in points.citations), points.text
+    assert sum(c.passage.doc_id == "kaohsiung-silicon-valley-visit.md" for c in points.citations) >= 2, points.text
 
 
 def test_points_on_a_partner_the_documents_never_name_are_refused(shared_assistant):

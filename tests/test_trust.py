@@ -90,6 +90,7 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     "When did Bruno Mars give his concert in Kaohsiung?",  # "the two-day concert series" says how long, not when
     "Which schools in Orange County did Kaohsiung schools pair with?",  # "a school exchange MOU" names no school
     "What did Güllner and Chen discuss besides the IURC?",  # discussed: words must be reported, not a meeting
+    "What is the title of the two PAIR artists' final exhibition?",  # what the artwork draws on is no title
 ])
 def test_what_the_documents_never_say_is_not_answered(shared_assistant, question):
     answer = shared_assistant.ask(question)
@@ -145,6 +146,8 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("wwc international art forum past topics", "port governance"),  # a search box's last word: the asked thing
     # "Kaohsiung Mayor Chen" is Chen Chi-mai: a romanised Chinese name gives the family name first.
     ("What did the EETO head share with Chen Chi-mai about the IURC?", "International Urban and Regional Cooperation"),
+    # A title in quotation marks after its thing: "a resolution on “Relationship with the City of Kaohsiung,”".
+    ("What is the title of the resolution Edinburgh's council passed about Kaohsiung?", "Relationship with the City"),
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)

@@ -670,12 +670,17 @@ def _slot(query: Query, sentence: str) -> Verdict:
             # exchange MOU" names none.
             return Verdict(MISSING, f"names no {query.focus}")
         return Verdict(OK)
-    if kind == "description" and _ASKS_NAME.search(query.english):
+    if kind == "description" and (_ASKS_NAME.search(query.english)
+                                  or _ASKS_TITLE.search(query.english) and _named_thing(query.english)):
         # "Give me the name of the forum ..." wants a name, and the forum's: "the Pier-2 Art Center" names no forum.
+        # So does "the title of the exhibition" (a person's title is a rank, not a name).
         names = [n for n, label in named(sentence) if label in _NAME_LABELS and not _stated(n, asked, whole=True)]
         thing = _named_thing(query.english)
         if thing:
             names = [n for n in names if re.search(rf"{re.escape(n)}[^.;,]{{0,30}}?\b{thing}", sentence, re.I)]
+            # A title in quotation marks comes after its thing: "a resolution on “Relationship with the City of ...”".
+            names += [t for t in _QUOTED_TITLE.findall(sentence)
+                      if re.search(rf"\b{thing}\w*\W+(?:\w+\W+){{0,2}}[“\"]{re.escape(t)}", sentence, re.I)]
         if not names:
             return Verdict(MISSING, f"gives no name{' of the ' + thing if thing else ''}")
     if kind == "reason" and not has_answer_type(sentence, "reason", query.english):
@@ -716,6 +721,8 @@ def _slot(query: Query, sentence: str) -> Verdict:
 _ASKS_NAME = re.compile(r"\b(?:the|its|their|full|official) names? of\b|\bwhat (?:is|was|are|were) (?:it|they|\w+) "
                         r"(?:called|named)\b|\bwhat (?:is|was) (?:the|its|their) (?:full |official )?name\b"
                         r"|\bwhat(?:['’]s| is| was| are| were)\b[^?.]*\b(?:called|named)\W*$", re.I)  # "what's the forum called?"
+_QUOTED_TITLE = re.compile(r"[“\"]([A-Z][^”\"]{2,80}?)[,.]?[”\"]")  # capitalised, as titles are; a quote's words are not
+_ASKS_TITLE = re.compile(r"\b(?:the|its|their) titles? of\b|\bwhat (?:is|was) (?:the|its|their) title\b", re.I)
 
 
 @lru_cache(maxsize=256)
@@ -724,10 +731,10 @@ def _named_thing(question: str) -> str:
     ("" for a person, whose name holds no title)."""
     doc, thing = nlp()(question), None
     for token in doc:
-        if token.dep_ == "pobj" and token.head.lower_ == "of" and token.head.head.lower_ in ("name", "names"):
+        if token.dep_ == "pobj" and token.head.lower_ == "of" and token.head.head.lower_ in ("name", "names", "title", "titles"):
             thing = token
         elif thing is None and token.dep_ in ("nsubj", "nsubjpass") and token.pos_ == "NOUN" and token.lower_ not in (
-                "name", "names"):
+                "name", "names", "title", "titles"):
             thing = token
     return "" if thing is None or thing.lower_ in PERSON_NOUNS else re.escape(thing.lemma_.lower())
 
