@@ -11,11 +11,11 @@ DEV2_SET = DEV_SET.with_name("dev2.jsonl")
 # Reached on this corpus with the default settings; raise these when answers improve, never lower them silently.
 FLOORS = {
     "dev.jsonl": {"evidence_recall": 1.0, "mrr": 0.83, "fact_accuracy": 0.90, "abstention": 1.0, "cited_evidence": 0.90},
-    "dev2.jsonl": {"evidence_recall": 0.94, "mrr": 0.74, "fact_accuracy": 0.76, "abstention": 1.0, "cited_evidence": 0.84},
+    "dev2.jsonl": {"evidence_recall": 0.94, "mrr": 0.74, "fact_accuracy": 0.80, "abstention": 1.0, "cited_evidence": 0.84},
 }
 CEILINGS = {
     "dev.jsonl": {"false_abstention": 0.07, "wrong_answers": 0.07},
-    "dev2.jsonl": {"false_abstention": 0.16, "wrong_answers": 0.08},
+    "dev2.jsonl": {"false_abstention": 0.16, "wrong_answers": 0.05},
 }
 # Diagnosis sets written after the code they test (tests/data; heldout3, 7, 9, 15, 17, 19, 21, 23 and 25 are kept blind,
 # not here): the figures reached, give or take one question (the backend auto picks may move a borderline score).
