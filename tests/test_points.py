@@ -203,3 +203,21 @@ def test_a_sentence_carrying_on_from_a_point_is_a_point_too(shared_assistant):
     relationship.": the second sentence shares no word of the topic, yet says more of what the first said."""
     answer = shared_assistant.talking_points("Chen Chi-mai's stop at San Jose City Hall", n=5)
     assert "[Chen] also highlighted the possibility of establishing a formal sister-city relationship" in answer.text
+
+
+def test_the_items_of_a_counted_out_list_are_points_on_what_it_leads(shared_assistant):
+    """"... illustrates the significance of multilateral mechanisms. First, ... Second, this participation reflects the
+    international community's growing recognition ...": the items name neither network, yet are what it gains, and
+    each is a point of its own (not one general claim repeated)."""
+    answer = shared_assistant.talking_points("what Kaohsiung gains from joining multilateral networks like IURC and GCTF",
+                                             n=3)
+    assert "First, these platforms" in answer.text and "Second, this participation" in answer.text
+
+
+def test_a_point_ending_a_quotation_quotes_it_from_its_speaker(shared_assistant):
+    """"We are telling the world what ‘Kaohsiung experience’ means ...”" closes a quotation opened a sentence before:
+    the point takes that sentence in, so it says who is quoted."""
+    answer = shared_assistant.talking_points("what the Kaohsiung experience offers the world", n=3)
+    closing = [c.quote for c in answer.citations if "We are telling the world" in c.quote]
+    assert closing and all("Director-General Chang Yen-ching said, “We want" in q for q in closing)
+    assert all(c.quote in c.passage.text for c in answer.citations)

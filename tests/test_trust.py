@@ -148,6 +148,9 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     ("What did the EETO head share with Chen Chi-mai about the IURC?", "International Urban and Regional Cooperation"),
     # A title in quotation marks after its thing: "a resolution on “Relationship with the City of Kaohsiung,”".
     ("What is the title of the resolution Edinburgh's council passed about Kaohsiung?", "Relationship with the City"),
+    # The acronym asked to be spelled out, not another the question uses ("... the International Urban and Regional
+    # Cooperation (IURC)" spells out the wrong one).
+    ("In Kaohsiung's IURC presentations, what does the abbreviation ITS stand for?", "intelligent transportation"),
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)

@@ -22,8 +22,8 @@ from ..question import (
 from ..text import COUNTRY_ALIASES, COUNTRY_NAMES, DEMONYMS, STOPWORDS, fold_accents, meets_qualifier, stem, terms, words
 from ..types import Query
 from .evidence import (
-    Evidence, coverage, dated_years, entity_coverage, has_answer_type, neighbour, paragraph_so_far, referred_names,
-    running_time,
+    Evidence, asked_acronyms, coverage, dated_years, defines_acronym, entity_coverage, has_answer_type, neighbour,
+    paragraph_so_far, referred_names, running_time, spells_out_asked,
 )
 from .sentence_store import SentenceStore
 
@@ -683,6 +683,8 @@ def _slot(query: Query, sentence: str) -> Verdict:
                       if re.search(rf"\b{thing}\w*\W+(?:\w+\W+){{0,2}}[“\"]{re.escape(t)}", sentence, re.I)]
         if not names:
             return Verdict(MISSING, f"gives no name{' of the ' + thing if thing else ''}")
+    if spells_out_asked(query.english) and not defines_acronym(query.english, sentence):
+        return Verdict(MISSING, f"does not spell out {asked_acronyms(query.english)[0]}")
     if kind == "reason" and not has_answer_type(sentence, "reason", query.english):
         # "Why did Coldplay pick Kaohsiung over Taipei?" is not answered by "... have chosen Kaohsiung, instead of
         # Taipei": a reason is said in the sentence or the one beside it (judge reads the neighbours for the slot).

@@ -121,9 +121,25 @@ def novelty(sentence: str, question: str) -> float:
     return len(own - set(terms(question))) / len(own) if own else 0.0
 
 
+# The acronym a question asks to spell out: "what does the abbreviation ITS stand for?", "ITS is short for what?".
+_ASKED_ACRONYM = re.compile(r"\b([A-Z]{2,6})\s+(?:stands?|is short|short)\s+for\b|\b(?:abbreviation|acronym)\s+[\"“']?([A-Z]{2,6})\b")
+
+
+def asked_acronyms(question: str) -> list[str]:
+    """The acronyms the question asks about: the one it asks to spell out, or else every one it uses."""
+    spelled = [a or b for a, b in _ASKED_ACRONYM.findall(question)]
+    return spelled or _ACRONYM.findall(question)
+
+
+def spells_out_asked(question: str) -> bool:
+    """The question asks what an acronym stands for (not merely uses one, as "the IURC presentations" does)."""
+    return bool(_ASKED_ACRONYM.search(question))
+
+
 def defines_acronym(question: str, sentence: str) -> bool:
-    """The sentence spells out an acronym the question asks about: `... Cooperation (IURC)`."""
-    return any(f"({a})" in sentence for a in _ACRONYM.findall(question))
+    """The sentence spells out an acronym the question asks about: `... Cooperation (IURC)`; "In the IURC
+    presentations, what does ITS stand for?" is answered by `... systems (ITS)`, not by the IURC's full name."""
+    return any(f"({a})" in sentence for a in asked_acronyms(question))
 
 
 # Words that open a question with a capital of their own, before a name ("Besides Barcelona, ...").

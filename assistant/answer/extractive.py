@@ -13,8 +13,8 @@ from ..types import Answer, Citation, Passage, Query
 from .constraints import (CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_names, judge, named, parses_kept_in,
                           reports_words_of_asked, times_given)
 from .points import (
-    arrange, audience_emphasis, decontextualise, inherit_from_paragraph, inherit_from_previous, inherit_from_statements,
-    is_home, is_point, pick_distinct, weigh,
+    arrange, audience_emphasis, decontextualise, inherit_from_enumeration, inherit_from_paragraph, inherit_from_previous,
+    inherit_from_statements, is_home, is_point, pick_distinct, weigh, whole_quote,
 )
 from .sentence_store import SentenceStore
 from .verify import untrusted_documents
@@ -495,13 +495,14 @@ class ExtractiveAnswerer:
         weighed = {id(c): weigh(c, list(query.entities)) for c in ranked}
         inherit_from_statements(ranked, weighed, 2 * self.threshold, _is_heading)
         inherit_from_previous(ranked, weighed)
+        inherit_from_enumeration(ranked, weighed)
         inherit_from_paragraph(ranked, weighed, list(query.entities))
         for cand in ranked:
             cand.score = weighed[id(cand)]
         ranked.sort(key=lambda c: (-c.score, c.passage_rank))
         vectors = self.vectors([c.text for c in ranked], keep=True)
         pool = pick_distinct(ranked, vectors, 2 * n, list(query.entities))  # a wider pool lets the audience choose
-        picked = arrange(pool, audience_emphasis(audience or query.audience), n)
+        picked = [whole_quote(c) for c in arrange(pool, audience_emphasis(audience or query.audience), n)]
         answer = compose(question, picked, bullets=True)
         lines = [f"- {decontextualise(c)} [{i}]" for i, c in enumerate(picked, 1)]
         return replace(answer, text="\n".join(lines))

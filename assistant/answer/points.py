@@ -8,6 +8,7 @@ discloses"). The citation keeps the exact quote. The audience decides what comes
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable
 
 from .constraints import named
@@ -78,19 +79,49 @@ def inherit_from_statements(ranked: list[Evidence], scores: dict[int, float], st
 
 
 CARRIED_SHARE = 0.75  # of the score of the sentence before it, that a sentence carrying it on ("He also ...") keeps
-_CARRIES_ON = re.compile(r"(?:He|She|They|It|His|Her|Their|Its)\b")
+_CARRIES_ON = re.compile(r"(?:He|She|They|It|His|Her|Their|Its|Additionally|Moreover|Furthermore|In addition)\b")
 
 
 def inherit_from_previous(ranked: list[Evidence], scores: dict[int, float]) -> None:
     """"Chen invited San Jose to the Expo. He also highlighted the possibility of a sister-city relationship.": a
-    sentence opening on a pronoun says more of what the one before it said, and a point names the pronoun's person
-    (decontextualise), so it keeps a share of that sentence's score."""
+    sentence opening on a pronoun (or "Additionally", "Moreover") says more of what the one before it said, and a point
+    names the pronoun's person (decontextualise), so it keeps a share of that sentence's score."""
     at = {(c.passage.doc_id, _position(c)): c for c in ranked}
     for cand in ranked:
         before = neighbour(cand, -1) if _CARRIES_ON.match(cand.text) else None
         previous = at.get((cand.passage.doc_id, _position(before))) if before is not None else None
         if previous is not None:
             scores[id(cand)] = max(scores[id(cand)], CARRIED_SHARE * scores[id(previous)])
+
+
+# "First, these platforms enable ... Second, this participation reflects ... Third, ...": the items of a list the
+# document counts out, each a point of its own.
+_ENUMERATED = re.compile(r"(First|Second|Third|Fourth|Fifth|Sixth|Finally|Lastly)(?:ly)?,", re.I)
+_LIST_ITEMS = 6  # the longest list walked back to its lead
+
+
+def inherit_from_enumeration(ranked: list[Evidence], scores: dict[int, float]) -> None:
+    """"Kaohsiung's participation in both IURC and GCTF illustrates the significance of multilateral mechanisms.
+    First, ... Second, ... Third, ...": the items of a counted-out list are what the sentence leading it promises
+    (what Kaohsiung gains), though they name neither network; each keeps a share of the lead's score."""
+    at = {(c.passage.doc_id, _position(c)): c for c in ranked}
+    for cand in ranked:
+        if not _ENUMERATED.match(cand.text):
+            continue
+        before = neighbour(cand, -1)
+        for _ in range(_LIST_ITEMS):
+            if before is None or not _ENUMERATED.match(before.text):
+                break
+            before = neighbour(before, -1)
+        lead = at.get((cand.passage.doc_id, _position(before))) if before is not None else None
+        if lead is not None:
+            scores[id(cand)] = max(scores[id(cand)], SECTION_SHARE * lead.score)
+
+
+def list_item(sentence: str) -> str:
+    """Which item of a counted-out list the sentence is ("second"), or ""."""
+    found = _ENUMERATED.match(sentence)
+    return found.group(1).lower() if found else ""
 
 
 PARAGRAPH_SHARE = 0.75  # of the score of the sentence naming the topic's partner, that the facts after it keep
@@ -151,7 +182,8 @@ def pick_distinct(ranked: list[Evidence], vectors, limit: int, topic_names: list
     (names, dates, figures beyond the topic's own) were all in earlier points keeps REPEAT_SHARE of its score, so
     "how Beijing interfered" gets the Maldives case beside Edinburgh, not Edinburgh twice. A point that names
     nothing specific repeats any such point before it: one general claim is enough."""
-    facts = [_facts(c.text, topic_names) or {""} for c in ranked]
+    # The items of a counted-out list say different things by the document's own count.
+    facts = [_facts(c.text, topic_names) or {list_item(c.text)} for c in ranked]
     said: set[str] = set()
     chosen: list[int] = []
     while len(chosen) < limit:
@@ -211,6 +243,26 @@ def arrange(points: list[Evidence], emphasis: str, n: int) -> list[Evidence]:
 
 def _names_a_partner(sentence: str) -> bool:
     return any(label == "GPE" and not is_home(text) for text, label in named(sentence))
+
+
+_QUOTE_OPENS, _QUOTE_CLOSES = "“", "”"
+_QUOTE_SENTENCES = 3  # the longest quotation walked back to its opening
+
+
+def whole_quote(cand: Evidence) -> Evidence:
+    """A point that ends a quotation opened sentences before takes them in, from the one naming the speaker: "We are
+    telling the world what ‘Kaohsiung experience’ means ...”" alone quotes nobody; "As Director-General Chang
+    Yen-ching said, “We want to let the world know ... We are telling the world ...”" is pasteable."""
+    if cand.text.count(_QUOTE_CLOSES) <= cand.text.count(_QUOTE_OPENS):
+        return cand
+    before = cand
+    for _ in range(_QUOTE_SENTENCES):
+        before = neighbour(before, -1)
+        if before is None:
+            return cand
+        if _QUOTE_OPENS in before.text:
+            return replace(cand, start=before.start)
+    return cand
 
 
 def decontextualise(cand: Evidence) -> str:
