@@ -221,3 +221,19 @@ def test_a_point_ending_a_quotation_quotes_it_from_its_speaker(shared_assistant)
     closing = [c.quote for c in answer.citations if "We are telling the world" in c.quote]
     assert closing and all("Director-General Chang Yen-ching said, “We want" in q for q in closing)
     assert all(c.quote in c.passage.text for c in answer.citations)
+
+
+def test_a_paragraph_on_the_topic_carries_on_across_chunks(shared_assistant):
+    """The IURC paragraph runs from the July invitation to the Barcelona event over two chunks: its later facts are
+    points on Kaohsiung's first months in the network though they name no IURC of their own."""
+    answer = shared_assistant.talking_points("Kaohsiung's first months in the IURC", n=3)
+    assert "Barcelona" in answer.text or "130 cities" in answer.text
+
+
+def test_a_paragraph_naming_the_partner_again_keeps_its_story(shared_assistant):
+    """"One such incident dates back to 2013, when Kaohsiung and Male ... A day after the pact was inked, the
+    Maldivian Ministry ... declared that the agreement was invalid": the sentence naming the partner again is the
+    story's next step, not a point on its own merit only."""
+    answer = shared_assistant.talking_points("what the Maldives episode shows about Beijing's reach", n=3)
+    assert "A day after the pact was inked" in answer.text
+

@@ -132,18 +132,35 @@ def inherit_from_paragraph(ranked: list[Evidence], scores: dict[int, float], top
     from both cities ...": on a named partner, the facts a paragraph gives after naming it are the partner's, though
     they call it "both cities" and share no word with the request ("the Kaohsiung–Gdynia relationship")."""
     away = [n for n in topic_names if not is_home(n)]
-    naming = [c for c in ranked if away and entity_coverage(away, c.text) == 1.0]
+    naming = [c for c in ranked if any(entity_coverage([name], c.text) == 1.0 for name in away)]
     for cand in ranked:
-        if cand in naming or not states_a_fact(cand.text, topic_names):
+        if not states_a_fact(cand.text, topic_names):
             continue
-        openers = [scores[id(c)] for c in naming if c.passage is cand.passage and c.start < cand.start
-                   and "\n\n" not in cand.passage.text[c.start : cand.start]]
+        openers = [scores[id(c)] for c in naming if c.passage.doc_id == cand.passage.doc_id
+                   and _position(c) < _position(cand) and "\n\n" not in (_text_between(c, cand, ranked) or "\n\n")]
         if openers:
             scores[id(cand)] = max(scores[id(cand)], PARAGRAPH_SHARE * max(openers))
 
 
 def _position(cand: Evidence) -> int:
     return cand.passage.start + cand.start
+
+
+def _text_between(first: Evidence, then: Evidence, ranked: list[Evidence]) -> str | None:
+    """The document's text from one sentence to a later one, read across the retrieved chunks of its document (a
+    paragraph may be split between two); None where they do not cover it. A gap of more than one character between
+    chunks is the blank line the splitter cut at."""
+    bodies = {c.passage.start: c.passage.text for c in ranked if c.passage.doc_id == first.passage.doc_id}
+    text, at, stop = "", _position(first), _position(then)
+    for start, body in sorted(bodies.items()):
+        if start > at + 1:
+            return None
+        if at < start + len(body):
+            piece = body[max(at - start, 0) : stop - start]
+            text, at = text + piece, max(at, start) + len(piece)
+        if at >= stop:
+            return text
+    return None
 
 
 def _section_end(statement: Evidence, ranked: list[Evidence], is_break: Callable[[str], bool]) -> int:
