@@ -727,16 +727,19 @@ _QUOTED_TITLE = re.compile(r"[“\"]([A-Z][^”\"]{2,80}?)[,.]?[”\"]")  # capi
 _ASKS_TITLE = re.compile(r"\b(?:the|its|their) titles? of\b|\bwhat (?:is|was) (?:the|its|their) title\b", re.I)
 
 
+_NAME_NOUNS = ("name", "names", "title", "titles")
+
+
 @lru_cache(maxsize=256)
 def _named_thing(question: str) -> str:
     """The kind of thing whose name is asked: "forum" in "the name of the art forum", "What's the forum called?"
     ("" for a person, whose name holds no title)."""
     doc, thing = nlp()(question), None
     for token in doc:
-        if token.dep_ == "pobj" and token.head.lower_ == "of" and token.head.head.lower_ in ("name", "names", "title", "titles"):
+        if token.dep_ == "pobj" and token.head.lower_ == "of" and token.head.head.lower_ in _NAME_NOUNS:
             thing = token
-        elif thing is None and token.dep_ in ("nsubj", "nsubjpass") and token.pos_ == "NOUN" and token.lower_ not in (
-                "name", "names", "title", "titles"):
+        elif (thing is None and token.dep_ in ("nsubj", "nsubjpass") and token.pos_ == "NOUN"
+              and token.lower_ not in _NAME_NOUNS):
             thing = token
     return "" if thing is None or thing.lower_ in PERSON_NOUNS else re.escape(thing.lemma_.lower())
 

@@ -617,8 +617,9 @@ def _clauses_asked(part: Query, quote: str) -> str:
     """The run of the quote's clauses that fills the part's slot with the most of the part's words for its length
     (a verbatim piece of the quote; the answer marks it with ellipses). A person is kept by their full name where
     the quote gives it ("Deputy Mayor Lo Ta-sheng", not the "Lo emphasized" after it)."""
-    starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(quote)]
-    ends = [m.start() for m in _CLAUSE_BREAK.finditer(quote)] + [len(quote)]
+    breaks = list(_CLAUSE_BREAK.finditer(quote))
+    starts = [0] + [m.end() for m in breaks]
+    ends = [m.start() for m in breaks] + [len(quote)]
     asked = {w for w in part.predicate if not is_home(w)}  # "Kaohsiung" is in every clause's document
     full_names = [n for n, label in named(quote) if label == "PERSON" and len(n.split()) > 1]
     best, best_key = quote, None

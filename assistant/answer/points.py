@@ -86,10 +86,10 @@ def inherit_from_previous(ranked: list[Evidence], scores: dict[int, float]) -> N
     """"Chen invited San Jose to the Expo. He also highlighted the possibility of a sister-city relationship.": a
     sentence opening on a pronoun (or "Additionally", "Moreover") says more of what the one before it said, and a point
     names the pronoun's person (decontextualise), so it keeps a share of that sentence's score."""
-    at = {(c.passage.doc_id, _position(c)): c for c in ranked}
+    at = _by_position(ranked)
     for cand in ranked:
         before = neighbour(cand, -1) if _CARRIES_ON.match(cand.text) else None
-        previous = at.get((cand.passage.doc_id, _position(before))) if before is not None else None
+        previous = at.get(_place(before)) if before is not None else None
         if previous is not None:
             scores[id(cand)] = max(scores[id(cand)], CARRIED_SHARE * scores[id(previous)])
 
@@ -104,7 +104,7 @@ def inherit_from_enumeration(ranked: list[Evidence], scores: dict[int, float]) -
     """"Kaohsiung's participation in both IURC and GCTF illustrates the significance of multilateral mechanisms.
     First, ... Second, ... Third, ...": the items of a counted-out list are what the sentence leading it promises
     (what Kaohsiung gains), though they name neither network; each keeps a share of the lead's score."""
-    at = {(c.passage.doc_id, _position(c)): c for c in ranked}
+    at = _by_position(ranked)
     for cand in ranked:
         if not _ENUMERATED.match(cand.text):
             continue
@@ -113,7 +113,7 @@ def inherit_from_enumeration(ranked: list[Evidence], scores: dict[int, float]) -
             if before is None or not _ENUMERATED.match(before.text):
                 break
             before = neighbour(before, -1)
-        lead = at.get((cand.passage.doc_id, _position(before))) if before is not None else None
+        lead = at.get(_place(before)) if before is not None else None
         if lead is not None:
             scores[id(cand)] = max(scores[id(cand)], SECTION_SHARE * lead.score)
 
@@ -144,6 +144,16 @@ def inherit_from_paragraph(ranked: list[Evidence], scores: dict[int, float], top
 
 def _position(cand: Evidence) -> int:
     return cand.passage.start + cand.start
+
+
+def _place(cand: Evidence) -> tuple[str, int]:
+    """Where a sentence stands in its document: the same sentence read from two chunks stands in one place."""
+    return cand.passage.doc_id, _position(cand)
+
+
+def _by_position(ranked: list[Evidence]) -> dict[tuple[str, int], Evidence]:
+    """The ranked sentences by where they stand, to find a neighbour among them."""
+    return {_place(c): c for c in ranked}
 
 
 def _text_between(first: Evidence, then: Evidence, ranked: list[Evidence]) -> str | None:
