@@ -237,3 +237,11 @@ def test_a_paragraph_naming_the_partner_again_keeps_its_story(shared_assistant):
     answer = shared_assistant.talking_points("what the Maldives episode shows about Beijing's reach", n=3)
     assert "A day after the pact was inked" in answer.text
 
+
+
+def test_a_point_is_read_with_its_own_paragraph_not_the_next(shared_assistant):
+    """"... Kaohsiung also served as a naval base for the U.S. military" ends the paragraph before the one on TSMC's
+    chip base: on Kaohsiung as a semiconductor hub it is no point, though the next paragraph's words surround it in
+    the chunk."""
+    answer = shared_assistant.talking_points("Kaohsiung as a semiconductor hub", n=3)
+    assert "TSMC" in answer.text and "naval base" not in answer.text

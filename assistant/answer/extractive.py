@@ -273,7 +273,7 @@ class ExtractiveAnswerer:
         entities = tuple(self._documents_name(e) for e in query.entities)
         return query if entities == query.entities else replace(query, entities=entities)
 
-    def score(self, query: Query, passages: list[Passage]) -> list[Evidence]:
+    def score(self, query: Query, passages: list[Passage], within_paragraph: bool = False) -> list[Evidence]:
         """Every distinct sentence of the passages, scored and sorted best first.
 
         The score asks three things: does the sentence say what the question asks about (IDF-weighted
@@ -282,7 +282,7 @@ class ExtractiveAnswerer:
         """
         question, standalone = query.english, query.standalone
         untrusted = untrusted_documents(passages)  # an instruction is never evidence, on this path as on the LLM's
-        candidates = _sentences([p for p in passages if p.doc_id not in untrusted])
+        candidates = _sentences([p for p in passages if p.doc_id not in untrusted], within_paragraph)
         if not candidates:
             return []
         idf: IdfTable = self.idf_source()
@@ -484,7 +484,8 @@ class ExtractiveAnswerer:
         question = query.english
         n = requested_count(question, default_n)
         # Scored against the topic: "Draft three talking points ... for a council briefing" asks nothing of the sources.
-        ranked = [c for c in self.score(replace(query, english=query.topic or question), passages) if is_point(c)]
+        ranked = [c for c in self.score(replace(query, english=query.topic or question), passages, within_paragraph=True)
+                  if is_point(c)]
         # Points on a named topic ("the Kaohsiung–Gdynia partnership") need sentences about all of it, not the
         # request's words: one naming all of it may score below one sharing a word ("relationships"); a topic the
         # documents do not name gets none.
@@ -701,8 +702,10 @@ def _asked_thing(query: Query) -> set[str]:
     return set(terms(query.focus)) or (set(terms(query.english.split()[-1])) if query.terse else set())
 
 
-def _sentences(passages: list[Passage]) -> list[Evidence]:
-    """Distinct sentences of the passages (first occurrence wins), each with its neighbours as context."""
+def _sentences(passages: list[Passage], within_paragraph: bool = False) -> list[Evidence]:
+    """Distinct sentences of the passages (first occurrence wins), each with its neighbours as context; with
+    `within_paragraph`, only the neighbours of its own paragraph (a talking point stands on its paragraph: the naval
+    base that closes one is no point on the chip base that opens the next)."""
     seen: set[str] = set()
     out: list[Evidence] = []
     documents: dict[str, str] = {}
@@ -719,6 +722,10 @@ def _sentences(passages: list[Passage]) -> list[Evidence]:
             before = passage.text[spans[i - 1][0] : spans[i - 1][1]] if i > 0 else ""
             after = passage.text[spans[i + 1][0] : spans[i + 1][1]] if i + 1 < len(spans) else ""
             if _is_heading(after):  # the next section's title labels what follows, not this sentence
+                after = ""
+            if within_paragraph and i > 0 and "\n\n" in passage.text[spans[i - 1][1] : start]:
+                before = ""
+            if within_paragraph and i + 1 < len(spans) and "\n\n" in passage.text[end : spans[i + 1][0]]:
                 after = ""
             out.append(Evidence(passage_rank=rank, passage=passage, start=start, end=end, context=f"{before} {after}",
                                 document=documents[passage.doc_id]))
