@@ -577,3 +577,21 @@ def test_what_the_source_says_is_no_event_of_its_own(question):
 def test_a_number_inside_a_name_is_no_stated_figure():
     assert understand("When did the Pier 2 Artist in Residence programme begin?").numbers == ()
     assert understand("Does Kaohsiung have 45 sister cities?").numbers == ("45",)
+
+
+def test_a_title_modifying_another_noun_asks_for_no_one():
+    """"The Taiwanese representative office" is an office: a sentence naming the office without a representative
+    answers it."""
+    assert not understand("What goals did the Taiwanese representative office in Oslo attribute to the trip?").roles
+    assert [r.title for r in understand("What did Oslo Mayor Lars Berg say?").roles] == ["mayor"]
+
+
+@pytest.mark.parametrize("question, status", [
+    # The question gives the title the department the sentence gives it, and the sentence names Oslo.
+    ("Who is Oslo's Director of Cultural Affairs, who welcomed the delegation?", "ok"),
+    ("Who is Bergen's Director of Cultural Affairs?", "missing"),  # another city's director
+])
+def test_a_title_owned_by_a_department_the_question_names_too(question, status):
+    sentence = "The delegation was welcomed by Oslo Mayor Lars Berg and Director of Cultural Affairs Ida Holm."
+    verdict = judge(understand(question), _sentence(sentence))
+    assert verdict.status == status, verdict.reason

@@ -35,6 +35,14 @@ def test_a_contradicted_premise_is_corrected_with_what_the_documents_say(shared_
     assert truth in answer.citations[0].quote and answer.citations[0].quote in answer.citations[0].passage.text
 
 
+def test_no_correction_where_a_better_sentence_fits_the_question(shared_assistant):
+    """"... the Taiwanese representative office in San Francisco": the office's own sentence fits, if too faintly to
+    quote; the San Jose visit's sentence does not contradict the question's San Francisco, it is about another thing."""
+    answer = shared_assistant.ask("What goals did the Taiwanese representative office in San Francisco attribute to "
+                                  "the mayor's trip to California?")
+    assert not answer.corrected and "not San Francisco" not in answer.text
+
+
 @pytest.mark.parametrize("question", [
     "Which semiconductor topics did the delegation discuss in Rotterdam?",      # a city the documents never name
     "Who is the deputy mayor of Dresden?",                                      # a role never given

@@ -20,7 +20,7 @@ from ..question import (
     SHARE_ASKED, SUBSET_ASKED, YEAR, nlp,
 )
 from ..text import COUNTRY_ALIASES, COUNTRY_NAMES, DEMONYMS, STOPWORDS, fold_accents, meets_qualifier, stem, terms, words
-from ..types import Query
+from ..types import Query, Role
 from .evidence import (
     Evidence, asked_acronyms, coverage, dated_years, defines_acronym, entity_coverage, has_answer_type, neighbour,
     paragraph_so_far, referred_names, running_time, spells_out_asked,
@@ -409,10 +409,18 @@ def _roles(query: Query, sentence: str, window: str, document: str) -> Verdict:
         if not same:
             return Verdict(CONFLICT, f"a different {role.title}")
         if role.owner and not any(not owner or any(_same_name(role.owner, word) for word in owner.split())
-                                  for owner in same):
+                                  or _titled_as_asked(role, owner, query.english, sentence) for owner in same):
             # Another city's mayor does not contradict the question: it is about someone else.
             return Verdict(MISSING, f"the {role.title} of another place")
     return Verdict(OK)
+
+
+def _titled_as_asked(role: Role, owner: str, question: str, sentence: str) -> bool:
+    """"San Jose's Director of International Affairs": the sentence's "San Jose Mayor Matt Mahan and Director of
+    International Affairs Joseph Hedges" gives the title the department the question gives it, and names San Jose."""
+    department = " ".join(owner.split()[:2])
+    return bool(re.search(rf"\b{re.escape(role.title)}\s+of\s+(?:the\s+)?{re.escape(department)}\b", question, re.I)) \
+        and entity_coverage([role.owner], sentence) == 1.0
 
 
 # Owners whose belongings are told apart by a sentence naming someone else: a place's or an organisation's; a

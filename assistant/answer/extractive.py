@@ -248,7 +248,8 @@ class ExtractiveAnswerer:
         # A contradiction of the question's own subject is strong evidence even when it scores a little less.
         conflict = next(((c, v) for c, v in judged if v.status == CONFLICT and c.score >= CONFLICT_SHARE * threshold),
                         None)
-        if conflict is not None:
+        # ... but not below a sentence that fits the question: the documents do say it there, if too faintly to quote.
+        if conflict is not None and not (fitting and fitting[0][0].score > conflict[0].score):
             return correction(query, *conflict)
         return Answer(text=ABSTAIN_TEXT, abstained=True, question=query.english)
 
