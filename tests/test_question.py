@@ -595,3 +595,13 @@ def test_a_title_owned_by_a_department_the_question_names_too(question, status):
     sentence = "The delegation was welcomed by Oslo Mayor Lars Berg and Director of Cultural Affairs Ida Holm."
     verdict = judge(understand(question), _sentence(sentence))
     assert verdict.status == status, verdict.reason
+
+
+@pytest.mark.parametrize("question, status", [
+    ("How many sister-school ties does Bergen have?", "missing"),  # Oslo's ties, not Bergen's
+    ("How many sister-school ties does Oslo have?", "ok"),
+])
+def test_a_count_had_by_another_city_is_not_the_asked_citys(question, status):
+    text = "Oslo has 45 sister cities, second only to Bergen's 53. To this point, Oslo has created 220 sister-school ties."
+    verdict = judge(understand(question), _sentence_in(text, "To this point"))
+    assert verdict.status == status, verdict.reason

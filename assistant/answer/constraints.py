@@ -433,11 +433,14 @@ _LED_BY_A_PERSON = frozenset("delegation delegations team teams entourage trip t
 def _possessions(query: Query, sentence: str) -> Verdict:
     """"Taipei's growing visibility" is not reported by a sentence on "Kaohsiung's growing visibility": a thing the
     question gives one owner is missing where the sentence gives it another."""
-    owned = _owned_things(query.english) + (_search_box_owned(query.english, query.entities) if query.terse else ())
+    owned = _owned_things(query.english) + _had_things(query.english) + (
+        _search_box_owned(query.english, query.entities) if query.terse else ())
     for owner, owner_label, thing in owned:
         if thing in ROLE_TITLES | ROLE_MODIFIERS:  # "Gdynia's deputy mayor": whose title, the role check reads
             continue
-        for other, label, same in _owned_things(sentence):
+        # "Kaohsiung has 45 ... partnerships, second only to Taipei's 53 partners" gives Taipei's count too.
+        had = () if _names(owner, sentence) else _had_things(sentence)
+        for other, label, same in _owned_things(sentence) + had:
             if same == thing and label in _OWNER_LABELS and not _same_name(owner, other):
                 return Verdict(MISSING, f"{other}'s {thing}, not {owner}'s")
         # "Coldplay's concerts" and a sentence on "the concert series" of "the K-pop group Blackpink" beside one
@@ -499,6 +502,28 @@ def _owned_things(text: str) -> tuple[tuple[str, str, str], ...]:
         entity = next((e for e in doc.ents if e.start <= owner_token.i < e.end), None)
         owner = entity.text if entity is not None else owner_token.text
         out.append((re.sub(r"['’]s$", "", owner), entity.label_ if entity is not None else "", thing.lemma_.lower()))
+    return tuple(out)
+
+
+_HAVING = frozenset("have create sign establish build".split())
+
+
+@lru_cache(maxsize=1024)
+def _had_things(text: str) -> tuple[tuple[str, str, str], ...]:
+    """(owner, its entity label, lemma of the thing) for each "X has (created) ... things": "How many sister-school
+    ties does Taipei have?" asks for Taipei's, which "Kaohsiung has created 220 sister-school ties" are not."""
+    doc = nlp()(text)
+    out = []
+    for verb in doc:
+        if verb.lemma_.lower() not in _HAVING:
+            continue
+        subject = next((c for c in verb.children if c.dep_ == "nsubj" and c.pos_ == "PROPN"), None)
+        thing = next((c for c in verb.children if c.dep_ == "dobj" and c.pos_ == "NOUN"), None)
+        if subject is None or thing is None:
+            continue
+        entity = next((e for e in doc.ents if e.start <= subject.i < e.end), None)
+        out.append((entity.text if entity is not None else subject.text, entity.label_ if entity is not None else "",
+                    thing.lemma_.lower()))
     return tuple(out)
 
 
