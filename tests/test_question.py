@@ -605,3 +605,13 @@ def test_a_count_had_by_another_city_is_not_the_asked_citys(question, status):
     text = "Oslo has 45 sister cities, second only to Bergen's 53. To this point, Oslo has created 220 sister-school ties."
     verdict = judge(understand(question), _sentence_in(text, "To this point"))
     assert verdict.status == status, verdict.reason
+
+
+@pytest.mark.parametrize("question, status", [
+    ("What was the ticket price for the Oslo concerts?", "missing"),  # a revenue is no price
+    ("How much tourism revenue did the Oslo concerts generate?", "ok"),
+])
+def test_an_amount_of_another_kind_does_not_answer(question, status):
+    sentence = "The Oslo concerts generated over NT$300 million in tourism revenue."
+    verdict = judge(understand(question), _sentence(sentence))
+    assert verdict.status == status, verdict.reason

@@ -93,6 +93,7 @@ def judge(query: Query, cand: Evidence) -> Verdict:
         lambda: _office_elsewhere(query, cand.text),
         lambda: _holder_swapped(query, cand.text, cand.document or cand.passage.text),
         lambda: _possessions(query, cand.text),
+        lambda: _money_kind(query, cand.text),
     )
     for check in checks:
         verdict = check()
@@ -428,6 +429,28 @@ def _titled_as_asked(role: Role, owner: str, question: str, sentence: str) -> bo
 # Kaohsiung's delegation).
 _OWNER_LABELS = frozenset({"GPE", "ORG", "NORP", "LOC", "FAC"})
 _LED_BY_A_PERSON = frozenset("delegation delegations team teams entourage trip trips visit visits administration".split())
+
+
+# Kinds of amount: a ticket price is not what a concert series brought in, nor a budget what was invested.
+_MONEY_KINDS = {
+    "price": r"prices?|priced|costs?|fees?|fares?|charges?",
+    "revenue": r"revenues?|income|sales|earnings|takings|brought\s+in|generated",
+    "investment": r"invest\w*",
+    "budget": r"budgets?|funding|spending|spent|grants?",
+    "profit": r"profits?",
+}
+
+
+def _money_kind(query: Query, sentence: str) -> Verdict:
+    """"What was the ticket price for Blackpink's concerts?": a sentence giving the concerts' tourism revenue names
+    another kind of amount, and no price."""
+    if query.answer_type != "money":
+        return Verdict(OK)
+    asked = {kind for kind, forms in _MONEY_KINDS.items() if re.search(rf"\b(?:{forms})\b", query.english, re.I)}
+    given = {kind for kind, forms in _MONEY_KINDS.items() if re.search(rf"\b(?:{forms})\b", sentence, re.I)}
+    if asked and given and not asked & given:
+        return Verdict(MISSING, f"gives {sorted(given)[0]}, not {sorted(asked)[0]}")
+    return Verdict(OK)
 
 
 def _possessions(query: Query, sentence: str) -> Verdict:
