@@ -573,7 +573,8 @@ def _roles(doc: "Doc", turns: list[dict], stated: tuple[str, ...]) -> tuple[Role
             continue
         if token.dep_ == "poss" and token.head.lower_ in PERSON_NOUNS:
             continue  # "the mayor's deputies" are asked for, not the mayor
-        if token.head.pos_ == "NOUN" and (token.dep_ == "amod" or (token.dep_ == "compound" and token.head.lower_ in ORG_NOUNS)):
+        if token.head.pos_ == "NOUN" and (token.dep_ == "amod"
+                                          or (token.dep_ == "compound" and token.head.lower_ in ORG_NOUNS)):
             continue  # "the Taiwanese representative office" is an office, not a representative
         owner = _owner(token)
         if not owner and _points_back(token):  # only then is the last answer parsed

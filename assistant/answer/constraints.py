@@ -13,7 +13,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ..question import (
     MONTHS, NAMED_KINDS, NUMBER_WORDS, ORDINALS, ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS, ROLE_MODIFIERS, ROLE_TITLES,
@@ -26,6 +26,9 @@ from .evidence import (
     paragraph_so_far, referred_names, running_time, spells_out_asked,
 )
 from .sentence_store import SentenceStore
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
 
 OK, MISSING, CONFLICT = "ok", "missing", "conflict"
 _ORDINAL_WORDS = {n: word for word, n in ORDINALS.items()}
@@ -446,11 +449,14 @@ def _money_kind(query: Query, sentence: str) -> Verdict:
     another kind of amount, and no price."""
     if query.answer_type != "money":
         return Verdict(OK)
-    asked = {kind for kind, forms in _MONEY_KINDS.items() if re.search(rf"\b(?:{forms})\b", query.english, re.I)}
-    given = {kind for kind, forms in _MONEY_KINDS.items() if re.search(rf"\b(?:{forms})\b", sentence, re.I)}
+    asked, given = _amount_kinds(query.english), _amount_kinds(sentence)
     if asked and given and not asked & given:
         return Verdict(MISSING, f"gives {sorted(given)[0]}, not {sorted(asked)[0]}")
     return Verdict(OK)
+
+
+def _amount_kinds(text: str) -> set[str]:
+    return {kind for kind, forms in _MONEY_KINDS.items() if re.search(rf"\b(?:{forms})\b", text, re.I)}
 
 
 def _possessions(query: Query, sentence: str) -> Verdict:
@@ -522,10 +528,15 @@ def _owned_things(text: str) -> tuple[tuple[str, str, str], ...]:
         if thing is None or any(t.is_punct and t.text != "-" or t.pos_ in ("AUX", "ADP", "CCONJ")
                                 for t in doc[token.i + 1 : thing.i]):  # "Coldplay's two-day concert series"
             continue
-        entity = next((e for e in doc.ents if e.start <= owner_token.i < e.end), None)
-        owner = entity.text if entity is not None else owner_token.text
-        out.append((re.sub(r"['’]s$", "", owner), entity.label_ if entity is not None else "", thing.lemma_.lower()))
+        owner, label = _name_of(doc, owner_token)
+        out.append((re.sub(r"['’]s$", "", owner), label, thing.lemma_.lower()))
     return tuple(out)
+
+
+def _name_of(doc: "Doc", token: "Token") -> tuple[str, str]:
+    """The named entity a proper noun is part of, with its label ("San Jose", "GPE"); the word alone otherwise."""
+    entity = next((e for e in doc.ents if e.start <= token.i < e.end), None)
+    return (entity.text, entity.label_) if entity is not None else (token.text, "")
 
 
 _HAVING = frozenset("have create sign establish build".split())
@@ -544,9 +555,7 @@ def _had_things(text: str) -> tuple[tuple[str, str, str], ...]:
         thing = next((c for c in verb.children if c.dep_ == "dobj" and c.pos_ == "NOUN"), None)
         if subject is None or thing is None:
             continue
-        entity = next((e for e in doc.ents if e.start <= subject.i < e.end), None)
-        out.append((entity.text if entity is not None else subject.text, entity.label_ if entity is not None else "",
-                    thing.lemma_.lower()))
+        out.append((*_name_of(doc, subject), thing.lemma_.lower()))
     return tuple(out)
 
 
