@@ -537,7 +537,9 @@ def _answer_type(doc: "Doc", focus: str) -> str:
         return "duration"
     if re.search(r"\bhow \w+ an? \w+", text):
         return "description"  # "How big a player is Dresden?" asks what kind of player, not a number
-    if re.search(r"\bhow (many|old|far|big|large)\b|\b(count|number of|population|pop|percent|tally)\b|" + SHARE_ASKED, text):
+    # "pop" is a search box's population, but not the "pop" of "K-pop"; "what population figure" asks a number
+    if re.search(r"\bhow (many|old|far|big|large)\b|\b(count|number of|population|percent|tally)\b|(?<!-)\bpop\b"
+                 r"|\b(?:what|which) (?:\w+ )?figures?\b|" + SHARE_ASKED, text):
         return "number"
     if re.search(r"^\W*(?:(?!\b(?:what|which|who|whom|whose|where|why|how)\b).)*\bwhen\b|\b(what|which|exact|precise) (year|date|month|day)s?\b"
                  r"|(?<!over the )(?<!in recent )(?<!for )(?<!over )\b(year|date|month|since)s?\W*$", text):

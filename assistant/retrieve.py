@@ -52,6 +52,7 @@ def standalone_question(question: str, history: list[dict] | None, max_turns: in
 
 
 _COUNTRY_TERMS = {stem(adjective): terms(country) for adjective, country in DEMONYMS.items()}
+_LIVING_THERE, _POPULATION = set(terms("people live")), terms("population")
 
 
 class LexicalIndex:
@@ -65,12 +66,15 @@ class LexicalIndex:
 
     def expand(self, query_terms: list[str]) -> list[str]:
         """Terse queries abbreviate ("pop", "gov", "tech"): add the corpus terms a short stub begins.
-        A nationality also asks for its country ("German cities": Dresden, Germany)."""
+        A nationality also asks for its country ("German cities": Dresden, Germany), and the people living in a
+        place for its population."""
         extra = []
         for term in query_terms:
             extra += _COUNTRY_TERMS.get(term, [])
             if 3 <= len(term) <= 4 and term.isalpha():
                 extra += [v for v in self.vocabulary if v.startswith(term) and v != term][:3]
+        if _LIVING_THERE <= set(query_terms) or "inhabit" in query_terms:
+            extra += _POPULATION  # "How many people live in Kaohsiung?" asks for its population
         return query_terms + extra
 
     def search(self, query: str, n: int) -> list[tuple[Chunk, float]]:

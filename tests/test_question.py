@@ -615,3 +615,23 @@ def test_an_amount_of_another_kind_does_not_answer(question, status):
     sentence = "The Oslo concerts generated over NT$300 million in tourism revenue."
     verdict = judge(understand(question), _sentence(sentence))
     assert verdict.status == status, verdict.reason
+
+
+@pytest.mark.parametrize("question, status", [
+    ("How many people live in Oslo?", "ok"),  # a population counts the people living there
+    ("What population figure is given for Oslo?", "ok"),  # the figure counts what modifies it
+    ("What visitor figure is given for Oslo?", "missing"),  # residents are no visitors
+])
+def test_a_population_counts_the_people_living_there(question, status):
+    sentence = "Located in southern Norway, Oslo is the country's largest city with a population of 0.7 million."
+    verdict = judge(understand(question), _sentence(sentence))
+    assert verdict.status == status, verdict.reason
+
+
+def test_a_group_named_after_its_kind_is_a_name_of_that_kind():
+    """"the K-pop group Blackpink": the tagger may miss the name, the noun before it says what it is; and the "pop"
+    of "K-pop" asks for no population."""
+    query = understand("Which K-pop group played Oslo Stadium?")
+    assert query.answer_type == "organisation"
+    sentence = "Coverage of the tour by the K-pop group Blackpink said the concerts at Oslo Stadium sold out."
+    assert judge(query, _sentence(sentence)).status == "ok"

@@ -241,6 +241,15 @@ def test_a_two_part_question_gets_both_parts(shared_assistant):
     assert len(answer.text.split()) <= 80 and [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 
+@pytest.mark.parametrize("question", [
+    # The first part finds no sentence alone; decided whole, the answer must still hold one that fits each part.
+    "What was the ticket price for the Blackpink concerts, and how much tourism revenue did they generate?",
+    "What did the Dresden MOU cost, and which city signed it with Kaohsiung?",
+])
+def test_a_part_left_unanswered_leaves_the_question_unanswered(shared_assistant, question):
+    assert shared_assistant.ask(question).abstained
+
+
 def test_each_part_is_answered_from_its_own_passages(shared_assistant):
     """The two parts are about two events in different sections: each part's best passages are read too."""
     answer = shared_assistant.ask("How many cities and regions did the delegation meet in Barcelona, and how many "

@@ -776,7 +776,7 @@ def _slot(query: Query, sentence: str) -> Verdict:
         elif kind == "number":  # a year or a date's day is not a count ("In October 2024, ..." holds no number)
             found = [m for m in found if not YEAR.fullmatch(m.group()) and not _in_a_name(sentence, m)]
             if not _counts_focus(query, sentence, found):
-                return Verdict(MISSING, f"does not count {query.focus}")
+                return Verdict(MISSING, f"does not count {_counted_noun(query)[0]}")
             if SUBSET_ASKED.search(query.english) and not all(_names(e, sentence) for e in query.entities):
                 # "How many of those are with schools in Orange County?": a count of all of them is not the answer.
                 return Verdict(MISSING, f"does not count those of {query.entities[0]}")
@@ -839,15 +839,23 @@ def _in_a_name(sentence: str, number: re.Match) -> bool:
 def _counts_focus(query: Query, sentence: str, numbers: list[re.Match]) -> bool:
     """"How many students ...?" is not answered by "220 sister-school ties": the counted noun must sit beside
     one of the sentence's `numbers`."""
-    focus = query.focus.lower()
-    if not focus or focus in ("times", "much", "many") or not focus.isalpha() or query.language == "zh" or query.parts:
+    focus, modifiers = _counted_noun(query)
+    if not focus or focus in ("times", "much", "many") or focus in _FIGURE_NOUNS or not focus.isalpha() or (
+            query.language == "zh" or query.parts):
         return True  # a two-part question's focus may belong to the other part
     nouns = _HEADCOUNT if focus in _HEADCOUNT else (focus,)  # "how many people": visitors are people too
     counted = {stem(noun) for noun in nouns}  # exact stems: "countries" is not "County"
-    narrowed = {stem(m) for m in query.modifiers}  # "member cities" are not "dozens of cities"
+    narrowed = {stem(m) for m in modifiers}  # "member cities" are not "dozens of cities"
     return any(counted & phrase and narrowed <= phrase for phrase in (_counted_by(sentence, m) for m in numbers))
 
 
+def _counted_noun(query: Query) -> tuple[str, tuple[str, ...]]:
+    """The noun a count is asked of, with its modifiers: "What population figure ...?" counts the population."""
+    focus, modifiers = query.focus.lower(), query.modifiers
+    return (modifiers[-1], modifiers[:-1]) if focus in _FIGURE_NOUNS and modifiers else (focus, modifiers)
+
+
+_FIGURE_NOUNS = frozenset("figure figures number numbers total tally count".split())
 _QUANTITY = frozenset("percent cent thousand thousands million millions billion hundred hundreds dozen dozens".split())
 
 
@@ -863,7 +871,13 @@ def _counted_by(sentence: str, number: re.Match) -> set[str]:
         if word.lower() in STOPWORDS and not joins:
             break
         phrase.append(word)
+    if _POPULATION.search(sentence[: number.start()]):  # "a population of 2.7 million" counts the people living there
+        phrase += _RESIDENTS
     return {stem(w) for w in words(" ".join(phrase).replace("-", " "))}
+
+
+_POPULATION = re.compile(r"\bpopulation\s+of\s+(?:about\s+|around\s+|over\s+|nearly\s+|some\s+)?$", re.I)
+_RESIDENTS = ["people", "residents", "inhabitants", "population"]
 
 
 _HEADCOUNT = frozenset("""people persons visitors participants attendees tourists guests delegates residents members
@@ -889,6 +903,9 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
         kinds_end = [m.end() for m in _KIND_NOUN.finditer(sentence)]
         names = [n for n in names if not any(re.match(rf"{re.escape(n)}\b", sentence[end:], re.I) for end in kinds_end)]
         names += re.findall(r"\([\u4e00-\u9fff]{2,4}\)", sentence)
+    if kind == "organisation" and query.focus.isalpha():
+        # "Which K-pop group ...?": "the K-pop group Blackpink" names one, if the tagger does not.
+        names += re.findall(rf"\b{query.focus}\s+([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)", sentence)
     foreign = any(q in DEMONYMS and DEMONYMS[q] != "taiwan" for q in query.qualifiers)  # "Which European city"
     # A country ("Dresden, Germany", "the Baltic coast of Poland") is no city an event was held in, nor a foreign one.
     if query.focus in _SETTLEMENTS and (foreign or re.search(r"\b(?:in|at) (?:which|what)\b", asked)):

@@ -142,7 +142,14 @@ class ExtractiveAnswerer:
             if each is not None:
                 return cite(query.english, each)
         if any(a.abstained for a in answers):
-            return self.decide(query, self.judged(query, passages, floor), threshold)
+            # Decided whole, the answer must still hold, for each part that found none alone, a sentence meeting
+            # that part's every constraint: "How many people live in Kaohsiung, and which shipping route passes
+            # through the area?" is not answered by the shipping route alone.
+            whole = self.decide(query, self.judged(query, passages, floor), threshold)
+            unanswered = [part for part, a in zip((first, second), answers) if a.abstained]
+            if whole.abstained or all(self._cites_fitting(part, whole, passages, floor) for part in unanswered):
+                return whole
+            return Answer(text=ABSTAIN_TEXT, abstained=True, question=query.english)
         if _answers_too(replace(second, standalone=query.english), answers[0], answers[1]):  # "... in 2013" answers both
             return replace(answers[0], question=query.english)
         return self._joined(query, [first, second], answers)
@@ -160,6 +167,11 @@ class ExtractiveAnswerer:
         if any(a.abstained for a in answers):
             return Answer(text=ABSTAIN_TEXT, abstained=True, question=query.english)
         return self._joined(query, parts, answers)
+
+    def _cites_fitting(self, query: Query, answer: Answer, passages: list[Passage], floor: float) -> bool:
+        """The answer cites a sentence that meets every constraint of `query`, however low it scores."""
+        fitting = [c.text for c, v in self.judged(query, passages, floor) if v.status == OK]
+        return any(quote in text or text in quote for quote in (c.quote for c in answer.citations) for text in fitting)
 
     def _joined(self, query: Query, parts: list[Query], answers: list[Answer]) -> Answer:
         """Each part's essential sentence, whatever the budget (a part left out is a question unanswered), then the
