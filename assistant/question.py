@@ -138,10 +138,15 @@ _REQUEST = re.compile(r"\bin\s+(?:\w+\s+)?(?:points|bullets)\b|"
                       r"\b(?:talking|key|bullet|main)[ -]points?\b|\b(?:\d+|" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 
 
+# A request's sentences end at a stop, but not at the stops of "U.S." or "U.K." ("for a visiting U.S. congressional
+# delegation on ...").
+_REQUEST_SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<![A-Z]\.[A-Z]\.)\s+")
+
+
 def points_topic(request: str) -> str:
     """What a drafting request is about: "Draft three talking points on the Kaohsiung–Gdynia partnership for a
     council briefing" -> "the Kaohsiung–Gdynia partnership". A bare topic comes back as it is."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", request.strip()) if s]
+    sentences = [s for s in _REQUEST_SENTENCE_BREAK.split(request.strip()) if s]
     asking = next((s for s in sentences if _POINTS.search(s) or _topic_mark(s)), request.strip())
     mark = _topic_mark(asking)
     topic = asking[mark.end():] if mark else _REQUEST.sub(" ", asking)
@@ -159,7 +164,7 @@ _A_RELATIONSHIP = re.compile(r"\b(?:relationship|partnership|ties|tie-up|coopera
 def _with_request_names(topic: str, request: str) -> str:
     """A topic that names nothing beyond Kaohsiung takes the names of the sentences around the request: "I'm briefing
     a Dresden city councillor ... Give me talking points on why the partnership makes sense" is about Dresden's."""
-    sentences = re.split(r"(?<=[.!?])\s+", request.strip())
+    sentences = _REQUEST_SENTENCE_BREAK.split(request.strip())
     setting = " ".join(s for s in sentences if topic not in s)  # the sentences around the request, not its frame
     if _A_RELATIONSHIP.search(topic):
         # "... for San Jose council members on taking the relationship with Kaohsiung further": a relationship whose
@@ -538,7 +543,8 @@ def _answer_type(doc: "Doc", focus: str) -> str:
     if re.search(r"\bhow \w+ an? \w+", text):
         return "description"  # "How big a player is Dresden?" asks what kind of player, not a number
     # "pop" is a search box's population, but not the "pop" of "K-pop"; "what population figure" asks a number
-    if re.search(r"\bhow (many|old|far|big|large)\b|\b(count|number of|population|percent|tally)\b|(?<!-)\bpop\b"
+    if re.search(r"\bhow (many|old|far|big|large)\b|\b(count|number of|population|percent|tally|attendance|turnout|"
+                 r"headcount)\b|(?<!-)\bpop\b"
                  r"|\b(?:what|which) (?:\w+ )?figures?\b|" + SHARE_ASKED, text):
         return "number"
     if re.search(r"^\W*(?:(?!\b(?:what|which|who|whom|whose|where|why|how)\b).)*\bwhen\b|\b(what|which|exact|precise) (year|date|month|day)s?\b"

@@ -27,8 +27,8 @@ DIAGNOSIS = {  # fact accuracy at least, wrong answers at most
     "heldout12.jsonl": (0.618, 0.040), "heldout13.jsonl": (0.581, 0.042), "heldout14.jsonl": (0.545, 0.083),
     "heldout16.jsonl": (0.419, 0.163), "heldout18.jsonl": (0.471, 0.180), "heldout20.jsonl": (0.657, 0.020),
     "heldout22.jsonl": (0.528, 0.080), "heldout24.jsonl": (0.694, 0.140),
-    "heldout26.jsonl": (0.444, 0.160), "heldout27.jsonl": (0.333, 0.320), "heldout29.jsonl": (0.361, 0.300),
-    "heldout31.jsonl": (0.361, 0.240),
+    "heldout26.jsonl": (0.444, 0.140), "heldout27.jsonl": (0.333, 0.320), "heldout29.jsonl": (0.361, 0.300),
+    "heldout31.jsonl": (0.361, 0.200),
     "probes.jsonl": (0.864, 0.029),
 }
 needs_sets = pytest.mark.skipif(not (DEV_SET.exists() and DEV2_SET.exists()),

@@ -245,3 +245,16 @@ def test_a_point_is_read_with_its_own_paragraph_not_the_next(shared_assistant):
     the chunk."""
     answer = shared_assistant.talking_points("Kaohsiung as a semiconductor hub", n=3)
     assert "TSMC" in answer.text and "naval base" not in answer.text
+
+
+def test_points_on_why_something_is_wanted_are_not_refused_for_giving_no_reason(shared_assistant):
+    """The documents cover school exchanges, though few of their sentences say why: whether a topic is covered is read
+    from its words, not from the reasons the sentences give."""
+    points = shared_assistant.ask("Write talking points for a meeting of parents on why the city wants families to "
+                                  "support its school exchanges abroad for years to come.")
+    assert not points.abstained and any("sister-school" in c.quote for c in points.citations), points.text
+
+
+def test_a_request_sentence_does_not_end_at_an_abbreviation():
+    topic = points_topic("Draft talking points for a visiting U.S. trade delegation on Kaohsiung's port.")
+    assert topic == "Kaohsiung's port"

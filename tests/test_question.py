@@ -1,6 +1,7 @@
 """Question understanding (question.py): the real spaCy pipeline turns what was typed into a Query."""
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -635,3 +636,31 @@ def test_a_group_named_after_its_kind_is_a_name_of_that_kind():
     assert query.answer_type == "organisation"
     sentence = "Coverage of the tour by the K-pop group Blackpink said the concerts at Oslo Stadium sold out."
     assert judge(query, _sentence(sentence)).status == "ok"
+
+
+def test_a_neighbour_about_another_number_is_about_another_thing():
+    """"its 3-nanometer plant" gives no date; the date beside it is the 2-nanometer chips', and the 3 the plant's
+    sentence says does not make that sentence about the plant."""
+    text = ("Reports say Acme plans its third 3-nanometer plant in Oslo. From 2025, Acme will make 2-nanometer chips "
+            "in Oslo.")
+    plant = _sentence_in(text, "Reports")
+    query = understand("When will Acme's 3-nanometer plant in Oslo open?")
+    assert judge(query, replace(plant, end=text.index(" From"))).status == "missing"
+    assert judge(query, _sentence_in(text, "From 2025")).status != "ok"
+
+
+@pytest.mark.parametrize("question, status", [
+    ("Which venue hosted the Oslo workshop in October 2024?", "missing"),  # a country is no venue
+    ("Which venue hosted the Oslo concerts?", "ok"),
+])
+def test_a_venue_is_a_building_or_grounds(question, status):
+    text = ("In October 2024, Oslo became the first city in Norway to co-host the workshop.\nThe Oslo concerts at Bislett "
+            "Stadium drew 40,000 fans.")
+    opening = "The Oslo" if "concerts" in question else "In October"
+    assert judge(understand(question), _sentence_in(text, opening)).status == status
+
+
+def test_an_attendance_asks_for_a_number():
+    query = understand("What was the total attendance at the forum's public talks?")
+    assert query.answer_type == "number"
+    assert judge(query, _sentence("The forum held public talks and workshops on arts and cities.")).status == "missing"

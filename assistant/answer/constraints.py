@@ -106,12 +106,14 @@ def judge(query: Query, cand: Evidence) -> Verdict:
         return Verdict(OK, neighbour=-1)  # "Therefore, ...": the reason is the sentence before
     verdict = _slot(query, cand.text)
     if verdict.status == MISSING:
-        # "Convening experts from 21 countries, ..." follows the sentence that names the workshop.
+        # "Convening experts from 21 countries, ..." follows the sentence that names the workshop; a neighbour about
+        # another number ("2-nanometer chips" beside "its third 3-nanometer plant") is about another thing.
         for step in (1, -1):
             other = neighbour(cand, step)
             if (other is not None and _on_topic(query, other.text) and _slot(query, other.text).status == OK
                     and all(_names(owner, other.text) for owner in _focus_owners(query))
-                    and _possessions(query, other.text).status == OK):
+                    and _possessions(query, other.text).status == OK
+                    and _numbers(query, other.text, other.text).status == OK):
                 return Verdict(OK, neighbour=step)
         # "... signed in October 2025, senior officials from both cities ...": the cities are the ones the
         # sentences before it name.
@@ -623,9 +625,16 @@ def _numbers(query: Query, sentence: str, window: str) -> Verdict:
     online sessions") contradicts it, while a number on something else ("In 2021" for "2-nanometer") does not."""
     present = set(_number_values(window))
     for number in query.numbers:
+        counted, own = _numbered_words(query.english).get(number), _numbered_words(sentence)
+        if number in present and number not in own and counted and any(
+                counted & nouns for value, nouns in own.items() if value != number):
+            # "2-nanometer chips" for "its 3-nanometer plant": the 3 said beside it is another sentence's.
+            return Verdict(CONFLICT, f"not {number}")
+        if number in present and number not in own and number in _measures(query.english):
+            # "the 3-nanometer plant" is a kind of plant: a chip base in the sentence before it is not that plant.
+            return Verdict(MISSING, f"not {number}")
         if number not in present:
-            counted = _numbered_words(query.english).get(number)
-            others = [nouns for value, nouns in _numbered_words(sentence).items() if value != number]
+            others = [nouns for value, nouns in own.items() if value != number]
             contradicts = any(counted & nouns for nouns in others) if counted else bool(present and others)
             return _conflict_or_missing(contradicts, f"not {number}")
         asked, given = _counted_nouns(query.english).get(number), _counted_nouns(sentence).get(number)
@@ -666,6 +675,16 @@ def _numbered_words(text: str) -> dict[str, set[str]]:
         after = [w for w in words(text[match.end() : match.end() + 40].replace("-", " ")) if w not in STOPWORDS]
         numbered.setdefault(value, set()).update(stem(w) for w in after[:3])
     return numbered
+
+
+_MEASURE = re.compile(r"\b(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")-(?:nanometer|nm|micron|inch|meter|metre|"
+                      r"kilometer|kilometre|km|mile|storey|story|floor|hour|day|week|month|year|minute)s?\b", re.I)
+
+
+def _measures(text: str) -> set[str]:
+    """Numbers joined to their unit that make a kind of thing: "3-nanometer chips", "a two-day series" (not a count:
+    "the 21-nation workshop" is the workshop the sentence before it counts)."""
+    return {_number_value(m) for m in re.finditer(_NUMBER, " ".join(m.group(1) for m in _MEASURE.finditer(text)))}
 
 
 def _number_values(text: str) -> list[str]:
@@ -726,6 +745,8 @@ def _slot(query: Query, sentence: str) -> Verdict:
             return Verdict(MISSING, f"names no {kind}")
         if kind == "place" and _ASKS_WHERE.search(asked) and not any(_placed(n, sentence) for n in fresh):
             return Verdict(MISSING, "says where nothing is")  # "invited San Jose to the Expo" is not its venue
+        if kind == "place" and query.focus in _FACILITY_NOUNS and not any(_is_facility(n, sentence) for n in fresh):
+            return Verdict(MISSING, f"names no {query.focus}")  # "Which venue ...?": Taiwan is no venue
         if kind == "organisation" and stem(query.focus) in _KINDS_NAMED_IN_FULL and stem(query.focus) not in {
                 stem(w) for w in words(sentence)}:
             return Verdict(MISSING, f"names no {query.focus}")  # "Which office ...?" wants an Office, not a university
@@ -811,6 +832,17 @@ def _named_thing(question: str) -> str:
 
 _NAME_LABELS = frozenset("PERSON ORG GPE LOC FAC EVENT WORK_OF_ART PRODUCT LAW NORP".split())
 _ASKS_WHERE = re.compile(r"\bwhere\b|\b(venue|location)s?\b")
+
+
+_FACILITY_NOUNS = frozenset("venue venues stadium stadiums arena arenas hall halls building buildings terminal "
+                            "terminals auditorium theatre theater museum".split())
+_FACILITY_HEADS = re.compile(r"\b(?:Stadium|Arena|Park|Cent(?:er|re)|Hall|Museum|Terminal|Pier|Airport|Building|"
+                             r"Theat(?:er|re)|Auditorium|Gallery|Campus)\b")
+
+
+def _is_facility(name: str, sentence: str) -> bool:
+    """A building or grounds, not a town or country: spaCy's FAC, or a name ending in such a word."""
+    return (name, "FAC") in named(sentence) or _FACILITY_HEADS.search(name) is not None
 
 
 def _placed(name: str, sentence: str) -> bool:

@@ -497,14 +497,19 @@ class ExtractiveAnswerer:
         question = query.english
         n = requested_count(question, default_n)
         # Scored against the topic: "Draft three talking points ... for a council briefing" asks nothing of the sources.
-        ranked = [c for c in self.score(replace(query, english=query.topic or question), passages, within_paragraph=True)
-                  if is_point(c)]
+        topic = replace(query, english=query.topic or question)
+        ranked = [c for c in self.score(topic, passages, within_paragraph=True) if is_point(c)]
+        # Whether the documents cover the topic is read from its words alone: "on why the city wants families to
+        # back school exchanges" is covered by sentences that give no reason, if less well answered.
+        covering = ranked if topic.answer_type == "description" else [
+            c for c in self.score(replace(topic, answer_type="description"), passages, within_paragraph=True)
+            if is_point(c)]
         # Points on a named topic ("the Kaohsiung–Gdynia partnership") need sentences about all of it, not the
         # request's words: one naming all of it may score below one sharing a word ("relationships"); a topic the
         # documents do not name gets none.
-        on_topic = [c.score for c in ranked if query.entities and c.entity_coverage == 1.0]
+        on_topic = [c.score for c in covering if query.entities and c.entity_coverage == 1.0]
         if not ranked or self._unknown_entity(query) or (
-                max(on_topic, default=0.0) < self.threshold * 0.5 and ranked[0].score < self.threshold * 0.75):
+                max(on_topic, default=0.0) < self.threshold * 0.5 and covering[0].score < self.threshold * 0.75):
             return Answer(text=ABSTAIN_TEXT, abstained=True, question=question)
         weighed = {id(c): weigh(c, list(query.entities)) for c in ranked}
         inherit_from_statements(ranked, weighed, 2 * self.threshold, _is_heading)
