@@ -626,15 +626,15 @@ def _numbers(query: Query, sentence: str, window: str) -> Verdict:
     present = set(_number_values(window))
     for number in query.numbers:
         counted, own = _numbered_words(query.english).get(number), _numbered_words(sentence)
-        if number in present and number not in own and counted and any(
-                counted & nouns for value, nouns in own.items() if value != number):
-            # "2-nanometer chips" for "its 3-nanometer plant": the 3 said beside it is another sentence's.
-            return Verdict(CONFLICT, f"not {number}")
-        if number in present and number not in own and number in _measures(query.english):
-            # "the 3-nanometer plant" is a kind of plant: a chip base in the sentence before it is not that plant.
-            return Verdict(MISSING, f"not {number}")
+        others = [nouns for value, nouns in own.items() if value != number]
+        if number in present and number not in own:  # said beside the sentence, not in it
+            if counted and any(counted & nouns for nouns in others):
+                # "2-nanometer chips" for "its 3-nanometer plant": the 3 said beside it is another sentence's.
+                return Verdict(CONFLICT, f"not {number}")
+            if number in _measures(query.english):
+                # "the 3-nanometer plant" is a kind of plant: a chip base in the sentence before it is not that plant.
+                return Verdict(MISSING, f"not {number}")
         if number not in present:
-            others = [nouns for value, nouns in own.items() if value != number]
             contradicts = any(counted & nouns for nouns in others) if counted else bool(present and others)
             return _conflict_or_missing(contradicts, f"not {number}")
         asked, given = _counted_nouns(query.english).get(number), _counted_nouns(sentence).get(number)
@@ -684,7 +684,7 @@ _MEASURE = re.compile(r"\b(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")-(?:nan
 def _measures(text: str) -> set[str]:
     """Numbers joined to their unit that make a kind of thing: "3-nanometer chips", "a two-day series" (not a count:
     "the 21-nation workshop" is the workshop the sentence before it counts)."""
-    return {_number_value(m) for m in re.finditer(_NUMBER, " ".join(m.group(1) for m in _MEASURE.finditer(text)))}
+    return {NUMBER_WORDS.get(m.group(1).lower(), m.group(1)) for m in _MEASURE.finditer(text)}
 
 
 def _number_values(text: str) -> list[str]:
