@@ -187,7 +187,8 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
     """Parse a question (and the conversation before it) into a Query; `corpus_texts` help render Chinese."""
     text = drop_instructions(" ".join(typed.split()))
     history = history or []
-    chinese = has_cjk(text) or any(has_cjk(str(m.get("content", ""))) for m in history)
+    # A Chinese conversation is one the user writes in Chinese: an answer quoting "Zhang Biao (張飆)" makes none.
+    chinese = has_cjk(text) or any(has_cjk(str(m.get("content", ""))) for m in history if m.get("role") == "user")
     english = to_english(_month_names(text), corpus_texts) if chinese else spelled_out(text, corpus_texts)
     turns = [{**m, "content": to_english(str(m.get("content", "")), corpus_texts)} for m in history] if chinese else history
     mode = mode or _mode(english)
@@ -499,8 +500,11 @@ def _focus(doc: "Doc") -> str:
                 return token.head.lower_
         if token.lower_ == "many" and token.head.pos_ == "NOUN":
             return token.head.lower_
-        if token.lower_ in ("other", "another") and token.head.lower_ in kinds and doc[0].pos_ != "AUX":
-            return token.head.lower_  # "other european city besides dresden ...", not "Does it have more ... than any other city?"
+        if (token.lower_ in ("other", "another") and token.head.lower_ in kinds and doc[0].pos_ != "AUX"
+                and doc[0].lower_ not in ("how", "why")):
+            # "other european city besides dresden ...", not "Does it have more ... than any other city?" nor
+            # "How do city links let other countries ...?" (a how asks the manner, not the countries)
+            return token.head.lower_
     if doc[0].lower_ in ("list", "name"):  # "List all the deputy mayors named ...": the kind it wants listed
         return next((t.lower_ for t in doc[1:6] if t.pos_ == "NOUN" and t.lower_ in kinds
                      and t.dep_ != "compound"), "")
@@ -729,6 +733,9 @@ def _counts_the_answer(token: "Token", focus: str = "") -> bool:
     head = token.head
     if head.lower_ in ("points", "talking") or _search_box(token.doc) and head.tag_ in ("NNS", "NNPS"):
         return True  # "... 3 pillars" in a search box asks for three of them
+    if focus and head.lower_ == focus.lower() and token.sent.end < len(token.doc) and re.search(
+            rf"\b(?:which|what)\s+{re.escape(focus.lower())}\b", token.doc[token.sent.end :].text.lower()):
+        return True  # "Kaohsiung sealed deals with two European cities in 2025. Which cities ...?"
     if (focus and head.lower_ != focus.lower()) or (head.dep_ == "pobj" and head.head.lower_ != "of"):
         return False  # "in the four sessions" sets the scene; "which of the two cities" still counts
     asks = {"which", "what", "name", "list", "draft", "write", "give", "the", "these", "those", "both"}

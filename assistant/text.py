@@ -53,8 +53,33 @@ def fold_accents(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased, accent-folded word tokens; numbers keep their decimals (2.7, 9,800)."""
-    return _WORD.findall(fold_accents(normalise(text)))
+    """Lower-cased, accent-folded word tokens in American spelling; numbers keep their decimals (2.7, 9,800)."""
+    return _WORD.findall(_BRITISH.sub(_american, fold_accents(normalise(text))))
+
+
+# A question in British spelling ("organises", "programme") matches documents in American ("organizes", "program").
+_BRITISH = re.compile(
+    r"\b(?:(neighb|hon|fav|col|behavi|lab|harb|endeav|rum)our(s|ed|ing|hood|able|ite|ful)?"
+    r"|(organ|real|recogn|emphas|priorit|global|modern|mobil|special|util|critic|capital|categor|author|visual|optim"
+    r"|standard|formal|memor|public|subsid|sympath|civil|central|decentral|industrial|neutral|normal|final|summar"
+    r"|minim|maxim|stabil|revital|digit|urban|internation|harmon|local|commercial|privat|democrat|apolog|custom|energ"
+    r"|strateg|monet|incentiv|institution|operation|context|concept|scrutin|familiar|agon|galvan|synchron|character)"
+    r"is(e|es|ed|ing|er|ers|ation|ations)|programme(s)?|defence|licence|analys(e|es|ed|ing)|travell(ed|ing|er|ers)"
+    r"|catalogue(s)?)\b")
+
+
+def _american(match: re.Match) -> str:
+    word = match.group()
+    if match.group(1):
+        return f"{match.group(1)}or{match.group(2) or ''}"
+    if match.group(3):
+        return f"{match.group(3)}iz{match.group(4)}"
+    if word.startswith("analys"):
+        return "analyz" + word[len("analys"):]
+    if word.startswith("travell"):
+        return "travel" + word[len("travell"):]
+    return {"defence": "defense", "licence": "license"}.get(word, word.replace("programme", "program").replace(
+        "catalogue", "catalog"))
 
 
 def terms(text: str, drop_frame: bool = False) -> list[str]:

@@ -17,18 +17,18 @@ CEILINGS = {
     "dev.jsonl": {"false_abstention": 0.07, "wrong_answers": 0.07},
     "dev2.jsonl": {"false_abstention": 0.16, "wrong_answers": 0.05},
 }
-# Diagnosis sets written after the code they test (tests/data; heldout3, 7, 9, 15, 17, 19, 21, 23, 25, 28, 30 and 32
-# are kept blind, not here): the figures reached, give or take one question (the backend auto picks may move a borderline score).
+# Diagnosis sets written after the code they test (tests/data; heldout3, 7, 9, 15, 17, 19, 21, 23, 25, 28, 30, 32
+# and 34 are kept blind, not here): the figures reached, give or take one question (the backend auto picks may move a borderline score).
 DATA = Path(__file__).parent / "data"
 DIAGNOSIS = {  # fact accuracy at least, wrong answers at most
     "heldout.jsonl": (0.767, 0.031), "heldout2.jsonl": (0.750, 0.018), "heldout4.jsonl": (0.565, 0.086),
     "heldout5.jsonl": (0.500, 0.020), "heldout6.jsonl": (0.567, 0.043), "heldout8.jsonl": (0.800, 0.000),
     "heldout10.jsonl": (0.600, 0.140), "heldout11.jsonl": (0.750, 0.020),
-    "heldout12.jsonl": (0.618, 0.040), "heldout13.jsonl": (0.581, 0.042), "heldout14.jsonl": (0.545, 0.083),
+    "heldout12.jsonl": (0.618, 0.040), "heldout13.jsonl": (0.581, 0.042), "heldout14.jsonl": (0.576, 0.062),
     "heldout16.jsonl": (0.419, 0.163), "heldout18.jsonl": (0.471, 0.180), "heldout20.jsonl": (0.657, 0.020),
-    "heldout22.jsonl": (0.528, 0.080), "heldout24.jsonl": (0.694, 0.140),
+    "heldout22.jsonl": (0.528, 0.060), "heldout24.jsonl": (0.694, 0.140),
     "heldout26.jsonl": (0.444, 0.140), "heldout27.jsonl": (0.333, 0.320), "heldout29.jsonl": (0.361, 0.300),
-    "heldout31.jsonl": (0.361, 0.200),
+    "heldout31.jsonl": (0.389, 0.180), "heldout33.jsonl": (0.639, 0.100),
     "probes.jsonl": (0.864, 0.029),
 }
 needs_sets = pytest.mark.skipif(not (DEV_SET.exists() and DEV2_SET.exists()),

@@ -255,6 +255,24 @@ def test_points_on_why_something_is_wanted_are_not_refused_for_giving_no_reason(
     assert not points.abstained and any("sister-school" in c.quote for c in points.citations), points.text
 
 
+def test_points_on_why_two_cities_suit_each_other_are_not_refused(shared_assistant):
+    """Read as a description, "why Gdynia and Kaohsiung make natural partners" shares few words with the documents;
+    read as asked, the reason they give covers it: either reading covering the topic is enough."""
+    points = shared_assistant.ask("Draft talking points for a Polish business delegation on why Gdynia and Kaohsiung "
+                                  "make natural partners.")
+    assert not points.abstained and "shipbuilding" in points.text
+
+
+def test_a_quotation_opened_in_a_point_runs_to_its_speaker(shared_assistant):
+    """"“Politicians will step down ... long-lasting." names nothing specific, but it is an official's words: the
+    point runs on to "..., said Director-General Chang" and is not repeated as a point of its own."""
+    answer = shared_assistant.ask("Write talking points for parents on why the city wants families to back "
+                                  "international school exchanges over the long term.")
+    quoted = [c.quote for c in answer.citations if "Politicians will step down" in c.quote]
+    assert quoted and quoted[0].endswith("said Director-General Chang.")
+    assert sum("Once routine communication" in c.quote for c in answer.citations) == 1
+
+
 def test_a_request_sentence_does_not_end_at_an_abbreviation():
     topic = points_topic("Draft talking points for a visiting U.S. trade delegation on Kaohsiung's port.")
     assert topic == "Kaohsiung's port"

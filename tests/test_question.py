@@ -8,7 +8,7 @@ import pytest
 from assistant.answer.constraints import judge, reports_words_of_asked
 from assistant.answer.evidence import Evidence, entity_coverage, event_time, question_entities, referred_names
 from assistant.question import question_parts, spelled_out, understand
-from assistant.text import sentence_spans
+from assistant.text import sentence_spans, terms
 from passages import sentence_of
 from assistant.types import Passage
 
@@ -59,6 +59,25 @@ def test_a_count_of_what_is_asked_for_is_not_a_constraint():
     assert pier.numbers == () and pier.entities == ("Pier 15",)
     # The sources the question is asked from are not a figure in them.
     assert understand("Which cities did the delegations visit, according to the two documents?").numbers == ()
+
+
+def test_a_number_the_question_restates_for_its_asked_kind_is_a_count():
+    # "... two European cities ... Which cities?": how many to name, not a figure the sentences must hold.
+    q = understand("Kaohsiung sealed deals with two European cities in 2025. Which cities were they?")
+    assert (q.count, q.numbers) == (2, ())
+    assert understand("Kaohsiung sealed deals with two European cities. Which mayors signed?").numbers == ("2",)
+
+
+def test_british_spelling_matches_the_documents_american():
+    assert terms("Who organises the neighbouring programmes?") == terms("Who organizes the neighboring programs?")
+    assert terms("promise exercise franchise") == ["promis", "exercis", "franchis"]  # no -ize verbs there
+
+
+def test_an_answer_quoting_chinese_makes_no_chinese_conversation():
+    history = [{"role": "user", "content": "Who is Zhang Biao?"},
+               {"role": "assistant", "content": "The PRC representative in Edinburgh, Zhang Biao (張飆), asked."}]
+    q = understand("Which city's proposal was he reacting to, and when was it put forward?", history)
+    assert q.language == "en" and len(q.parts) == 2  # asked in parts, as in English it is
 
 
 def test_a_number_on_another_noun_or_in_an_amount_is_a_constraint():
@@ -386,6 +405,38 @@ def test_what_someone_said_needs_a_sentence_that_reports_their_words(sentence, s
     assert (verdict.status, verdict.reason) == (status, "reports nothing said" if status == "missing" else "")
 
 
+@pytest.mark.parametrize("sentence, status", [
+    ("During Harbor City's trip to Oslo, much attention was paid to address shared challenges.", "missing"),  # tackled
+    ("According to the Harbor City government, it agreed with Oslo to build on aligned goals.", "ok"),  # the body said
+    ("According to the trade office, Oslo and Harbor City agreed to build on aligned goals.", "missing"),  # another
+])
+def test_what_a_government_said_needs_its_words(sentence, status):
+    verdict = judge(understand("On what basis did the Harbor City government say it would work with Oslo?"),
+                    _sentence(sentence))
+    assert (verdict.status, verdict.reason) == (status, "reports nothing said" if status == "missing" else "")
+
+
+@pytest.mark.parametrize("question, status", [
+    ("Who organizes the Tidewater Film Festival?", "ok"),  # a body organises as well as a person
+    ("Who directs the Tidewater Film Festival?", "missing"),  # a director is a person
+])
+def test_who_runs_something_may_be_an_organisation(question, status):
+    sentence = "The Harbor Arts Foundation organizes and directs the Tidewater Film Festival every autumn."
+    assert judge(understand(question), _sentence(sentence)).status == status
+
+
+@pytest.mark.parametrize("question, status", [
+    ("In what year did they become sister cities?", "conflict"),  # only a possibility
+    ("What further step did he raise?", "ok"),                     # what he put forward, possible or not
+    ("What did he hope to establish?", "ok"),                      # asks about the hope itself
+])
+def test_what_the_documents_only_say_was_possible_did_not_happen(question, status):
+    verdict = judge(understand(question),
+                    _sentence("He also highlighted the possibility of establishing a formal sister-city relationship."))
+    assert verdict.status == status
+    assert status == "ok" or verdict.reason == "they speak only of a possibility"
+
+
 @pytest.mark.parametrize("question, status", [
     ("What did the Harbour Lab artists show?", "ok"),    # named two sentences before, in the same paragraph
     ("What did the Tidal Studio artists show?", "missing"),  # named only in the paragraph after
@@ -503,6 +554,8 @@ def test_names_the_question_gives_by_nationality_are_not_its_answer(sentence, st
     ("Could you explain why Gdynia suits Kaohsiung?", "reason"),
     ("pier-2 artist stipend amount per year", "money"),
     ("Which of the mayor's deputies gave the opening remarks?", "person"),  # the deputies, not the mayor
+    # A how asks the manner: "other countries" is who is let, not what is asked for.
+    ("How do city links let other countries deal with Taiwan?", "description"),
 ])
 def test_the_word_naming_the_slot_sets_the_answer_type(question, answer_type):
     assert understand(question).answer_type == answer_type

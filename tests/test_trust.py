@@ -159,6 +159,12 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     # The acronym asked to be spelled out, not another the question uses ("... the International Urban and Regional
     # Cooperation (IURC)" spells out the wrong one).
     ("In Kaohsiung's IURC presentations, what does the abbreviation ITS stand for?", "intelligent transportation"),
+    # Countries are nations; an apposition names its thing ("The Bashi Channel, one of the busiest shipping routes").
+    ("How many nations sent representatives to the GCTF workshop Kaohsiung co-hosted?", "21 countries"),
+    ("What is the name of the busy Pacific shipping route that passes by Kaohsiung?", "Bashi Channel"),
+    # A long caption is cut to the clause naming the office asked for, so both parts fit the word limit.
+    ("Which office does the Thai member of the Vibe Fest promotional band direct, and how many visitors did that "
+     "festival draw?", "Thailand Trade and Economic Office"),
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)
@@ -220,6 +226,23 @@ def test_a_count_of_some_of_them_is_not_the_count_of_all(shared_assistant):
     history = [{"role": "user", "content": first}, {"role": "assistant", "content": shared_assistant.ask(first).text}]
     answer = shared_assistant.ask("And how many of those involve schools in Orange County?", history=history)
     assert answer.abstained and "220" not in answer.text  # the 220 ties are all of them
+
+
+@pytest.mark.parametrize("first, then, expected", [
+    # The sentence naming him is best; the one carrying it on ("Their discussions focused on ...") answers.
+    ("Who is Chih-Hung Wang?", "What did the talks with him and his colleagues focus on?", "health care"),
+    # The answer before quotes "Zhang Biao (張飆)": the follow-up is still English, asked in two parts.
+    ("Who is Zhang Biao?", "Which city's proposal was he reacting to, and when was it put forward?", "June 2024"),
+])
+def test_a_follow_up_is_answered_by_what_it_asks(shared_assistant, first, then, expected):
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": shared_assistant.ask(first).text}]
+    answer = shared_assistant.ask(then, history=history)
+    assert not answer.abstained and expected in answer.text
+
+
+def test_what_was_only_planned_is_corrected_not_answered(shared_assistant):
+    answer = shared_assistant.ask("What investment did Cisco commit to Kaohsiung after meeting Mayor Chen?")
+    assert answer.abstained and answer.corrected and "only of a plan" in answer.text
 
 
 def test_an_enumeration_is_quoted_whole(shared_assistant):

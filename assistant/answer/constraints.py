@@ -97,6 +97,7 @@ def judge(query: Query, cand: Evidence) -> Verdict:
         lambda: _holder_swapped(query, cand.text, cand.document or cand.passage.text),
         lambda: _possessions(query, cand.text),
         lambda: _money_kind(query, cand.text),
+        lambda: _realised(query, cand.text),
     )
     for check in checks:
         verdict = check()
@@ -461,6 +462,40 @@ def _amount_kinds(text: str) -> set[str]:
     return {kind for kind, forms in _MONEY_KINDS.items() if re.search(rf"\b(?:{forms})\b", text, re.I)}
 
 
+# What a sentence says was only planned, hoped for or possible: the words after it did not (yet) happen.
+_UNREALISED = re.compile(r"\b(?:the )?possibility of\b|\bpotential(?:ly)?\b|\bplann(?:ed|ing)\b|\bplans? to\b"
+                         r"|\bset to\b|\baim(?:s|ed)? to\b|\bhop(?:e|es|ed|ing) to\b|\bexpected to\b"
+                         r"|\bintend(?:s|ed)? to\b|\bscheduled to\b", re.I)
+# A question about plans, hopes and proposals, or about what was said or put forward, asks of the unrealised too.
+_ASKS_UNREALISED = re.compile(r"\b(?:plan\w*|aim\w*|goals?|hop(?:e|es|ed|ing)|possib\w*|potential\w*|propos\w*"
+                              r"|intend\w*|intention\w*|expect\w*|schedul\w*|prospects?|future|upcoming|next|will"
+                              r"|would|could|might|set to)\b", re.I)
+_PUT_FORWARD = frozenset("raise float suggest propose highlight offer invite mention".split())
+_HOME_WORDS = frozenset({"kaohsiung", "taiwan", "citi", "city"})
+
+
+def _realised(query: Query, sentence: str) -> Verdict:
+    """"In what year did San Jose and Kaohsiung become sister cities?" is not answered by "He highlighted the
+    possibility of establishing a formal sister-city relationship": where every word the question shares with the
+    sentence comes after the sentence's "possibility of", "planned", "aim to", the question takes as done what the
+    documents only say was planned or possible. A question that itself asks about plans, or what someone said or
+    put forward, is not held to this; nor is a Chinese one, whose word-by-word rendering may miss its "plan"."""
+    asks_unrealised = _ASKS_UNREALISED.search(f"{query.english} {query.standalone}")
+    if query.mode in ("points", "compare") or query.language == "zh" or asks_unrealised or any(
+            a.main and a.verb in _SAID | _PUT_FORWARD for a in query.actions):
+        return Verdict(OK)
+    hedge = _UNREALISED.search(sentence)
+    if not hedge:
+        return Verdict(OK)
+    asked = {w for w in query.predicate if w not in _HOME_WORDS and w not in STOPWORDS and len(w) > 2}
+    before = {stem(w) for w in words(sentence[: hedge.start()])}
+    after = {stem(w) for w in words(sentence[hedge.end() :])}
+    if asked & after and not asked & before:
+        plan = "a possibility" if re.search(r"possib|potential", hedge.group(), re.I) else "a plan"
+        return Verdict(CONFLICT, f"they speak only of {plan}")
+    return Verdict(OK)
+
+
 def _possessions(query: Query, sentence: str) -> Verdict:
     """"Taipei's growing visibility" is not reported by a sentence on "Kaohsiung's growing visibility": a thing the
     question gives one owner is missing where the sentence gives it another."""
@@ -763,7 +798,9 @@ def _slot(query: Query, sentence: str) -> Verdict:
         names = [n for n, label in named(sentence) if label in _NAME_LABELS and not _stated(n, asked, whole=True)]
         thing = _named_thing(query.english)
         if thing:
-            names = [n for n in names if re.search(rf"{re.escape(n)}[^.;,]{{0,30}}?\b{thing}", sentence, re.I)]
+            # "the Bashi Channel, one of the busiest shipping routes": an apposition names its thing too
+            names = [n for n in names if re.search(rf"{re.escape(n)}(?:,\s+(?:one of\s+)?(?:the|a|an)\b)?"
+                                                   rf"[^.;,]{{0,30}}?\b{thing}", sentence, re.I)]
             # A title in quotation marks comes after its thing: "a resolution on “Relationship with the City of ...”".
             names += [t for t in _QUOTED_TITLE.findall(sentence)
                       if re.search(rf"\b{thing}\w*\W+(?:\w+\W+){{0,2}}[“\"]{re.escape(t)}", sentence, re.I)]
@@ -877,6 +914,7 @@ def _counts_focus(query: Query, sentence: str, numbers: list[re.Match]) -> bool:
         return True  # a two-part question's focus may belong to the other part
     nouns = _HEADCOUNT if focus in _HEADCOUNT else (focus,)  # "how many people": visitors are people too
     counted = {stem(noun) for noun in nouns}  # exact stems: "countries" is not "County"
+    counted |= {stem(w) for same in _SAME_THINGS if counted & {stem(w) for w in same} for w in same}
     narrowed = {stem(m) for m in modifiers}  # "member cities" are not "dozens of cities"
     return any(counted & phrase and narrowed <= phrase for phrase in (_counted_by(sentence, m) for m in numbers))
 
@@ -912,6 +950,9 @@ _POPULATION = re.compile(r"\bpopulation\s+of\s+(?:about\s+|around\s+|over\s+|nea
 _RESIDENTS = ["people", "residents", "inhabitants", "population"]
 
 
+_SAME_THINGS = (frozenset({"country", "nation"}), frozenset({"company", "firm"}))  # "21 countries" counts nations
+
+
 _HEADCOUNT = frozenset("""people persons visitors participants attendees tourists guests delegates residents members
     students artists experts representatives officials spectators fans audience crowd""".split())
 
@@ -927,6 +968,8 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
     kind = query.answer_type
     asked = fold_accents(query.english + " " + query.standalone).lower()
     labels = {"person": _PERSON_LABELS, "place": _PLACE_LABELS, "organisation": _ORG_LABELS}.get(kind, set())
+    if kind == "person" and _RUN_BY.search(query.english):
+        labels = _PERSON_LABELS | _ORG_LABELS  # "Who organises the forum?": a programme or an office may
     if kind == "place" and query.focus in _POLITIES:
         labels = {"GPE"}  # "Which Polish city ...?": the Baltic coast (a region, a sea) is not one
     names = [text for text, label in named(sentence) if label in labels]
@@ -952,6 +995,11 @@ def fresh_names(query: Query, sentence: str) -> list[str]:
     own = {form.lower() for word in words(asked) if word in DEMONYMS
            for form in COUNTRY_ALIASES.get(DEMONYMS[word], (DEMONYMS[word],))}
     return [n for n in names if not _stated(n, asked, whole=kind != "person") and n.lower() not in own]
+
+
+# "Who organises / hosts / funds it?" is as well answered by a body as by a person.
+_RUN_BY = re.compile(r"^\W*who\s+(?:(?:is|was|are|were|has|had|will|would)\s+)?(?:co-?)?(?:organi[sz]|host|run|ran|fund"
+                     r"|sponsor|publish|operat|launch|manag|financ|initiat|found|back)\w*\b", re.I)
 
 
 _HOME_PLACE = re.compile(r"(?:the\s+)?(?:Kaohsiung|Taiwan)(?:\s+City)?", re.I)
@@ -1046,6 +1094,14 @@ _REPORTED = _SAID | frozenset("praise introduce present remark speech statement 
                               "interview address".split())
 
 
+# "to address shared challenges" tackles them, held in common: neither is an address nor words said.
+_NOT_SPOKEN = {
+    "address": re.compile(r"\baddress(?:es|ed|ing)?\s+(?:\w+\s+){0,2}(?:challenges?|issues?|problems?|concerns?|needs?"
+                          r"|gaps?|risks?|questions?)\b", re.I),
+    "share": re.compile(r"\b(?:the|their|its|our|of|on|to|from|address|face|facing|tackle)\s+shared\b", re.I),
+}
+
+
 def _speech_words(sentence: str) -> frozenset[str]:
     """The words reporting speech the sentence holds outside names: the "Japan-Taiwan Exchange Association" reports
     no exchange of words (a word written only capitalised, past the sentence's first, is part of a name)."""
@@ -1071,7 +1127,13 @@ def _attributed_to_asked(query: Query, sentence: str) -> bool:
     source = re.search(r"\b[Aa]ccording to ([^,;]+)", sentence)
     places = {text for text, label in named(query.english) if label in _OWNER_LABELS}  # "San Jose" is no speaker
     asked = [*(e for e in query.entities if e not in places), *(role.title for role in query.roles)]
+    speaker = _ASKED_SPEAKER.search(query.english)  # "did the Kaohsiung government say": a body is a speaker too
+    asked += [speaker.group(1)] if speaker else []
     return bool(source) and any(entity_coverage([name], source.group(1)) >= 0.5 for name in asked)
+
+
+_ASKED_SPEAKER = re.compile(r"\b(?:did|does|do)\s+(?:the\s+)?((?:[A-Z][\w’'-]*\s+)+(?:government|office|department|"
+                            r"council|bureau|ministry|administration))\s+(?:say|state|tell|announce|claim)\b")
 
 
 def _actions(query: Query, sentence: str, scene: str = "") -> Verdict:
@@ -1096,7 +1158,10 @@ def _actions(query: Query, sentence: str, scene: str = "") -> Verdict:
             # "What did the mayor say about ...?", "What did he share with them?" are answered by what was said, in
             # any words, but said it must be: "Chen led a delegation to ..." reports no words of his.
             # "According to updates provided by the office, ..." reports the office's words, not the asked speaker's.
-            if _speech_words(sentence) - {"according"} or re.search(r"[“\"]", sentence) or _attributed_to_asked(query, sentence):
+            spoken = _speech_words(sentence) - {"according"}
+            if action.verb in _SAME_EVENT["say"]:  # what they discussed may be "shared challenges"; not what was said
+                spoken -= {lemma for lemma, use in _NOT_SPOKEN.items() if use.search(sentence)}
+            if spoken or re.search(r"[“\"]", sentence) or _attributed_to_asked(query, sentence):
                 continue
             return Verdict(MISSING, "reports nothing said")
         if query.answer_type == "description" and (action.verb in _SAID or not action.main):

@@ -14,7 +14,7 @@ from .constraints import (CONFLICT, MISSING, OK, Verdict, fills_slot, fresh_name
                           reports_words_of_asked, times_given)
 from .points import (
     arrange, audience_emphasis, decontextualise, inherit_from_enumeration, inherit_from_paragraph, inherit_from_previous,
-    inherit_from_statements, is_home, is_point, pick_distinct, weigh, whole_quote,
+    inherit_from_statements, is_home, is_point, pick_distinct, weigh, whole_quote, within_another,
 )
 from .sentence_store import SentenceStore
 from .verify import untrusted_documents
@@ -375,7 +375,12 @@ class ExtractiveAnswerer:
         restates = novelty(best.text, question) < 0.5
         # "Why ...?" answered by a sentence that only sets the scene: the reason often follows ("These visits aim to").
         gives_reason = query.answer_type == "reason" and not best.typed and follower is not None and follower.typed
-        if follower is not None and len(chosen) == 1 and (restates or gives_reason) and follower.words <= budget:
+        # "Who is Wang?" then "What did the talks with him focus on?": the sentence naming him is best, and the one
+        # carrying it on ("Their discussions focused on ...") says what the question asks.
+        carries_asked = follower is not None and _PRONOUN_OPENING.match(follower.text) is not None and bool(
+            set(query.predicate) & {stem(w) for w in words(follower.text)} - {stem(w) for w in words(best.text)})
+        if follower is not None and len(chosen) == 1 and (restates or gives_reason or carries_asked) \
+                and follower.words <= budget:
             chosen.append(follower)
             budget -= follower.words
         if len(chosen) == 1:
@@ -499,11 +504,12 @@ class ExtractiveAnswerer:
         # Scored against the topic: "Draft three talking points ... for a council briefing" asks nothing of the sources.
         topic = replace(query, english=query.topic or question)
         ranked = [c for c in self.score(topic, passages, within_paragraph=True) if is_point(c)]
-        # Whether the documents cover the topic is read from its words alone: "on why the city wants families to
-        # back school exchanges" is covered by sentences that give no reason, if less well answered.
-        covering = ranked if topic.answer_type == "description" else [
+        # Whether the documents cover the topic is read from its words alone as well: "on why the city wants families
+        # to back school exchanges" is covered by sentences that give no reason, if less well answered; "on why Gdynia
+        # and Kaohsiung make natural partners" by the reason they give.
+        covering = ranked if topic.answer_type == "description" else sorted(ranked + [
             c for c in self.score(replace(topic, answer_type="description"), passages, within_paragraph=True)
-            if is_point(c)]
+            if is_point(c)], key=lambda c: -c.score)
         # Points on a named topic ("the Kaohsiung–Gdynia partnership") need sentences about all of it, not the
         # request's words: one naming all of it may score below one sharing a word ("relationships"); a topic the
         # documents do not name gets none.
@@ -521,7 +527,8 @@ class ExtractiveAnswerer:
         ranked.sort(key=lambda c: (-c.score, c.passage_rank))
         vectors = self.vectors([c.text for c in ranked], keep=True)
         pool = pick_distinct(ranked, vectors, 2 * n, list(query.entities))  # a wider pool lets the audience choose
-        picked = [whole_quote(c) for c in arrange(pool, audience_emphasis(audience or query.audience), n)]
+        arranged = arrange(pool, audience_emphasis(audience or query.audience), n)
+        picked = within_another([whole_quote(c) for c in arranged])
         answer = compose(question, picked, bullets=True)
         lines = [f"- {decontextualise(c)} [{i}]" for i, c in enumerate(picked, 1)]
         return replace(answer, text="\n".join(lines))
@@ -534,7 +541,8 @@ _OF_EACH = re.compile(r"\b(?:each|either|both|they|them|their)\b", re.I)
 _KIND_WORDS = {"person": ("person", "people", "official", "officials", "individual", "someone", "figure", "involved"),
                "date": ("month", "year", "date", "day"), "place": ("venue", "location", "site")}
 # A sentence that opens with a participle or a pronoun carries on the one before it.
-_CONTINUES = re.compile(r"(?!During\b)[A-Z][a-z]+(?:ing|ed)\b|(?:It|Its|They|Their|This|These|He|She|His|Her)\b")
+_PRONOUN_OPENING = re.compile(r"(?:It|Its|They|Their|This|These|He|She|His|Her)\b")
+_CONTINUES = re.compile(r"(?!During\b)[A-Z][a-z]+(?:ing|ed)\b|" + _PRONOUN_OPENING.pattern)
 # How much a sentence lacking the asked-for kind of fact is discounted (a "who" answer needs a name).
 _UNTYPED_PENALTY = {"person": 0.5, "number": 0.6, "date": 0.6}
 
@@ -617,14 +625,14 @@ _CLAUSE_BREAK = re.compile(r"(?:[,;:]|\s[–—])\s+|(?<=[a-z]{3})(?=[A-Z][a-z]+
 def _within_budget(parts: list[Query], best: list[Citation], max_words: int) -> list[Citation]:
     """Parts' sentences that still run over the budget together give up, longest first, all but the clauses holding
     what their part asks: "who heads the AIT branch in the band photo?" needs the caption's "Branch Chief Neil Gibson
-    of the American Institute in Taiwan Kaohsiung Branch Office", not the four other people in it. Only a person is
-    cut out so: a name sits beside its title, where a place, date or figure may be another clause's ("in partnership
-    with four offices" is no visitor count)."""
+    of the American Institute in Taiwan Kaohsiung Branch Office", not the four other people in it. Only a person or
+    an organisation is cut out so: a name sits beside its title and office, where a place, date or figure may be
+    another clause's ("in partnership with four offices" is no visitor count)."""
     best = list(best)
     for i in sorted(range(len(best)), key=lambda i: -len(best[i].quote.split())):
         if sum(len(c.quote.split()) for c in best) <= max_words:
             break
-        if parts[i].answer_type == "person":
+        if parts[i].answer_type in ("person", "organisation"):
             best[i] = replace(best[i], quote=_clauses_asked(parts[i], best[i].quote))
     return best
 

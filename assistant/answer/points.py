@@ -50,7 +50,7 @@ ASIDE_SHARE = 0.4  # of its score, that a point keeps when the topic's partner i
 def weigh(cand: Evidence, topic_names: list[str]) -> float:
     """A point's score for a topic: it should state a fact, and one about the partner the topic names (a sentence
     on Kaohsiung's sister-city count is no point on "the Kaohsiung–Gdynia partnership")."""
-    score = cand.score if states_a_fact(cand.text, topic_names) else cand.score * GENERAL_SHARE
+    score = cand.score if states_a_fact(cand.text, topic_names) or attributed_quote(cand) else cand.score * GENERAL_SHARE
     away = [n for n in topic_names if not is_home(n)]
     if away:
         near = entity_coverage(away, f"{cand.passage.title} {cand.text} {cand.context}")
@@ -279,17 +279,37 @@ _QUOTE_SENTENCES = 3  # the longest quotation walked back to its opening
 def whole_quote(cand: Evidence) -> Evidence:
     """A point that ends a quotation opened sentences before takes them in, from the one naming the speaker: "We are
     telling the world what ‘Kaohsiung experience’ means ...”" alone quotes nobody; "As Director-General Chang
-    Yen-ching said, “We want to let the world know ... We are telling the world ...”" is pasteable."""
-    if cand.text.count(_QUOTE_CLOSES) <= cand.text.count(_QUOTE_OPENS):
+    Yen-ching said, “We want to let the world know ... We are telling the world ...”" is pasteable. So does one that
+    opens a quotation closed sentences after, up to its "..., said Director-General Chang"."""
+    opened = cand.text.count(_QUOTE_OPENS) - cand.text.count(_QUOTE_CLOSES)
+    if opened == 0:
         return cand
-    before = cand
+    step, side = (-1, _QUOTE_OPENS) if opened < 0 else (1, _QUOTE_CLOSES)
+    other = cand
     for _ in range(_QUOTE_SENTENCES):
-        before = neighbour(before, -1)
-        if before is None:
+        other = neighbour(other, step)
+        if other is None:
             return cand
-        if _QUOTE_OPENS in before.text:
-            return replace(cand, start=before.start)
+        if side in other.text:
+            return replace(cand, start=other.start) if step < 0 else replace(cand, end=other.end)
     return cand
+
+
+def attributed_quote(cand: Evidence) -> bool:
+    """A quotation its document gives a speaker for ("“Politicians will step down ...” ... said Director-General
+    Chang"): a named official's words are a point to paste, though they name no partner, date or figure."""
+    whole = whole_quote(cand)
+    return whole is not cand and bool(_SAID_BY.search(whole.text))
+
+
+_SAID_BY = re.compile(r"[”\"]\s*(?:said|says|added|noted|stated|explained|stressed)\s+[A-Z]|\b(?:said|says)\s*,\s*“")
+
+
+def within_another(picked: list[Evidence]) -> list[Evidence]:
+    """Points with those dropped whose text another point's whole quotation already holds."""
+    def inside(a: Evidence, b: Evidence) -> bool:
+        return a is not b and a.passage is b.passage and b.start <= a.start and a.end <= b.end
+    return [a for a in picked if not any(inside(a, b) for b in picked)]
 
 
 def decontextualise(cand: Evidence) -> str:
