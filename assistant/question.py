@@ -244,9 +244,11 @@ def understand(typed: str, history: list[dict] | None = None, corpus_texts: tupl
 
 
 # ", and in what years?", " and when": a second question joined to the first.
+# "..., and per the news report, what ...?": the source a part is asked of may come before its question word.
+_PER_SOURCE = r"(?:(?:per|according to|in|from) the (?:essay|article|news report|report|document|piece|story),?\s+)?"
 _SECOND_QUESTION = re.compile(
-    r",?\s+(?:and|vs\.?|versus)\s+(?=(?:(?:in|on|at|for|from|to|with|by) )?(?:what|which|when|where|who|whom|whose|how|why)\b)",
-    re.I)
+    r",?\s+(?:and|vs\.?|versus)\s+(?=" + _PER_SOURCE
+    + r"(?:(?:in|on|at|for|from|to|with|by) )?(?:what|which|when|where|who|whom|whose|how|why)\b)", re.I)
 
 
 def question_parts(question: str) -> tuple[str, ...]:
@@ -374,7 +376,8 @@ def _plural(side: str) -> bool:
     return chunk is not None and chunk.root.tag_ in ("NNS", "NNPS")
 
 
-_LEAD_IN = re.compile(r"[^:?]{10,}:\s+((?:how|what|which|who|whom|whose|when|where|why|in\s+wh\w+)\b.*)$", re.I)
+_LEAD_IN = re.compile(r"[^:?]{10,}:\s+(" + _PER_SOURCE + r"(?:how|what|which|who|whom|whose|when|where|why|in\s+wh\w+)\b.*)$",
+                      re.I)
 
 
 _PREMISE_THEN_QUESTION = re.compile(r"([A-Z][^?]{15,}?(?:[a-z]{2}|\d)[.!])\s+([A-Z]\w*(?:\s+[^.!?\s]+){2,}\?)$")

@@ -28,7 +28,7 @@ DIAGNOSIS = {  # fact accuracy at least, wrong answers at most
     "heldout16.jsonl": (0.419, 0.163), "heldout18.jsonl": (0.471, 0.180), "heldout20.jsonl": (0.657, 0.020),
     "heldout22.jsonl": (0.528, 0.060), "heldout24.jsonl": (0.694, 0.140),
     "heldout26.jsonl": (0.444, 0.140), "heldout27.jsonl": (0.333, 0.320), "heldout29.jsonl": (0.361, 0.300),
-    "heldout31.jsonl": (0.389, 0.180), "heldout33.jsonl": (0.639, 0.100),
+    "heldout31.jsonl": (0.389, 0.180), "heldout33.jsonl": (0.667, 0.100),
     "probes.jsonl": (0.864, 0.029),
 }
 needs_sets = pytest.mark.skipif(not (DEV_SET.exists() and DEV2_SET.exists()),

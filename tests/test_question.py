@@ -180,6 +180,10 @@ def test_a_question_that_asks_two_things_is_split():
                           "other one present?") == ("Who opened the workshop?", "What did the other one present?")
     assert question_parts("Two universities figure in the trip: which are they, and what did the delegation do at "
                           "each?")[0] == "Two universities figure in the trip: which are they?"
+    # The source each part is asked of may come before its question word.
+    assert question_parts("A reader asks: per the essay, how many fabs are planned, and per the news report, what "
+                          "chip comes first?") == ("Per the essay, how many fabs are planned?",
+                                                   "Per the news report, what chip comes first?")
 
 
 def test_two_times_compared_are_asked_one_at_a_time():

@@ -165,6 +165,8 @@ def test_what_the_documents_never_say_is_not_answered(shared_assistant, question
     # A long caption is cut to the clause naming the office asked for, so both parts fit the word limit.
     ("Which office does the Thai member of the Vibe Fest promotional band direct, and how many visitors did that "
      "festival draw?", "Thailand Trade and Economic Office"),
+    ("An investor asks: per the essay, how many TSMC wafer fabs are planned for Kaohsiung, and per the news report, "
+     "what is the most advanced chip slated to be made there from 2025?", "2-nanometer"),
 ])
 def test_a_question_that_meets_every_constraint_is_answered(shared_assistant, question, expected):
     answer = shared_assistant.ask(question)
